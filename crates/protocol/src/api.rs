@@ -1,0 +1,211 @@
+//! REST bodies of `/api/v1` and the one error shape.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::event::Channel;
+use crate::notification::{Notification, UnreadCount};
+use crate::prefs::{FieldError, Preferences};
+
+/// Error codes a client branches on. Unknown codes from a newer server read as `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No valid session: sign in (again).
+    Unauthorized,
+    /// Signed in, but this is not yours to touch.
+    Forbidden,
+    /// No such thing (or not visible to you).
+    NotFound,
+    /// The request is malformed or a field is invalid (see `fields`).
+    InvalidInput,
+    /// Conflicts with what exists (e.g. same event id, different body).
+    Conflict,
+    /// `If-Match` names an old version: fetch, re-apply, retry.
+    PreconditionFailed,
+    /// The write needs `If-Match`.
+    PreconditionRequired,
+    /// Too many attempts: wait and retry.
+    RateLimited,
+    /// The body is too large.
+    PayloadTooLarge,
+    /// The server cannot serve this now (starting, shutting down, storage full): retry.
+    Unavailable,
+    /// A bug or fault on the server: retry later; the server logged it.
+    Internal,
+    /// A code this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// The error itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiErrorBody {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// A message for a person.
+    pub message: String,
+    /// Invalid fields, for `invalid_input`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<FieldError>>")]
+    pub fields: Vec<FieldError>,
+}
+
+/// Every error response: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiError {
+    /// The error.
+    pub error: ApiErrorBody,
+}
+
+impl ApiError {
+    /// An error without field details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            error: ApiErrorBody {
+                code,
+                message: message.into(),
+                fields: Vec::new(),
+            },
+        }
+    }
+}
+
+/// `POST /api/v1/session`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignInRequest {
+    /// The agent's email.
+    pub email: String,
+    /// The agent's password.
+    pub password: String,
+    /// A name for this device, shown in the session list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub device_name: Option<String>,
+}
+
+impl fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentProfile {
+    /// Herald's id of the agent.
+    pub id: Uuid,
+    /// The platform's id of the agent.
+    pub external_id: String,
+    /// The profile email (where emails go).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// The workspace's name.
+    pub workspace: String,
+}
+
+/// A new session. The token is shown once and never again.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionGrant {
+    /// The bearer token.
+    pub token: String,
+    /// The session's id (for the session list).
+    pub session_id: Uuid,
+    /// Who signed in.
+    pub agent: AgentProfile,
+}
+
+impl fmt::Debug for SessionGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionGrant")
+            .field("token", &"<redacted>")
+            .field("session_id", &self.session_id)
+            .field("agent", &self.agent)
+            .finish()
+    }
+}
+
+/// One of the agent's sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionInfo {
+    /// Its id.
+    pub id: Uuid,
+    /// The device name given at sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub device_name: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_seen_at: DateTime<Utc>,
+    /// Whether it is the session making the request.
+    pub current: bool,
+}
+
+/// Preferences with their version (`ETag` / `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VersionedPreferences {
+    /// Increases with every write.
+    #[ts(type = "number")]
+    pub version: u64,
+    /// The preferences.
+    pub preferences: Preferences,
+}
+
+/// Mark items read or unread, or all of them (optionally in one conversation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum MarkRequest {
+    /// These items.
+    Items {
+        /// Item ids.
+        ids: Vec<Uuid>,
+        /// Read (true) or unread (false).
+        read: bool,
+    },
+    /// Every unread item.
+    All,
+    /// Every unread item of one conversation.
+    Conversation {
+        /// The platform's conversation id.
+        conversation_id: String,
+    },
+}
+
+/// What a mark request changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MarkResult {
+    /// How many items changed state.
+    pub changed: u32,
+    /// The counter afterwards.
+    pub unread: UnreadCount,
+}
+
+/// `POST /api/v1/test-notification`: what the pipeline did with a test event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TestNotificationResult {
+    /// The item created (its decision says why each channel did what it did).
+    pub notification: Notification,
+    /// The channels that delivered.
+    pub delivered: Vec<Channel>,
+}
+
+/// `POST /api/v1/events`: what ingest did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IngestResult {
+    /// The platform's event id.
+    pub event_id: String,
+    /// Whether this id was seen before (nothing new was written).
+    pub duplicate: bool,
+    /// How many agents received it.
+    pub recipients: u32,
+}

@@ -1,0 +1,32 @@
+//! # herald-protocol
+//!
+//! The contract between `herald-server`, `herald-core` and the UI, the agent's preference
+//! model, and the notification policy. Pure data and pure functions: no I/O, no clock.
+//!
+//! # Layout
+//!
+//! - [`event`]: what the platform reports (kinds, channels, the ingest body).
+//! - [`prefs`]: the agent's preferences, their defaults and validation, summary timing.
+//! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
+//! - [`notification`]: inbox items, pages and unread counters.
+//! - [`api`]: REST bodies and the one error shape.
+//! - [`stream`]: WebSocket messages and close codes.
+//! - [`ts`]: the TypeScript module generated for the UI.
+//!
+//! Every wire type has a golden JSON file in `tests/golden/`; changing the wire format
+//! means changing a golden file on purpose.
+
+pub mod api;
+pub mod event;
+pub mod notification;
+pub mod policy;
+pub mod prefs;
+pub mod stream;
+pub mod ts;
+
+pub use api::*;
+pub use event::*;
+pub use notification::*;
+pub use policy::*;
+pub use prefs::*;
+pub use stream::*;

@@ -1,0 +1,73 @@
+//! The inbox as agents see it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::event::{ActorRef, ConversationRef, EventKind, Severity};
+use crate::policy::Decision;
+
+/// One item of an agent's inbox (the bell).
+///
+/// `title` and `body` are the event's own text (subject, module title, message excerpt),
+/// never composed prose: the UI words the heading ("Ana mentioned you") in the agent's
+/// language from `kind` and `actor`. All of it is attacker-controlled: render as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notification {
+    /// Stable id.
+    pub id: Uuid,
+    /// Per-agent, strictly increasing position in the inbox.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// The platform event it came from.
+    pub event_id: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// Subject or module title.
+    pub title: String,
+    /// Message excerpt or module text; may be empty.
+    pub body: String,
+    /// The conversation, with its link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub conversation: Option<ConversationRef>,
+    /// Who did it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub actor: Option<ActorRef>,
+    /// For module events: how serious.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub severity: Option<Severity>,
+    /// When it happened on the platform.
+    pub occurred_at: DateTime<Utc>,
+    /// When Herald received it.
+    pub created_at: DateTime<Utc>,
+    /// When the agent read it; absent while unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub read_at: Option<DateTime<Utc>>,
+    /// The server's decision, with reasons ("why did / didn't I get this?").
+    pub decision: Decision,
+}
+
+/// One page of the inbox, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InboxPage {
+    /// The items.
+    pub items: Vec<Notification>,
+    /// Pass as `before` to get the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub next_before: Option<u64>,
+    /// The unread counter at the time of the page.
+    pub unread: UnreadCount,
+}
+
+/// Unread counters, always absolute numbers from the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UnreadCount {
+    /// Unread items on the dashboard.
+    pub total: u32,
+}

@@ -1,0 +1,480 @@
+//! Golden JSON for every wire type: the contract cannot drift silently.
+//!
+//! Each sample serialises to exactly `tests/golden/<name>.json` and that file parses back to
+//! the sample. To change the wire format on purpose: `HERALD_BLESS=1 cargo test -p
+//! herald-protocol --test golden`, then review the diff of the golden files.
+
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
+use herald_protocol::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, h, m, 0)
+        .single()
+        .expect("valid instant")
+}
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+fn conversation() -> ConversationRef {
+    ConversationRef {
+        id: "c-1042".into(),
+        inbox_id: Some("inbox-support".into()),
+        team_id: Some("team-billing".into()),
+        subject: Some("Refund for order #88 <b>urgent</b>".into()),
+        customer_name: Some("Zoë \"Z\" O'Brien".into()),
+        url: Some("https://acme.example.com/conversations/c-1042".into()),
+    }
+}
+
+fn notification() -> Notification {
+    let prefs = Preferences::default();
+    let ctx = AgentContext {
+        assigned_to_me: true,
+        ..AgentContext::default()
+    };
+    Notification {
+        id: id(1),
+        seq: 42,
+        event_id: "evt-77".into(),
+        kind: EventKind::Assignment,
+        title: "Refund for order #88 <b>urgent</b>".into(),
+        body: "Hi, I still have not received my refund.".into(),
+        conversation: Some(conversation()),
+        actor: Some(ActorRef {
+            agent_id: Some("agent-2".into()),
+            name: "Ana Souza".into(),
+        }),
+        severity: None,
+        occurred_at: at(14, 59),
+        created_at: at(15, 0),
+        read_at: None,
+        decision: decide(&EventKind::Assignment, &ctx, &prefs, at(15, 0)),
+    }
+}
+
+/// A named sample and the check of it against its golden file.
+type Sample = (&'static str, Box<dyn Fn() -> Result<(), String>>);
+
+fn samples() -> Vec<Sample> {
+    fn entry<T>(name: &'static str, value: T) -> Sample
+    where
+        T: Serialize + DeserializeOwned + PartialEq + Debug + 'static,
+    {
+        (name, Box::new(move || check(name, &value)))
+    }
+    let mut quiet = Preferences::default();
+    quiet.quiet_hours.enabled = true;
+    quiet.paused_until = Some(at(16, 0));
+    let quiet_decision = decide(
+        &EventKind::Reply,
+        &AgentContext::default(),
+        &quiet,
+        at(15, 0),
+    );
+    vec![
+        entry(
+            "platform_event_reply",
+            PlatformEvent {
+                id: "evt-77".into(),
+                kind: EventKind::Reply,
+                occurred_at: at(14, 59),
+                conversation: Some(conversation()),
+                actor: Some(ActorRef {
+                    agent_id: None,
+                    name: "Zoë O'Brien".into(),
+                }),
+                assignee: Some("agent-1".into()),
+                mentioned: vec!["agent-3".into()],
+                participants: vec!["agent-1".into(), "agent-2".into()],
+                text: Some("<script>alert(1)</script> still waiting".into()),
+                module: None,
+                recipients: vec![],
+            },
+        ),
+        entry(
+            "platform_event_module",
+            PlatformEvent {
+                id: "evt-78".into(),
+                kind: EventKind::Module,
+                occurred_at: at(15, 1),
+                conversation: None,
+                actor: None,
+                assignee: None,
+                mentioned: vec![],
+                participants: vec![],
+                text: None,
+                module: Some(ModuleInfo {
+                    name: "billing".into(),
+                    kind: "invoice_overdue".into(),
+                    severity: Severity::Critical,
+                    title: "Invoice 2026-11 is overdue".into(),
+                    body: Some("Pay before Friday".into()),
+                }),
+                recipients: vec!["agent-1".into()],
+            },
+        ),
+        entry(
+            "platform_event_unknown_kind",
+            PlatformEvent {
+                id: "evt-79".into(),
+                kind: EventKind::parse("sla_breach"),
+                occurred_at: at(15, 2),
+                conversation: None,
+                actor: None,
+                assignee: None,
+                mentioned: vec![],
+                participants: vec![],
+                text: Some("SLA breached".into()),
+                module: None,
+                recipients: vec!["agent-1".into()],
+            },
+        ),
+        entry("preferences_default", Preferences::default()),
+        entry("preferences_quiet_paused", quiet.clone()),
+        entry(
+            "versioned_preferences",
+            VersionedPreferences {
+                version: 7,
+                preferences: Preferences::default(),
+            },
+        ),
+        entry(
+            "field_error",
+            FieldError {
+                field: "sound.volume".into(),
+                message: "volume goes from 0 to 100".into(),
+            },
+        ),
+        entry(
+            "agent_context",
+            AgentContext {
+                mentioned: true,
+                push_permission: OsPermission::Denied,
+                ..AgentContext::default()
+            },
+        ),
+        entry("decision_quiet_paused", quiet_decision),
+        entry("notification", notification()),
+        entry(
+            "notification_read_module",
+            Notification {
+                kind: EventKind::Module,
+                severity: Some(Severity::Warning),
+                conversation: None,
+                actor: None,
+                read_at: Some(at(15, 5)),
+                ..notification()
+            },
+        ),
+        entry(
+            "inbox_page",
+            InboxPage {
+                items: vec![notification()],
+                next_before: Some(42),
+                unread: UnreadCount { total: 3 },
+            },
+        ),
+        entry("unread_count", UnreadCount { total: 12 }),
+        entry(
+            "api_error",
+            ApiError::new(
+                ErrorCode::PreconditionFailed,
+                "preferences changed since version 6",
+            ),
+        ),
+        entry(
+            "api_error_fields",
+            ApiError {
+                error: ApiErrorBody {
+                    code: ErrorCode::InvalidInput,
+                    message: "some preferences are invalid".into(),
+                    fields: vec![FieldError {
+                        field: "email.time_zone".into(),
+                        message: "\"Mars\" is not a time zone we know".into(),
+                    }],
+                },
+            },
+        ),
+        entry(
+            "sign_in_request",
+            SignInRequest {
+                email: "ana@acme.example".into(),
+                password: "correct horse".into(),
+                device_name: Some("Ana's laptop".into()),
+            },
+        ),
+        entry(
+            "session_grant",
+            SessionGrant {
+                token: "hrld_0123456789abcdef0123456789abcdef".into(),
+                session_id: id(2),
+                agent: AgentProfile {
+                    id: id(3),
+                    external_id: "agent-1".into(),
+                    email: "ana@acme.example".into(),
+                    name: "Ana Souza".into(),
+                    workspace: "Acme Support".into(),
+                },
+            },
+        ),
+        entry(
+            "session_info",
+            SessionInfo {
+                id: id(2),
+                device_name: Some("Ana's laptop".into()),
+                created_at: at(9, 0),
+                last_seen_at: at(15, 0),
+                current: true,
+            },
+        ),
+        entry(
+            "mark_items",
+            MarkRequest::Items {
+                ids: vec![id(1)],
+                read: true,
+            },
+        ),
+        entry("mark_all", MarkRequest::All),
+        entry(
+            "mark_conversation",
+            MarkRequest::Conversation {
+                conversation_id: "c-1042".into(),
+            },
+        ),
+        entry(
+            "mark_result",
+            MarkResult {
+                changed: 2,
+                unread: UnreadCount { total: 1 },
+            },
+        ),
+        entry(
+            "test_notification_result",
+            TestNotificationResult {
+                notification: Notification {
+                    kind: EventKind::Test,
+                    ..notification()
+                },
+                delivered: vec![Channel::Dashboard, Channel::Push],
+            },
+        ),
+        entry(
+            "ingest_result",
+            IngestResult {
+                event_id: "evt-77".into(),
+                duplicate: false,
+                recipients: 3,
+            },
+        ),
+        entry(
+            "client_resume",
+            ClientMessage::Resume {
+                after_seq: 41,
+                epoch: Some("e-5f1c".into()),
+            },
+        ),
+        entry(
+            "client_resume_first",
+            ClientMessage::Resume {
+                after_seq: 0,
+                epoch: None,
+            },
+        ),
+        entry(
+            "server_item",
+            ServerMessage::Item {
+                replay: true,
+                notification: Box::new(notification()),
+            },
+        ),
+        entry(
+            "server_live",
+            ServerMessage::Live {
+                epoch: "e-5f1c".into(),
+                latest_seq: 42,
+            },
+        ),
+        entry(
+            "server_gap",
+            ServerMessage::Gap {
+                reason: GapReason::TooFarBehind,
+                epoch: "e-5f1c".into(),
+                latest_seq: 9000,
+            },
+        ),
+        entry(
+            "server_unread",
+            ServerMessage::Unread {
+                unread: UnreadCount { total: 3 },
+            },
+        ),
+        entry(
+            "server_read_changed",
+            ServerMessage::ReadChanged {
+                ids: vec![id(1)],
+                read_at: Some(at(15, 5)),
+            },
+        ),
+        entry(
+            "server_all_read",
+            ServerMessage::AllRead {
+                up_to_seq: 42,
+                conversation_id: Some("c-1042".into()),
+            },
+        ),
+        entry(
+            "server_preferences_changed",
+            ServerMessage::PreferencesChanged {
+                preferences: VersionedPreferences {
+                    version: 8,
+                    preferences: quiet,
+                },
+            },
+        ),
+        entry(
+            "server_closing",
+            ServerMessage::Closing {
+                reason: CloseReason::SessionRevoked,
+                message: "signed out on another device".into(),
+            },
+        ),
+    ]
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"))
+}
+
+fn check<T>(name: &str, value: &T) -> Result<(), String>
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let path = golden_path(name);
+    let json = serde_json::to_string_pretty(value).map_err(|e| format!("{name}: {e}"))? + "\n";
+    if std::env::var_os("HERALD_BLESS").is_some() {
+        std::fs::write(&path, &json).map_err(|e| format!("{name}: {e}"))?;
+    }
+    let golden = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{name}: no golden file {} ({e}); run with HERALD_BLESS=1",
+            path.display()
+        )
+    })?;
+    if golden != json {
+        return Err(format!(
+            "{name}: serialises differently from {}:\n{json}",
+            path.display()
+        ));
+    }
+    let parsed: T =
+        serde_json::from_str(&golden).map_err(|e| format!("{name}: golden does not parse: {e}"))?;
+    if &parsed != value {
+        return Err(format!(
+            "{name}: golden parses to {parsed:?}, not the sample"
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_wire_type_matches_its_golden_file() {
+    let failures: Vec<String> = samples().iter().filter_map(|(_, f)| f().err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn no_golden_file_is_orphaned() {
+    let names: Vec<&str> = samples().iter().map(|(n, _)| *n).collect();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for entry in std::fs::read_dir(dir).expect("golden dir") {
+        let file = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let stem = file.trim_end_matches(".json");
+        assert!(
+            names.contains(&stem),
+            "golden file {file} has no sample: delete it or add one"
+        );
+    }
+}
+
+/// A newer server or platform may add fields and codes; this version must still read them.
+#[test]
+fn newer_peers_are_read_not_rejected() {
+    let err: ApiError =
+        serde_json::from_str(r#"{"error":{"code":"quota_exceeded","message":"x","hint":"y"}}"#)
+            .expect("unknown code and field are tolerated");
+    assert_eq!(err.error.code, ErrorCode::Unknown);
+    let event: PlatformEvent = serde_json::from_str(
+        r#"{"id":"e1","kind":"sla_breach","occurred_at":"2026-11-24T15:00:00Z","priority":"high"}"#,
+    )
+    .expect("unknown kind and field are tolerated");
+    assert_eq!(event.kind, EventKind::Unknown("sla_breach".into()));
+}
+
+#[test]
+fn malformed_input_is_rejected_with_a_reason() {
+    let cases = [
+        (
+            r#"{"id":"e1","kind":"","occurred_at":"2026-11-24T15:00:00Z"}"#,
+            "event kind must be",
+        ),
+        (
+            r#"{"id":"e1","kind":"reply","occurred_at":"yesterday"}"#,
+            "input contains invalid characters",
+        ),
+        (
+            r#"{"kind":"reply","occurred_at":"2026-11-24T15:00:00Z"}"#,
+            "missing field `id`",
+        ),
+    ];
+    for (json, why) in cases {
+        let err = serde_json::from_str::<PlatformEvent>(json)
+            .expect_err(json)
+            .to_string();
+        assert!(err.contains(why), "{json}: {err} should mention {why:?}");
+    }
+    let bad_time = serde_json::from_str::<LocalTime>(r#""25:00""#)
+        .expect_err("25:00")
+        .to_string();
+    assert!(bad_time.contains("is not a time of day"), "{bad_time}");
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let req = SignInRequest {
+        email: "a@b.c".into(),
+        password: "hunter2".into(),
+        device_name: None,
+    };
+    assert!(!format!("{req:?}").contains("hunter2"));
+    let grant = SessionGrant {
+        token: "hrld_secret".into(),
+        session_id: id(1),
+        agent: AgentProfile {
+            id: id(2),
+            external_id: "x".into(),
+            email: "a@b.c".into(),
+            name: "A".into(),
+            workspace: "W".into(),
+        },
+    };
+    assert!(!format!("{grant:?}").contains("hrld_secret"));
+}

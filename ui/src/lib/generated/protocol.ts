@@ -1,0 +1,798 @@
+// Generated from the Rust types of herald-protocol by `crates/protocol/src/ts.rs`.
+// Do not edit: run `HERALD_BLESS=1 cargo test -p herald-protocol --test typescript`.
+
+export type EventKind = "new_conversation" | "assignment" | "mention" | "reply" | "module" | "test" | (string & {});
+
+/**
+ * Where a notification can be delivered.
+ */
+export type Channel = "dashboard" | "email" | "push";
+
+/**
+ * How serious a module event is.
+ */
+export type Severity = "info" | "warning" | "critical";
+
+/**
+ * The conversation an event is about.
+ */
+export type ConversationRef = { 
+/**
+ * The platform's conversation id.
+ */
+id: string, 
+/**
+ * The inbox the conversation arrived in, if any.
+ */
+inbox_id?: string, 
+/**
+ * The team the conversation belongs to, if any.
+ */
+team_id?: string, 
+/**
+ * The subject line (attacker-controlled text).
+ */
+subject?: string, 
+/**
+ * The customer's display name (attacker-controlled text).
+ */
+customer_name?: string, 
+/**
+ * Where the conversation opens in the platform's dashboard.
+ */
+url?: string, };
+
+/**
+ * The module part of a module event.
+ */
+export type ModuleInfo = { 
+/**
+ * The module that raised the event, e.g. "billing".
+ */
+name: string, 
+/**
+ * The module's own kind of event, e.g. "invoice_overdue".
+ */
+kind: string, 
+/**
+ * How serious it is.
+ */
+severity: Severity, 
+/**
+ * A one-line title.
+ */
+title: string, 
+/**
+ * A longer text.
+ */
+body?: string, };
+
+/**
+ * Who did the thing an event reports.
+ */
+export type ActorRef = { 
+/**
+ * The platform's id of the agent, when the actor is an agent.
+ */
+agent_id?: string, 
+/**
+ * The display name (attacker-controlled when the actor is a customer).
+ */
+name: string, };
+
+/**
+ * An event as the platform posts it to `POST /api/v1/events`.
+ *
+ * Agents are named by the platform's agent ids. Which agents receive the event is decided
+ * by the server from these fields (see the server's ingest module).
+ */
+export type PlatformEvent = { 
+/**
+ * The platform's idempotency id: the same id posted twice is one event.
+ */
+id: string, 
+/**
+ * What happened.
+ */
+kind: EventKind, 
+/**
+ * When it happened on the platform.
+ */
+occurred_at: string, 
+/**
+ * The conversation it is about (absent for most module events).
+ */
+conversation?: ConversationRef, 
+/**
+ * Who did it.
+ */
+actor?: ActorRef, 
+/**
+ * The agent the conversation is (now) assigned to.
+ */
+assignee?: string, 
+/**
+ * Agents mentioned by the message.
+ */
+mentioned?: Array<string>, 
+/**
+ * Agents taking part in the conversation.
+ */
+participants?: Array<string>, 
+/**
+ * The message text, if any (attacker-controlled).
+ */
+text?: string, 
+/**
+ * The module part, for module events.
+ */
+module?: ModuleInfo, 
+/**
+ * Explicit recipients (module events, or any event that names its audience).
+ */
+recipients?: Array<string>, };
+
+export type LocalTime = string;
+
+/**
+ * Which channels one kind of event goes to.
+ */
+export type ChannelSet = { 
+/**
+ * The bell.
+ */
+dashboard: boolean, 
+/**
+ * Email (instant or summary, see [`EmailPreferences`]).
+ */
+email: boolean, 
+/**
+ * OS notification / mobile push.
+ */
+push: boolean, };
+
+/**
+ * The event × channel matrix.
+ *
+ * The test event has no row: it goes to every channel that at least one row uses, so that
+ * "save and test" checks exactly the channels the agent relies on.
+ */
+export type EventMatrix = { 
+/**
+ * A new conversation in one of the agent's inboxes or teams.
+ */
+new_conversation: ChannelSet, 
+/**
+ * A conversation assigned to the agent.
+ */
+assignment: ChannelSet, 
+/**
+ * The agent was mentioned.
+ */
+mention: ChannelSet, 
+/**
+ * A reply in a conversation the agent is assigned to or takes part in.
+ */
+reply: ChannelSet, 
+/**
+ * Events from the platform's modules.
+ */
+module: ChannelSet, 
+/**
+ * Kinds this version does not know yet (from a newer platform).
+ */
+other: ChannelSet, };
+
+/**
+ * Which conversations may raise a push.
+ */
+export type PushScope = "all" | "assigned_to_me";
+
+/**
+ * How email is sent.
+ */
+export type EmailMode = "instant" | "summary";
+
+/**
+ * Email delivery settings.
+ */
+export type EmailPreferences = { 
+/**
+ * Instant alerts or the end-of-day summary.
+ */
+mode: EmailMode, 
+/**
+ * When the summary is sent, in [`EmailPreferences::time_zone`].
+ */
+summary_at: LocalTime, 
+/**
+ * IANA time zone name, e.g. "America/Sao_Paulo".
+ */
+time_zone: string, };
+
+/**
+ * A day of the week.
+ */
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/**
+ * One quiet period, starting on each of `days` at `start` and ending at `end`: on the same
+ * day when `end > start`, on the next day otherwise ("22:00" to "07:00" spans midnight).
+ */
+export type QuietWindow = { 
+/**
+ * The days the window starts on.
+ */
+days: Array<Weekday>, 
+/**
+ * Local start time.
+ */
+start: LocalTime, 
+/**
+ * Local end time.
+ */
+end: LocalTime, };
+
+/**
+ * What may interrupt quiet hours.
+ */
+export type BreakThrough = { 
+/**
+ * Mentions of the agent still alert.
+ */
+mentions: boolean, 
+/**
+ * Assignments to the agent still alert.
+ */
+assignments: boolean, };
+
+/**
+ * A weekly schedule during which push and sound stay silent (the bell still fills up).
+ */
+export type QuietHours = { 
+/**
+ * Whether the schedule applies at all.
+ */
+enabled: boolean, 
+/**
+ * IANA time zone the windows are read in.
+ */
+time_zone: string, 
+/**
+ * The windows; overlapping windows are fine.
+ */
+windows: Array<QuietWindow>, 
+/**
+ * What still alerts during quiet hours.
+ */
+break_through: BreakThrough, };
+
+/**
+ * The in-app sound.
+ */
+export type Tone = "chime" | "ping" | "knock";
+
+/**
+ * Sound settings.
+ */
+export type SoundPreferences = { 
+/**
+ * Whether a new notification plays a sound.
+ */
+enabled: boolean, 
+/**
+ * Which sound.
+ */
+tone: Tone, 
+/**
+ * Volume from 0 to 100.
+ */
+volume: number, };
+
+/**
+ * Everything an agent can tune. Per agent: one agent's choices never affect another's.
+ */
+export type Preferences = { 
+/**
+ * Event × channel.
+ */
+events: EventMatrix, 
+/**
+ * Which conversations may push.
+ */
+push_scope: PushScope, 
+/**
+ * Email mode and summary time.
+ */
+email: EmailPreferences, 
+/**
+ * Mentions alert on the dashboard and by push even when muted, paused, in quiet hours,
+ * or when their own row is off.
+ */
+mentions_always_alert: boolean, 
+/**
+ * The weekly quiet schedule.
+ */
+quiet_hours: QuietHours, 
+/**
+ * Push and sound are paused until this instant (the bell still fills up).
+ */
+paused_until?: string, 
+/**
+ * The in-app sound.
+ */
+sound: SoundPreferences, 
+/**
+ * Show the unread count on the app icon / tray.
+ */
+unread_badge: boolean, };
+
+/**
+ * One invalid field, with a message for a person.
+ */
+export type FieldError = { 
+/**
+ * Dotted path of the field, e.g. `quiet_hours.windows[0].days`.
+ */
+field: string, 
+/**
+ * What is wrong and how to fix it.
+ */
+message: string, };
+
+/**
+ * What the OS says about showing notifications, as far as the caller can tell.
+ */
+export type OsPermission = "granted" | "denied" | "unknown";
+
+/**
+ * Facts about the agent and the moment that the preferences alone do not tell.
+ */
+export type AgentContext = { 
+/**
+ * The conversation is assigned to this agent.
+ */
+assigned_to_me: boolean, 
+/**
+ * The event mentions this agent (a mention event, or a reply that mentions them).
+ */
+mentioned: boolean, 
+/**
+ * The event names this agent as an explicit recipient (module events).
+ */
+directly_addressed: boolean, 
+/**
+ * The app's window is focused (client only).
+ */
+app_focused: boolean, 
+/**
+ * This device is muted locally (client only).
+ */
+device_muted: boolean, 
+/**
+ * What the OS allows (client only).
+ */
+push_permission: OsPermission, };
+
+/**
+ * What happens on one channel.
+ */
+export type Outcome = "deliver" | "summary" | "suppress";
+
+/**
+ * Why a channel decision came out the way it did. Tagged by `code`; the UI words them.
+ */
+export type Reason = { "code": "channel_on" } | { "code": "channel_off" } | { "code": "test_requested" } | { "code": "channel_unused" } | { "code": "mentions_always_alert" } | { "code": "not_assigned_to_me" } | { "code": "paused", 
+/**
+ * Until when.
+ */
+until: string, } | { "code": "quiet_hours", 
+/**
+ * Local time the current quiet period ends.
+ */
+ends_at: LocalTime, } | { "code": "breaks_through_quiet_hours" } | { "code": "in_summary", 
+/**
+ * Local time of the summary.
+ */
+at: LocalTime, 
+/**
+ * Its time zone.
+ */
+time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" };
+
+/**
+ * One channel's outcome with its reasons (never empty).
+ */
+export type ChannelDecision = { 
+/**
+ * Delivered, summarised or suppressed.
+ */
+outcome: Outcome, 
+/**
+ * Why, in the order the rules applied.
+ */
+reasons: Array<Reason>, };
+
+/**
+ * The decision for one event and one agent.
+ */
+export type Decision = { 
+/**
+ * The bell.
+ */
+dashboard: ChannelDecision, 
+/**
+ * Email.
+ */
+email: ChannelDecision, 
+/**
+ * OS notification / mobile push.
+ */
+push: ChannelDecision, 
+/**
+ * The in-app sound.
+ */
+sound: ChannelDecision, };
+
+/**
+ * One item of an agent's inbox (the bell).
+ *
+ * `title` and `body` are the event's own text (subject, module title, message excerpt),
+ * never composed prose: the UI words the heading ("Ana mentioned you") in the agent's
+ * language from `kind` and `actor`. All of it is attacker-controlled: render as text.
+ */
+export type Notification = { 
+/**
+ * Stable id.
+ */
+id: string, 
+/**
+ * Per-agent, strictly increasing position in the inbox.
+ */
+seq: number, 
+/**
+ * The platform event it came from.
+ */
+event_id: string, 
+/**
+ * What happened.
+ */
+kind: EventKind, 
+/**
+ * Subject or module title.
+ */
+title: string, 
+/**
+ * Message excerpt or module text; may be empty.
+ */
+body: string, 
+/**
+ * The conversation, with its link.
+ */
+conversation?: ConversationRef, 
+/**
+ * Who did it.
+ */
+actor?: ActorRef, 
+/**
+ * For module events: how serious.
+ */
+severity?: Severity, 
+/**
+ * When it happened on the platform.
+ */
+occurred_at: string, 
+/**
+ * When Herald received it.
+ */
+created_at: string, 
+/**
+ * When the agent read it; absent while unread.
+ */
+read_at?: string, 
+/**
+ * The server's decision, with reasons ("why did / didn't I get this?").
+ */
+decision: Decision, };
+
+/**
+ * One page of the inbox, newest first.
+ */
+export type InboxPage = { 
+/**
+ * The items.
+ */
+items: Array<Notification>, 
+/**
+ * Pass as `before` to get the next (older) page; absent on the last page.
+ */
+next_before?: number, 
+/**
+ * The unread counter at the time of the page.
+ */
+unread: UnreadCount, };
+
+/**
+ * Unread counters, always absolute numbers from the server.
+ */
+export type UnreadCount = { 
+/**
+ * Unread items on the dashboard.
+ */
+total: number, };
+
+/**
+ * Error codes a client branches on. Unknown codes from a newer server read as `unknown`.
+ */
+export type ErrorCode = "unauthorized" | "forbidden" | "not_found" | "invalid_input" | "conflict" | "precondition_failed" | "precondition_required" | "rate_limited" | "payload_too_large" | "unavailable" | "internal" | "unknown";
+
+/**
+ * The error itself.
+ */
+export type ApiErrorBody = { 
+/**
+ * What kind of error.
+ */
+code: ErrorCode, 
+/**
+ * A message for a person.
+ */
+message: string, 
+/**
+ * Invalid fields, for `invalid_input`.
+ */
+fields?: Array<FieldError>, };
+
+/**
+ * Every error response: `{"error": {"code", "message"}}`.
+ */
+export type ApiError = { 
+/**
+ * The error.
+ */
+error: ApiErrorBody, };
+
+/**
+ * `POST /api/v1/session`.
+ */
+export type SignInRequest = { 
+/**
+ * The agent's email.
+ */
+email: string, 
+/**
+ * The agent's password.
+ */
+password: string, 
+/**
+ * A name for this device, shown in the session list.
+ */
+device_name?: string, };
+
+/**
+ * Who is signed in.
+ */
+export type AgentProfile = { 
+/**
+ * Herald's id of the agent.
+ */
+id: string, 
+/**
+ * The platform's id of the agent.
+ */
+external_id: string, 
+/**
+ * The profile email (where emails go).
+ */
+email: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * The workspace's name.
+ */
+workspace: string, };
+
+/**
+ * A new session. The token is shown once and never again.
+ */
+export type SessionGrant = { 
+/**
+ * The bearer token.
+ */
+token: string, 
+/**
+ * The session's id (for the session list).
+ */
+session_id: string, 
+/**
+ * Who signed in.
+ */
+agent: AgentProfile, };
+
+/**
+ * One of the agent's sessions.
+ */
+export type SessionInfo = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * The device name given at sign-in.
+ */
+device_name?: string, 
+/**
+ * When it was created.
+ */
+created_at: string, 
+/**
+ * When it was last used.
+ */
+last_seen_at: string, 
+/**
+ * Whether it is the session making the request.
+ */
+current: boolean, };
+
+/**
+ * Preferences with their version (`ETag` / `If-Match`).
+ */
+export type VersionedPreferences = { 
+/**
+ * Increases with every write.
+ */
+version: number, 
+/**
+ * The preferences.
+ */
+preferences: Preferences, };
+
+/**
+ * Mark items read or unread, or all of them (optionally in one conversation).
+ */
+export type MarkRequest = { "scope": "items", 
+/**
+ * Item ids.
+ */
+ids: Array<string>, 
+/**
+ * Read (true) or unread (false).
+ */
+read: boolean, } | { "scope": "all" } | { "scope": "conversation", 
+/**
+ * The platform's conversation id.
+ */
+conversation_id: string, };
+
+/**
+ * What a mark request changed.
+ */
+export type MarkResult = { 
+/**
+ * How many items changed state.
+ */
+changed: number, 
+/**
+ * The counter afterwards.
+ */
+unread: UnreadCount, };
+
+/**
+ * `POST /api/v1/test-notification`: what the pipeline did with a test event.
+ */
+export type TestNotificationResult = { 
+/**
+ * The item created (its decision says why each channel did what it did).
+ */
+notification: Notification, 
+/**
+ * The channels that delivered.
+ */
+delivered: Array<Channel>, };
+
+/**
+ * `POST /api/v1/events`: what ingest did.
+ */
+export type IngestResult = { 
+/**
+ * The platform's event id.
+ */
+event_id: string, 
+/**
+ * Whether this id was seen before (nothing new was written).
+ */
+duplicate: boolean, 
+/**
+ * How many agents received it.
+ */
+recipients: number, };
+
+/**
+ * Why the server closes a stream.
+ */
+export type CloseReason = "session_revoked" | "agent_disabled" | "slow_consumer" | "server_shutdown" | "too_many_connections" | "heartbeat_timeout" | "protocol_violation";
+
+/**
+ * Why the server could not replay.
+ */
+export type GapReason = "epoch_changed" | "too_far_behind";
+
+/**
+ * Client → server.
+ */
+export type ClientMessage = { "type": "resume", 
+/**
+ * The last seq the client has.
+ */
+after_seq: number, 
+/**
+ * The epoch that seq belongs to.
+ */
+epoch?: string, };
+
+/**
+ * Server → client.
+ */
+export type ServerMessage = { "type": "item", 
+/**
+ * Whether it was missed while away.
+ */
+replay: boolean, 
+/**
+ * The item (boxed: it is by far the largest message).
+ */
+notification: Notification, } | { "type": "live", 
+/**
+ * The server's epoch: keep it with the seq.
+ */
+epoch: string, 
+/**
+ * The newest seq at this point.
+ */
+latest_seq: number, } | { "type": "gap", 
+/**
+ * Why.
+ */
+reason: GapReason, 
+/**
+ * The server's epoch.
+ */
+epoch: string, 
+/**
+ * The newest seq at this point.
+ */
+latest_seq: number, } | { "type": "unread", 
+/**
+ * The counters.
+ */
+unread: UnreadCount, } | { "type": "read_changed", 
+/**
+ * The items.
+ */
+ids: Array<string>, 
+/**
+ * When read; absent when marked unread.
+ */
+read_at?: string, } | { "type": "all_read", 
+/**
+ * Up to and including this seq.
+ */
+up_to_seq: number, 
+/**
+ * Only this conversation.
+ */
+conversation_id?: string, } | { "type": "preferences_changed", 
+/**
+ * The new preferences.
+ */
+preferences: VersionedPreferences, } | { "type": "closing", 
+/**
+ * Why.
+ */
+reason: CloseReason, 
+/**
+ * A message for logs and diagnostics.
+ */
+message: string, };
