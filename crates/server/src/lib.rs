@@ -1,6 +1,190 @@
 //! # herald-server
 //!
-//! **Not built yet.** Placeholder that fixes the workspace layout; the service arrives with
-//! the "herald-server" issue.
+//! The notification service: the platform posts its events here; the service applies each
+//! agent's preferences (the policy of `herald-protocol`), keeps every agent's inbox and
+//! streams it live to the agent's devices.
+//!
+//! # Layout
+//!
+//! - [`db`]: SQLite in WAL mode, one write connection, a pool of readers, migrations, epoch.
+//! - [`ingest`]: validation and the group-commit writer (events and test notifications).
+//! - [`recipients`]: who receives an event (pure rules).
+//! - [`inbox`]: inbox queries (list, read state, unread counts, replay).
+//! - [`hub`]: live streams, bounded per-connection queues, close signals.
+//! - [`auth`]: tokens, Argon2id passwords, the sign-in limiter, request identities.
+//! - [`http`]: the `/api/v1` routes and the WebSocket stream.
+//! - [`admin`]: workspace, agent and ingest-key administration (the CLI's commands).
+//! - [`demo`]: the embedded demo: seed data and a traffic simulator.
+//! - [`error`]: one error type, one JSON shape.
+//!
+//! [`start`] runs a server on a bound address and returns a handle that shuts it down
+//! gracefully: streams are closed with a retryable code, queued events are committed, the
+//! WAL is checkpointed.
+
+pub mod admin;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod inbox;
+pub mod ingest;
+pub mod recipients;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub use herald_protocol as protocol;
+
+use crate::auth::RateLimiter;
+use crate::db::{DatabaseUrl, Db, DbError};
+use crate::http::{AppState, StreamSettings};
+use crate::hub::Hub;
+use crate::ingest::Ingest;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// Where the data lives.
+    pub database: DatabaseUrl,
+    /// Stream limits and timings.
+    pub stream: StreamSettings,
+    /// Most live streams per agent.
+    pub max_streams_per_agent: usize,
+    /// Messages that may wait for one stream before it counts as slow.
+    pub stream_queue: usize,
+    /// Sign-in: failed attempts allowed per email / per address in `sign_in_window`.
+    pub sign_in_limits: (usize, usize),
+    /// The sign-in limiter's window.
+    pub sign_in_window: Duration,
+}
+
+impl ServerConfig {
+    /// Defaults for a database and an address.
+    pub fn new(bind: SocketAddr, database: DatabaseUrl) -> ServerConfig {
+        ServerConfig {
+            bind,
+            database,
+            stream: StreamSettings::default(),
+            max_streams_per_agent: 8,
+            stream_queue: 1024,
+            sign_in_limits: (10, 50),
+            sign_in_window: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The database (for admin work beside the server, and tests).
+    pub db: Db,
+    /// The live streams.
+    pub hub: Arc<Hub>,
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// `http://addr` of this server.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops gracefully: no new connections, streams closed with `server_shutdown`, every
+    /// queued event committed, the database checkpointed and closed.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "server task failed");
+        }
+    }
+
+    /// Waits until the server stops (after [`Running::shutdown`] from elsewhere, or a signal
+    /// handled by the caller through [`Running::shutdown_token`]).
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Waits for the server task to end.
+    pub async fn wait(self) {
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "server task failed");
+        }
+    }
+}
+
+/// Opens the database, binds, and serves until shut down.
+pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
+    let db = Db::open(&config.database).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| StartError::Bind(config.bind, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(config.bind, e))?;
+    let epoch = db.epoch().await.map_err(DbError::from)?;
+    let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
+    let (ingest, writer) = Ingest::start(db.clone(), Arc::clone(&hub));
+    let shutdown = CancellationToken::new();
+    let state = AppState {
+        db: db.clone(),
+        hub: Arc::clone(&hub),
+        ingest,
+        limiter: Arc::new(RateLimiter::new(
+            config.sign_in_window,
+            config.sign_in_limits.0,
+            config.sign_in_limits.1,
+        )),
+        stream: Arc::new(config.stream.clone()),
+        shutdown: shutdown.clone(),
+        epoch: Arc::from(epoch),
+    };
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let stop = shutdown.clone();
+    let task_db = db.clone();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "serving failed");
+        }
+        // The router (and with it every Ingest handle) is gone: the writer commits what is
+        // queued and ends.
+        if let Err(err) = writer.await {
+            tracing::error!(error = %err, "ingest writer failed");
+        }
+        task_db.close().await;
+        tracing::info!("server stopped");
+    });
+    tracing::info!(%addr, "herald-server listening");
+    Ok(Running {
+        addr,
+        db,
+        hub,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,226 @@
+//! Administration: workspaces, agents, ingest keys. Used by the CLI and the demo; works on
+//! the database directly, so it also works while a server runs on the same file (a running
+//! server notices a disabled agent on the next request, and on its streams' next heartbeat).
+
+use chrono::Utc;
+use herald_protocol::Preferences;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::auth;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// A new agent.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    /// Workspace name (created if missing).
+    pub workspace: String,
+    /// The platform's id of the agent.
+    pub external_id: String,
+    /// Sign-in and profile email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Password (hashed with Argon2id before it is stored).
+    pub password: String,
+    /// Inbox / team memberships: `inbox:<id>` or `team:<id>`.
+    pub groups: Vec<String>,
+}
+
+/// An agent as `agent list` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgentRow {
+    /// Herald's id.
+    pub id: String,
+    /// Workspace name.
+    pub workspace: String,
+    /// The platform's id.
+    pub external_id: String,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Whether disabled.
+    pub disabled: bool,
+}
+
+/// The workspace's id, creating it if needed.
+pub async fn ensure_workspace(db: &Db, name: &str) -> Result<Uuid, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(AppError::invalid("a workspace name is 1 to 200 characters"));
+    }
+    sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+        .bind(Uuid::now_v7().to_string())
+        .bind(name)
+        .bind(Utc::now())
+        .execute(&db.writer)
+        .await?;
+    let row = sqlx::query("SELECT id FROM workspaces WHERE name = $1")
+        .bind(name)
+        .fetch_one(&db.writer)
+        .await?;
+    Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Adds an agent with default preferences.
+pub async fn add_agent(db: &Db, new: &NewAgent) -> Result<Uuid, AppError> {
+    let email = new.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 320 {
+        return Err(AppError::invalid(format!(
+            "{email:?} is not an email address"
+        )));
+    }
+    if new.password.chars().count() < 8 {
+        return Err(AppError::invalid("a password has at least 8 characters"));
+    }
+    for group in &new.groups {
+        if !(group.starts_with("inbox:") || group.starts_with("team:")) {
+            return Err(AppError::invalid(format!(
+                "group {group:?} must look like inbox:<id> or team:<id>"
+            )));
+        }
+    }
+    let workspace = ensure_workspace(db, &new.workspace).await?;
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let id = Uuid::now_v7();
+    let prefs = serde_json::to_string(&Preferences::default())?;
+    let mut tx = db.writer.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, prefs, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.to_string())
+    .bind(workspace.to_string())
+    .bind(new.external_id.trim())
+    .bind(&email)
+    .bind(new.name.trim())
+    .bind(hash)
+    .bind(prefs)
+    .bind(Utc::now())
+    .execute(&mut *tx)
+    .await;
+    if let Err(sqlx::Error::Database(e)) = &inserted {
+        if e.is_unique_violation() {
+            return Err(AppError::Conflict(
+                "an agent with this email, or this platform id in the workspace, exists".into(),
+            ));
+        }
+    }
+    inserted?;
+    for group in &new.groups {
+        sqlx::query(
+            "INSERT INTO agent_groups (agent_id, group_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(group)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Every agent, or those of one workspace.
+pub async fn list_agents(db: &Db, workspace: Option<&str>) -> Result<Vec<AgentRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT a.id, w.name AS workspace, a.external_id, a.email, a.name, a.disabled_at IS NOT NULL AS disabled \
+         FROM agents a JOIN workspaces w ON w.id = a.workspace_id \
+         WHERE $1 IS NULL OR w.name = $1 ORDER BY w.name, a.email",
+    )
+    .bind(workspace)
+    .fetch_all(&db.reader)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AgentRow {
+                id: r.try_get("id")?,
+                workspace: r.try_get("workspace")?,
+                external_id: r.try_get("external_id")?,
+                email: r.try_get("email")?,
+                name: r.try_get("name")?,
+                disabled: r.try_get("disabled")?,
+            })
+        })
+        .collect()
+}
+
+/// Disables an agent by email and revokes its sessions. Returns the agent's id.
+pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
+    let now = Utc::now();
+    let mut tx = db.writer.begin().await?;
+    let row = sqlx::query("UPDATE agents SET disabled_at = $1 WHERE email = $2 RETURNING id")
+        .bind(now)
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound("no agent with that email"))?;
+    let id: String = row.try_get("id")?;
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Creates an ingest key for a workspace; the key is returned once and stored hashed.
+pub async fn create_ingest_key(
+    db: &Db,
+    workspace: &str,
+    label: Option<&str>,
+) -> Result<(Uuid, String), AppError> {
+    let workspace = ensure_workspace(db, workspace).await?;
+    let (key, hash) = auth::new_token(auth::INGEST_PREFIX);
+    let id = Uuid::now_v7();
+    sqlx::query("INSERT INTO ingest_keys (id, workspace_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id.to_string())
+        .bind(workspace.to_string())
+        .bind(hash)
+        .bind(label)
+        .bind(Utc::now())
+        .execute(&db.writer)
+        .await?;
+    Ok((id, key))
+}
+
+/// Revokes an ingest key by id.
+pub async fn revoke_ingest_key(db: &Db, id: Uuid) -> Result<(), AppError> {
+    let done =
+        sqlx::query("UPDATE ingest_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(Utc::now())
+            .bind(id.to_string())
+            .execute(&db.writer)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound("no active ingest key with that id"));
+    }
+    Ok(())
+}
+
+/// Ingest keys: (id, workspace, label, revoked).
+pub async fn list_ingest_keys(
+    db: &Db,
+) -> Result<Vec<(String, String, Option<String>, bool)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT k.id, w.name AS workspace, k.label, k.revoked_at IS NOT NULL AS revoked \
+         FROM ingest_keys k JOIN workspaces w ON w.id = k.workspace_id ORDER BY k.created_at",
+    )
+    .fetch_all(&db.reader)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("workspace")?,
+                r.try_get("label")?,
+                r.try_get("revoked")?,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,132 @@
+//! The server's errors, each mapped to one HTTP status and one [`ErrorCode`]. Internal
+//! causes are logged with a reference and never shown to the client.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use herald_protocol::{ApiError, ApiErrorBody, ErrorCode, FieldError};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No or bad credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Not found, or not the caller's.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// Bad input, optionally per field.
+    #[error("{message}")]
+    Invalid {
+        /// For a person.
+        message: String,
+        /// The bad fields.
+        fields: Vec<FieldError>,
+    },
+    /// Conflicts with stored state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Stale `If-Match`.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// Missing `If-Match`.
+    #[error("{0}")]
+    PreconditionRequired(&'static str),
+    /// Too many attempts; retry after the given seconds.
+    #[error("too many attempts, try again in {0} s")]
+    RateLimited(u64),
+    /// The body is too big.
+    #[error("{0}")]
+    TooLarge(&'static str),
+    /// Shutting down, or storage is full.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// Anything else: logged, not shown.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    /// An invalid-input error without field details.
+    pub fn invalid(message: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        // A full disk is the operator's problem, and temporary for the client: say so.
+        if let sqlx::Error::Database(db) = &err {
+            if db.code().as_deref() == Some("13") {
+                tracing::error!(error = %err, "database or disk is full");
+                return AppError::Unavailable("the server's storage is full; try again later");
+            }
+        }
+        AppError::Internal(err.into())
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(err: serde_json::Error) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            AppError::PreconditionFailed(_) => (
+                StatusCode::PRECONDITION_FAILED,
+                ErrorCode::PreconditionFailed,
+            ),
+            AppError::PreconditionRequired(_) => (
+                StatusCode::PRECONDITION_REQUIRED,
+                ErrorCode::PreconditionRequired,
+            ),
+            AppError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        };
+        let message = match &self {
+            AppError::Internal(cause) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string();
+                tracing::error!(reference, error = ?cause, "request failed");
+                format!("internal error (reference {reference})")
+            }
+            other => other.to_string(),
+        };
+        let retry_after = match &self {
+            AppError::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        };
+        let fields = match self {
+            AppError::Invalid { fields, .. } => fields,
+            _ => Vec::new(),
+        };
+        let mut response = (
+            status,
+            Json(ApiError {
+                error: ApiErrorBody {
+                    code,
+                    message,
+                    fields,
+                },
+            }),
+        )
+            .into_response();
+        if let Some(seconds) = retry_after {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}

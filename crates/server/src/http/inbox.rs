@@ -1,0 +1,70 @@
+//! The inbox routes and the test notification.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::Utc;
+use herald_protocol::{
+    Channel, InboxPage, MarkRequest, MarkResult, Notification, TestNotificationResult, UnreadCount,
+};
+use uuid::Uuid;
+
+use super::{ApiJson, AppState};
+use crate::auth::AgentSession;
+use crate::error::AppError;
+use crate::inbox::{self, ListQuery};
+
+/// `GET /inbox?before=&limit=&unread=&all=`.
+pub async fn list(
+    State(state): State<AppState>,
+    who: AgentSession,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<InboxPage>, AppError> {
+    Ok(Json(inbox::list(&state.db, who.agent_id, q).await?))
+}
+
+/// `GET /inbox/unread`.
+pub async fn unread(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Json<UnreadCount>, AppError> {
+    let mut conn = state.db.reader.acquire().await?;
+    Ok(Json(inbox::unread_count(&mut conn, who.agent_id).await?))
+}
+
+/// `GET /inbox/{id}`: one item with its decision ("why did / didn't I get this?").
+pub async fn get_one(
+    State(state): State<AppState>,
+    who: AgentSession,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Notification>, AppError> {
+    Ok(Json(inbox::get(&state.db, who.agent_id, id).await?))
+}
+
+/// `POST /inbox/mark`.
+pub async fn mark(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ApiJson(req): ApiJson<MarkRequest>,
+) -> Result<Json<MarkResult>, AppError> {
+    let (result, notices) = inbox::mark(&state.db, who.agent_id, &req, Utc::now()).await?;
+    for notice in &notices {
+        state.hub.publish(who.agent_id, notice);
+    }
+    Ok(Json(result))
+}
+
+/// `POST /test-notification`: a real test event through the pipeline, policy included.
+pub async fn test_notification(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Json<TestNotificationResult>, AppError> {
+    let notification = state.ingest.test(who.agent_id).await?;
+    let delivered = Channel::ALL
+        .into_iter()
+        .filter(|c| notification.decision.channel(*c).delivers())
+        .collect();
+    Ok(Json(TestNotificationResult {
+        notification,
+        delivered,
+    }))
+}

@@ -1,0 +1,127 @@
+//! The HTTP surface: `/api/v1`, its state, and the JSON extractor that answers malformed
+//! bodies in the one error shape.
+
+mod events;
+mod inbox;
+mod prefs;
+mod session;
+mod stream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::RateLimiter;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::hub::Hub;
+use crate::ingest::Ingest;
+
+/// Limits and timings of the live stream.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// How often the server pings; two intervals without an answer close the stream.
+    pub ping_interval: Duration,
+    /// Largest frame or message a client may send.
+    pub max_message: usize,
+    /// How long a client has to send its `resume` message.
+    pub resume_timeout: Duration,
+    /// How long one send may block before the client counts as gone.
+    pub send_timeout: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        StreamSettings {
+            ping_interval: Duration::from_secs(20),
+            max_message: 16 * 1024,
+            resume_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Storage.
+    pub db: Db,
+    /// Live streams.
+    pub hub: Arc<Hub>,
+    /// The group-commit writer.
+    pub ingest: Ingest,
+    /// Sign-in attempts.
+    pub limiter: Arc<RateLimiter>,
+    /// Stream limits.
+    pub stream: Arc<StreamSettings>,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+    /// This database's epoch.
+    pub epoch: Arc<str>,
+}
+
+/// Largest ingest body (one event).
+pub const EVENT_BODY_MAX: usize = 256 * 1024;
+/// Largest body of every other route.
+pub const BODY_MAX: usize = 64 * 1024;
+
+/// The `/api/v1` router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(session::health))
+        .route("/session", post(session::sign_in).delete(session::sign_out))
+        .route("/sessions", get(session::list))
+        .route("/sessions/{id}", delete(session::revoke))
+        .route("/me", get(session::me))
+        .route("/preferences", get(prefs::get_prefs).put(prefs::put_prefs))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/unread", get(inbox::unread))
+        .route("/inbox/mark", post(inbox::mark))
+        .route("/inbox/{id}", get(inbox::get_one))
+        .route("/test-notification", post(inbox::test_notification))
+        .route("/stream", get(stream::stream))
+        .layer(DefaultBodyLimit::max(BODY_MAX))
+        .merge(
+            Router::new()
+                .route("/events", post(events::ingest))
+                .layer(DefaultBodyLimit::max(EVENT_BODY_MAX)),
+        );
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(|| async { AppError::NotFound("no such route") })
+        .with_state(state)
+}
+
+/// `Json<T>` whose rejections use the API's error shape.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::TooLarge("the request body is too large");
+    }
+    let detail: String = rejection.body_text().chars().take(300).collect();
+    AppError::invalid(detail)
+}

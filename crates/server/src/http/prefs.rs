@@ -1,0 +1,99 @@
+//! `GET` / `PUT /preferences`: versioned with `ETag` / `If-Match`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use herald_protocol::{Preferences, ServerMessage, VersionedPreferences};
+use sqlx::Row;
+
+use super::{ApiJson, AppState};
+use crate::auth::AgentSession;
+use crate::error::AppError;
+
+fn with_etag(prefs: VersionedPreferences) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", prefs.version)).ok();
+    let mut response = Json(prefs).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Reads an agent's preferences.
+pub async fn load(state: &AppState, who: &AgentSession) -> Result<VersionedPreferences, AppError> {
+    let row = sqlx::query("SELECT prefs_version, prefs FROM agents WHERE id = $1")
+        .bind(who.agent_id.to_string())
+        .fetch_one(&state.db.reader)
+        .await?;
+    let version: i64 = row.try_get("prefs_version")?;
+    let json: String = row.try_get("prefs")?;
+    Ok(VersionedPreferences {
+        version: u64::try_from(version).unwrap_or(0),
+        preferences: serde_json::from_str(&json)?,
+    })
+}
+
+/// `GET /preferences`.
+pub async fn get_prefs(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Response, AppError> {
+    Ok(with_etag(load(&state, &who).await?))
+}
+
+/// The version an `If-Match` header names: `"7"`, `W/"7"` or `7`.
+fn if_match(headers: &HeaderMap) -> Result<i64, AppError> {
+    let value = headers
+        .get(header::IF_MATCH)
+        .ok_or(AppError::PreconditionRequired(
+            "saving preferences needs If-Match with the version you edited",
+        ))?;
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse()
+        .map_err(|_| AppError::invalid("If-Match must be the preferences version, like \"7\""))
+}
+
+/// `PUT /preferences`: replaces them if `If-Match` names the current version.
+pub async fn put_prefs(
+    State(state): State<AppState>,
+    who: AgentSession,
+    headers: HeaderMap,
+    ApiJson(prefs): ApiJson<Preferences>,
+) -> Result<Response, AppError> {
+    let expected = if_match(&headers)?;
+    prefs.validate().map_err(|fields| AppError::Invalid {
+        message: "some preferences are invalid".into(),
+        fields,
+    })?;
+    let json = serde_json::to_string(&prefs)?;
+    let row = sqlx::query(
+        "UPDATE agents SET prefs = $1, prefs_version = prefs_version + 1 \
+         WHERE id = $2 AND prefs_version = $3 RETURNING prefs_version",
+    )
+    .bind(json)
+    .bind(who.agent_id.to_string())
+    .bind(expected)
+    .fetch_optional(&state.db.writer)
+    .await?;
+    let Some(row) = row else {
+        let current = load(&state, &who).await?;
+        return Err(AppError::PreconditionFailed(format!(
+            "preferences changed since version {expected} (now {}); reload and apply your changes again",
+            current.version
+        )));
+    };
+    let version: i64 = row.try_get("prefs_version")?;
+    let saved = VersionedPreferences {
+        version: u64::try_from(version).unwrap_or(0),
+        preferences: prefs,
+    };
+    state.hub.publish(
+        who.agent_id,
+        &ServerMessage::PreferencesChanged {
+            preferences: saved.clone(),
+        },
+    );
+    Ok(with_etag(saved))
+}

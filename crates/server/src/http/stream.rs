@@ -1,0 +1,231 @@
+//! `GET /stream`: the live WebSocket.
+//!
+//! 1. Authenticate from the `Authorization` header before upgrading (401 otherwise).
+//! 2. Register with the hub first, so nothing committed from now on can be missed.
+//! 3. Wait for `resume`; replay from the database (or signal a gap); say `live`.
+//! 4. Forward live messages, skipping items the replay already sent; ping, and close
+//!    on silence, revocation, a slow client, protocol abuse or shutdown.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use herald_protocol::{ClientMessage, CloseReason, GapReason, ServerMessage};
+use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+
+use super::AppState;
+use crate::auth::{self, AgentSession};
+use crate::inbox::{self, REPLAY_MAX};
+
+/// The upgrade handler.
+pub async fn stream(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let max = state.stream.max_message;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            let session_id = who.session_id;
+            if let Err(err) = run(state, who, socket).await {
+                tracing::debug!(%session_id, error = %err, "stream ended with an error");
+            }
+        })
+}
+
+/// Why a stream task stopped on its own.
+#[derive(Debug, thiserror::Error)]
+enum StreamEnd {
+    #[error("socket: {0}")]
+    Socket(#[from] axum::Error),
+    #[error("{0}")]
+    App(#[from] crate::error::AppError),
+    #[error("send timed out")]
+    SendTimeout,
+}
+
+struct Conn {
+    socket: WebSocket,
+    send_timeout: Duration,
+}
+
+impl Conn {
+    async fn send_json(&mut self, json: &str) -> Result<(), StreamEnd> {
+        timeout(
+            self.send_timeout,
+            self.socket.send(Message::Text(json.into())),
+        )
+        .await
+        .map_err(|_| StreamEnd::SendTimeout)??;
+        Ok(())
+    }
+
+    async fn send(&mut self, message: &ServerMessage) -> Result<(), StreamEnd> {
+        let json = serde_json::to_string(message).map_err(crate::error::AppError::from)?;
+        self.send_json(&json).await
+    }
+
+    /// Says why, then closes with the reason's code. Best effort: the peer may be gone.
+    async fn close(mut self, reason: CloseReason, message: &str) {
+        let _ = self
+            .send(&ServerMessage::Closing {
+                reason,
+                message: message.to_owned(),
+            })
+            .await;
+        let frame = CloseFrame {
+            code: reason.code(),
+            reason: message.chars().take(100).collect::<String>().into(),
+        };
+        let _ = timeout(
+            self.send_timeout,
+            self.socket.send(Message::Close(Some(frame))),
+        )
+        .await;
+    }
+}
+
+async fn run(state: AppState, who: AgentSession, socket: WebSocket) -> Result<(), StreamEnd> {
+    let mut conn = Conn {
+        socket,
+        send_timeout: state.stream.send_timeout,
+    };
+    let Some(mut sub) = state.hub.subscribe(who.agent_id, who.session_id) else {
+        conn.close(
+            CloseReason::TooManyConnections,
+            "too many live streams for this agent",
+        )
+        .await;
+        return Ok(());
+    };
+
+    // The client speaks first.
+    let resume = match timeout(state.stream.resume_timeout, conn.socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientMessage>(&text).ok(),
+        _ => None,
+    };
+    let Some(ClientMessage::Resume { after_seq, epoch }) = resume else {
+        conn.close(
+            CloseReason::ProtocolViolation,
+            "expected a resume message first",
+        )
+        .await;
+        return Ok(());
+    };
+
+    let latest = inbox::latest_seq(&state.db, who.agent_id).await?;
+    let gap = if epoch.as_deref().is_some_and(|e| e != &*state.epoch) || after_seq > latest {
+        // Another database, or one restored from a backup older than the client's state.
+        Some(GapReason::EpochChanged)
+    } else if latest - after_seq > REPLAY_MAX {
+        Some(GapReason::TooFarBehind)
+    } else {
+        None
+    };
+    let mut sent_up_to = latest;
+    if let Some(reason) = gap {
+        conn.send(&ServerMessage::Gap {
+            reason,
+            epoch: state.epoch.to_string(),
+            latest_seq: latest,
+        })
+        .await?;
+    } else {
+        let missed = inbox::after(&state.db, who.agent_id, after_seq, REPLAY_MAX).await?;
+        for notification in missed {
+            sent_up_to = sent_up_to.max(notification.seq);
+            conn.send(&ServerMessage::Item {
+                replay: true,
+                notification: Box::new(notification),
+            })
+            .await?;
+        }
+    }
+    conn.send(&ServerMessage::Live {
+        epoch: state.epoch.to_string(),
+        latest_seq: sent_up_to,
+    })
+    .await?;
+    let unread = {
+        let mut db = state
+            .db
+            .reader
+            .acquire()
+            .await
+            .map_err(crate::error::AppError::from)?;
+        inbox::unread_count(&mut db, who.agent_id)
+            .await
+            .map_err(crate::error::AppError::from)?
+    };
+    conn.send(&ServerMessage::Unread { unread }).await?;
+
+    let period = state.stream.ping_interval;
+    let mut ticks = interval_at(Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            // Close signals first: a slow consumer must not keep draining its queue.
+            biased;
+            () = state.shutdown.cancelled() => {
+                conn.close(CloseReason::ServerShutdown, "the server is restarting").await;
+                return Ok(());
+            }
+            changed = sub.close.changed() => {
+                let reason = if changed.is_ok() { *sub.close.borrow() } else { None };
+                let reason = reason.unwrap_or(CloseReason::ServerShutdown);
+                conn.close(reason, close_message(reason)).await;
+                return Ok(());
+            }
+            outgoing = sub.queue.recv() => {
+                let Some(outgoing) = outgoing else { return Ok(()) };
+                if outgoing.seq.is_some_and(|seq| seq <= sent_up_to) {
+                    continue; // already replayed
+                }
+                if let Some(seq) = outgoing.seq {
+                    sent_up_to = seq;
+                }
+                conn.send_json(&outgoing.json).await?;
+            }
+            frame = conn.socket.recv() => {
+                match frame {
+                    None | Some(Ok(Message::Close(_))) => return Ok(()),
+                    Some(Ok(_)) => last_heard = Instant::now(),
+                    Some(Err(err)) => {
+                        // Oversized or malformed frames land here.
+                        tracing::debug!(error = %err, "bad frame from a client");
+                        conn.close(CloseReason::ProtocolViolation, "bad or oversized frame").await;
+                        return Ok(());
+                    }
+                }
+            }
+            _ = ticks.tick() => {
+                if last_heard.elapsed() > period * 2 {
+                    conn.close(CloseReason::HeartbeatTimeout, "no answer to pings").await;
+                    return Ok(());
+                }
+                if let Some(reason) = auth::session_ended(&state.db, who.session_id).await? {
+                    conn.close(reason, close_message(reason)).await;
+                    return Ok(());
+                }
+                timeout(conn.send_timeout, conn.socket.send(Message::Ping(Default::default())))
+                    .await
+                    .map_err(|_| StreamEnd::SendTimeout)??;
+            }
+        }
+    }
+}
+
+fn close_message(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::SessionRevoked => "this session was signed out; sign in again",
+        CloseReason::AgentDisabled => "this agent was disabled by an admin",
+        CloseReason::SlowConsumer => "the client did not keep up; reconnect and resume",
+        CloseReason::ServerShutdown => "the server is restarting",
+        CloseReason::TooManyConnections => "too many live streams for this agent",
+        CloseReason::HeartbeatTimeout => "no answer to pings",
+        CloseReason::ProtocolViolation => "protocol violation",
+    }
+}

@@ -1,0 +1,230 @@
+//! The registry of live streams: who is connected, and a bounded queue to each.
+//!
+//! Publishing never waits: a message goes into each of the agent's connection queues with
+//! `try_send`; a full queue means that client is not keeping up, and it is closed with the
+//! retryable `slow_consumer` code (it will resume from its last seq and miss nothing). Close
+//! requests travel on a separate channel so they get through even when the queue is full.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use herald_protocol::{CloseReason, ServerMessage};
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+
+/// A serialised message on its way to one connection.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The item's seq, for items (a stream skips what its replay already sent).
+    pub seq: Option<u64>,
+    /// The JSON text frame.
+    pub json: Arc<str>,
+}
+
+/// One live connection as the hub sees it.
+#[derive(Debug)]
+struct Conn {
+    id: u64,
+    session_id: Uuid,
+    queue: mpsc::Sender<Outgoing>,
+    close: watch::Sender<Option<CloseReason>>,
+}
+
+/// The registry.
+#[derive(Debug)]
+pub struct Hub {
+    conns: Mutex<HashMap<Uuid, Vec<Conn>>>,
+    next_id: AtomicU64,
+    /// Most live streams one agent may hold.
+    max_per_agent: usize,
+    /// Messages that may wait for one connection before it counts as slow.
+    queue_len: usize,
+}
+
+/// What a stream task holds: its queue, its close signal; leaving drops it from the hub.
+#[derive(Debug)]
+pub struct Subscription {
+    hub: Arc<Hub>,
+    agent_id: Uuid,
+    id: u64,
+    /// Serialised messages for this connection.
+    pub queue: mpsc::Receiver<Outgoing>,
+    /// Set when the server wants this connection closed.
+    pub close: watch::Receiver<Option<CloseReason>>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut conns = self.hub.lock();
+        if let Some(list) = conns.get_mut(&self.agent_id) {
+            list.retain(|c| c.id != self.id);
+            if list.is_empty() {
+                conns.remove(&self.agent_id);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// A hub with the given limits.
+    pub fn new(max_per_agent: usize, queue_len: usize) -> Arc<Hub> {
+        Arc::new(Hub {
+            conns: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            max_per_agent,
+            queue_len,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Conn>>> {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a connection; `None` when the agent already has the most allowed.
+    pub fn subscribe(self: &Arc<Self>, agent_id: Uuid, session_id: Uuid) -> Option<Subscription> {
+        let mut conns = self.lock();
+        let list = conns.entry(agent_id).or_default();
+        if list.len() >= self.max_per_agent {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (queue_tx, queue_rx) = mpsc::channel(self.queue_len);
+        let (close_tx, close_rx) = watch::channel(None);
+        list.push(Conn {
+            id,
+            session_id,
+            queue: queue_tx,
+            close: close_tx,
+        });
+        Some(Subscription {
+            hub: Arc::clone(self),
+            agent_id,
+            id,
+            queue: queue_rx,
+            close: close_rx,
+        })
+    }
+
+    /// Sends a message to every live stream of an agent.
+    pub fn publish(&self, agent_id: Uuid, message: &ServerMessage) {
+        // Most recipients are offline: do not serialise for nobody.
+        if !self.is_connected(agent_id) {
+            return;
+        }
+        let Ok(json) = serde_json::to_string(message) else {
+            tracing::error!("a server message failed to serialise");
+            return;
+        };
+        let seq = match message {
+            ServerMessage::Item { notification, .. } => Some(notification.seq),
+            _ => None,
+        };
+        let outgoing = Outgoing {
+            seq,
+            json: Arc::from(json),
+        };
+        let conns = self.lock();
+        let Some(list) = conns.get(&agent_id) else {
+            return;
+        };
+        for conn in list {
+            if let Err(mpsc::error::TrySendError::Full(_)) = conn.queue.try_send(outgoing.clone()) {
+                tracing::info!(conn = conn.id, "closing a slow consumer");
+                conn.close.send_replace(Some(CloseReason::SlowConsumer));
+            }
+        }
+    }
+
+    /// Whether an agent has a live stream now.
+    pub fn is_connected(&self, agent_id: Uuid) -> bool {
+        self.lock().contains_key(&agent_id)
+    }
+
+    /// Live streams in all.
+    pub fn connections(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+
+    /// Closes the streams of one session.
+    pub fn close_session(&self, session_id: Uuid, reason: CloseReason) {
+        for conn in self.lock().values().flatten() {
+            if conn.session_id == session_id {
+                conn.close.send_replace(Some(reason));
+            }
+        }
+    }
+
+    /// Closes every stream of an agent.
+    pub fn close_agent(&self, agent_id: Uuid, reason: CloseReason) {
+        if let Some(list) = self.lock().get(&agent_id) {
+            for conn in list {
+                conn.close.send_replace(Some(reason));
+            }
+        }
+    }
+
+    /// Closes every stream (shutdown).
+    pub fn close_all(&self, reason: CloseReason) {
+        for conn in self.lock().values().flatten() {
+            conn.close.send_replace(Some(reason));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use herald_protocol::UnreadCount;
+
+    fn unread(total: u32) -> ServerMessage {
+        ServerMessage::Unread {
+            unread: UnreadCount { total },
+        }
+    }
+
+    #[tokio::test]
+    async fn caps_connections_and_forgets_dropped_ones() {
+        let hub = Hub::new(2, 4);
+        let agent = Uuid::new_v4();
+        let a = hub.subscribe(agent, Uuid::new_v4()).expect("first");
+        let _b = hub.subscribe(agent, Uuid::new_v4()).expect("second");
+        assert!(hub.subscribe(agent, Uuid::new_v4()).is_none(), "cap of 2");
+        drop(a);
+        assert!(
+            hub.subscribe(agent, Uuid::new_v4()).is_some(),
+            "a slot freed up"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_closes_only_that_consumer() {
+        let hub = Hub::new(4, 2);
+        let agent = Uuid::new_v4();
+        let slow = hub.subscribe(agent, Uuid::new_v4()).expect("slow");
+        let mut fast = hub.subscribe(agent, Uuid::new_v4()).expect("fast");
+        for n in 0..3 {
+            hub.publish(agent, &unread(n));
+            let got = fast.queue.recv().await.expect("fast gets every message");
+            assert!(got.json.contains(&format!("\"total\":{n}")));
+        }
+        assert_eq!(*slow.close.borrow(), Some(CloseReason::SlowConsumer));
+        assert_eq!(*fast.close.borrow(), None, "the fast one stays open");
+    }
+
+    #[tokio::test]
+    async fn closes_by_session_and_agent() {
+        let hub = Hub::new(4, 4);
+        let (agent, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let session = Uuid::new_v4();
+        let a = hub.subscribe(agent, session).expect("a");
+        let b = hub.subscribe(agent, Uuid::new_v4()).expect("b");
+        let c = hub.subscribe(other, Uuid::new_v4()).expect("c");
+        hub.close_session(session, CloseReason::SessionRevoked);
+        assert_eq!(*a.close.borrow(), Some(CloseReason::SessionRevoked));
+        assert_eq!(*b.close.borrow(), None);
+        hub.close_agent(agent, CloseReason::AgentDisabled);
+        assert_eq!(*b.close.borrow(), Some(CloseReason::AgentDisabled));
+        assert_eq!(*c.close.borrow(), None, "other agents untouched");
+    }
+}

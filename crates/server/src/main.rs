@@ -1,0 +1,346 @@
+//! `herald-server`: serve, run the demo, administer.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use herald_server::db::{DatabaseUrl, Db};
+use herald_server::{admin, demo, ServerConfig};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Herald's notification service.
+#[derive(Parser, Debug)]
+#[command(name = "herald-server", version, about)]
+struct Cli {
+    /// Optional TOML file with `bind`, `public_url`, `database` and `log` (flags and
+    /// environment win over it).
+    #[arg(long, env = "HERALD_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database: a SQLite file path or sqlite://path (default: herald.db in the platform's
+    /// data directory).
+    #[arg(long, env = "HERALD_DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// Log filter, e.g. `info` or `herald_server=debug`.
+    #[arg(long, env = "HERALD_LOG", global = true)]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API.
+    Serve(ServeArgs),
+    /// Run the embedded demo: its own database, seeded agents, simulated traffic.
+    Demo(DemoArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Manage the platform's ingest keys.
+    #[command(subcommand, name = "ingest-key")]
+    IngestKey(KeyCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HERALD_BIND")]
+    bind: Option<SocketAddr>,
+    /// The public URL agents and the platform reach this server at.
+    #[arg(long, env = "HERALD_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HERALD_BIND", default_value = "127.0.0.1:7878")]
+    bind: SocketAddr,
+    /// Simulated events per second.
+    #[arg(long, default_value_t = 0.5)]
+    rate: f64,
+    /// Where the demo keeps its database (default: herald-demo in the data directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AgentCommand {
+    /// Add an agent (prints a generated password unless --password is given).
+    Add {
+        /// Workspace name (created if missing).
+        #[arg(long)]
+        workspace: String,
+        /// The platform's id of the agent.
+        #[arg(long)]
+        external_id: String,
+        /// Sign-in and profile email.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Password (8 characters or more); read from HERALD_AGENT_PASSWORD if set.
+        #[arg(long, env = "HERALD_AGENT_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Inbox or team memberships, e.g. inbox:support or team:billing (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    /// List agents.
+    List {
+        /// Only this workspace.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Disable an agent: revokes its sessions and closes its live streams.
+    Disable {
+        /// The agent's email.
+        email: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Create an ingest key (shown once).
+    Create {
+        /// Workspace name (created if missing).
+        #[arg(long)]
+        workspace: String,
+        /// A label to recognise it by.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List ingest keys (ids, not the keys).
+    List,
+    /// Revoke an ingest key.
+    Revoke {
+        /// The key's id.
+        id: Uuid,
+    },
+}
+
+/// The optional config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<SocketAddr>,
+    public_url: Option<String>,
+    database: Option<String>,
+    log: Option<String>,
+}
+
+fn data_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("herald")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading config file {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .with_context(|| format!("config file {}", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    let log = cli
+        .log
+        .clone()
+        .or(file.log.clone())
+        .unwrap_or_else(|| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&log).context("bad --log filter")?)
+        .with_writer(std::io::stderr)
+        .init();
+    let database = cli
+        .database
+        .clone()
+        .or(file.database.clone())
+        .unwrap_or_else(|| data_dir().join("herald.db").display().to_string());
+
+    match cli.command {
+        Command::Serve(args) => {
+            let bind = args
+                .bind
+                .or(file.bind)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7878)));
+            if let Some(url) = args.public_url.or(file.public_url) {
+                tracing::info!(public_url = %url, "public URL");
+            }
+            let server =
+                herald_server::start(ServerConfig::new(bind, DatabaseUrl::parse(&database)?))
+                    .await?;
+            eprintln!("herald-server listening on {}", server.url());
+            until_signal(server.shutdown_token()).await;
+            server.shutdown().await;
+        }
+        Command::Demo(args) => run_demo(args).await?,
+        Command::Migrate => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            db.close().await;
+            eprintln!("database {database} is up to date");
+        }
+        Command::Agent(cmd) => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let result = agent(&db, cmd).await;
+            db.close().await;
+            result?;
+        }
+        Command::IngestKey(cmd) => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let result = ingest_key(&db, cmd).await;
+            db.close().await;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+async fn agent(db: &Db, cmd: AgentCommand) -> anyhow::Result<()> {
+    match cmd {
+        AgentCommand::Add {
+            workspace,
+            external_id,
+            email,
+            name,
+            password,
+            groups,
+        } => {
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (generated_password(), true),
+            };
+            let id = admin::add_agent(
+                db,
+                &admin::NewAgent {
+                    workspace,
+                    external_id,
+                    email: email.clone(),
+                    name,
+                    password: password.clone(),
+                    groups,
+                },
+            )
+            .await?;
+            println!("added agent {email} ({id})");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AgentCommand::List { workspace } => {
+            for a in admin::list_agents(db, workspace.as_deref()).await? {
+                let state = if a.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    a.id, a.workspace, a.external_id, a.email, a.name
+                );
+            }
+        }
+        AgentCommand::Disable { email } => {
+            admin::disable_agent(db, &email).await?;
+            println!("disabled {email}; its sessions are revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn ingest_key(db: &Db, cmd: KeyCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeyCommand::Create { workspace, label } => {
+            let (id, key) = admin::create_ingest_key(db, &workspace, label.as_deref()).await?;
+            println!("ingest key {id} for {workspace}:\n{key}\n(shown once; store it in the platform's settings)");
+        }
+        KeyCommand::List => {
+            for (id, workspace, label, revoked) in admin::list_ingest_keys(db).await? {
+                let state = if revoked { "revoked" } else { "active" };
+                println!("{id}\t{workspace}\t{}\t{state}", label.unwrap_or_default());
+            }
+        }
+        KeyCommand::Revoke { id } => {
+            admin::revoke_ingest_key(db, id).await?;
+            println!("revoked ingest key {id}");
+        }
+    }
+    Ok(())
+}
+
+fn generated_password() -> String {
+    let (token, _) = herald_server::auth::new_token("");
+    token[..20].to_owned()
+}
+
+async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+    if args.rate.is_nan() || args.rate <= 0.0 {
+        bail!("--rate must be more than 0 events per second");
+    }
+    let dir = args
+        .data_dir
+        .unwrap_or_else(|| data_dir().join("herald-demo"));
+    let db_path: &Path = &dir.join("demo.db");
+    let server = herald_server::start(ServerConfig::new(
+        args.bind,
+        DatabaseUrl::Sqlite(db_path.to_path_buf()),
+    ))
+    .await?;
+    let key = demo::seed(&server.db).await?;
+    println!("Herald demo server: {}", server.url());
+    println!("  database: {}", db_path.display());
+    println!("  workspace: {}", demo::WORKSPACE);
+    for (_, name, email, group) in demo::AGENTS {
+        println!(
+            "  agent: {email:<26} password: {}   ({name}, {group})",
+            demo::PASSWORD
+        );
+    }
+    println!(
+        "  simulated traffic: {} events/s through POST /api/v1/events",
+        args.rate
+    );
+    println!("Press Ctrl+C to stop.");
+    let stop = server.shutdown_token();
+    let simulator = tokio::spawn(demo::simulate(
+        server.url(),
+        key,
+        args.rate,
+        stop.child_token(),
+    ));
+    until_signal(stop.clone()).await;
+    stop.cancel();
+    let _ = simulator.await;
+    server.shutdown().await;
+    Ok(())
+}
+
+/// Waits for Ctrl+C or SIGTERM (or for the token to be cancelled elsewhere).
+async fn until_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+        () = token.cancelled() => {}
+    }
+    tracing::info!("shutting down");
+}

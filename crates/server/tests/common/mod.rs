@@ -1,0 +1,320 @@
+//! Test support: a real herald-server on 127.0.0.1:0 with a real SQLite file, seeded agents,
+//! an HTTP client and a WebSocket client.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt};
+use herald_protocol::*;
+use herald_server::admin::{self, NewAgent};
+use herald_server::db::DatabaseUrl;
+use herald_server::{Running, ServerConfig};
+use reqwest::StatusCode;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const WORKSPACE: &str = "Acme";
+
+/// A running server and what the tests need to talk to it.
+pub struct TestServer {
+    pub server: Option<Running>,
+    pub url: String,
+    pub ws_url: String,
+    pub key: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn config(db: &std::path::Path) -> ServerConfig {
+    let mut config = ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        DatabaseUrl::Sqlite(db.to_path_buf()),
+    );
+    config.stream.ping_interval = Duration::from_millis(300);
+    config.stream.resume_timeout = Duration::from_secs(2);
+    config.stream.send_timeout = Duration::from_secs(30);
+    config.max_streams_per_agent = 3;
+    config
+}
+
+impl TestServer {
+    /// Agents ana, bruno (inbox:support) and carla (team:billing) in workspace Acme, and
+    /// agent zed in another workspace.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(&dir.path().join("herald.db"));
+        edit(&mut config);
+        let server = herald_server::start(config).await.unwrap();
+        for (id, group, workspace) in [
+            ("ana", "inbox:support", WORKSPACE),
+            ("bruno", "inbox:support", WORKSPACE),
+            ("carla", "team:billing", WORKSPACE),
+            ("zed", "inbox:support", "Other Corp"),
+        ] {
+            admin::add_agent(
+                &server.db,
+                &NewAgent {
+                    workspace: workspace.into(),
+                    external_id: id.into(),
+                    email: format!("{id}@acme.test"),
+                    name: id.to_uppercase(),
+                    password: PASSWORD.into(),
+                    groups: vec![group.into()],
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let (_, key) = admin::create_ingest_key(&server.db, WORKSPACE, None)
+            .await
+            .unwrap();
+        let url = server.url();
+        TestServer {
+            ws_url: format!("ws://{}/api/v1/stream", server.addr),
+            url,
+            key,
+            http: reqwest::Client::new(),
+            server: Some(server),
+            dir,
+        }
+    }
+
+    pub fn running(&self) -> &Running {
+        self.server.as_ref().unwrap()
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+
+    pub async fn sign_in(&self, who: &str) -> String {
+        let grant: SessionGrant = self
+            .http
+            .post(self.api("/session"))
+            .json(&serde_json::json!({"email": format!("{who}@acme.test"), "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        grant.token
+    }
+
+    pub async fn ingest(&self, event: &PlatformEvent) -> reqwest::Response {
+        self.http
+            .post(self.api("/events"))
+            .bearer_auth(&self.key)
+            .json(event)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn ingest_ok(&self, event: &PlatformEvent) -> IngestResult {
+        let response = self.ingest(event).await;
+        assert_eq!(response.status(), StatusCode::OK, "ingest of {}", event.id);
+        response.json().await.unwrap()
+    }
+
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, token: &str, path: &str) -> T {
+        let response = self
+            .http
+            .get(self.api(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// Every item of an agent's inbox (bell and hidden), oldest first.
+    pub async fn all_items(&self, token: &str) -> Vec<Notification> {
+        let mut items = Vec::new();
+        let mut before: Option<u64> = None;
+        loop {
+            let path = match before {
+                Some(b) => format!("/inbox?all=true&limit=200&before={b}"),
+                None => "/inbox?all=true&limit=200".to_string(),
+            };
+            let page: InboxPage = self.get(token, &path).await;
+            items.extend(page.items);
+            match page.next_before {
+                Some(b) => before = Some(b),
+                None => break,
+            }
+        }
+        items.reverse();
+        items
+    }
+
+    pub async fn connect(&self, token: &str) -> Ws {
+        Ws::connect(&self.ws_url, token).await.unwrap()
+    }
+}
+
+pub fn reply(id: &str, conversation: &str, assignee: &str) -> PlatformEvent {
+    PlatformEvent {
+        id: id.into(),
+        kind: EventKind::Reply,
+        occurred_at: Utc::now(),
+        conversation: Some(ConversationRef {
+            id: conversation.into(),
+            inbox_id: Some("support".into()),
+            team_id: None,
+            subject: Some(format!("Subject of {conversation}")),
+            customer_name: Some("Customer".into()),
+            url: Some(format!("https://acme.example/c/{conversation}")),
+        }),
+        actor: Some(ActorRef {
+            agent_id: None,
+            name: "Customer".into(),
+        }),
+        assignee: Some(assignee.into()),
+        mentioned: vec![],
+        participants: vec![],
+        text: Some(format!("message {id}")),
+        module: None,
+        recipients: vec![],
+    }
+}
+
+pub fn mention(id: &str, who: &str, by: &str) -> PlatformEvent {
+    PlatformEvent {
+        kind: EventKind::Mention,
+        actor: Some(ActorRef {
+            agent_id: Some(by.into()),
+            name: by.into(),
+        }),
+        assignee: None,
+        mentioned: vec![who.into()],
+        ..reply(id, "c-mention", by)
+    }
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A stream client that reads typed server messages.
+pub struct Ws {
+    pub socket: Socket,
+}
+
+/// What ended a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Closed {
+    pub code: Option<u16>,
+    pub reason: Option<CloseReason>,
+}
+
+impl Ws {
+    pub async fn connect(
+        url: &str,
+        token: &str,
+    ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+        let mut request = url.into_client_request()?;
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Ws { socket })
+    }
+
+    pub async fn send(&mut self, message: &ClientMessage) {
+        let json = serde_json::to_string(message).unwrap();
+        self.socket.send(Message::Text(json.into())).await.unwrap();
+    }
+
+    pub async fn resume(&mut self, after_seq: u64, epoch: Option<String>) {
+        self.send(&ClientMessage::Resume { after_seq, epoch }).await;
+    }
+
+    /// The next server message; `Err` with the close when the stream ends.
+    pub async fn next(&mut self) -> Result<ServerMessage, Closed> {
+        let mut reason = None;
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("a message within 10 s");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let message: ServerMessage = serde_json::from_str(&text).unwrap();
+                    if let ServerMessage::Closing { reason: r, .. } = &message {
+                        reason = Some(*r);
+                        continue;
+                    }
+                    return Ok(message);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(Closed {
+                        code: frame.map(|f: CloseFrame| u16::from(f.code)),
+                        reason,
+                    });
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Err(Closed { code: None, reason }),
+            }
+        }
+    }
+
+    /// Messages up to and including `live`.
+    pub async fn until_live(&mut self) -> Vec<ServerMessage> {
+        let mut out = Vec::new();
+        loop {
+            let message = self.next().await.expect("stream open until live");
+            let live = matches!(message, ServerMessage::Live { .. });
+            out.push(message);
+            if live {
+                return out;
+            }
+        }
+    }
+
+    /// The next item, skipping counters and other notices.
+    pub async fn next_item(&mut self) -> Notification {
+        loop {
+            if let ServerMessage::Item { notification, .. } =
+                self.next().await.expect("open stream")
+            {
+                return *notification;
+            }
+        }
+    }
+
+    /// Reads until the stream closes; returns the close.
+    pub async fn until_closed(&mut self) -> Closed {
+        loop {
+            if let Err(closed) = self.next().await {
+                return closed;
+            }
+        }
+    }
+}
+
+pub fn items(messages: &[ServerMessage]) -> Vec<&Notification> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            ServerMessage::Item { notification, .. } => Some(notification.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
