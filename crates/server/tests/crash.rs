@@ -1,0 +1,237 @@
+//! The real `herald-server` binary killed in the middle of a burst: nothing it acknowledged
+//! may be lost. And SIGTERM: it drains and exits cleanly.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{reply, PASSWORD};
+use herald_protocol::{InboxPage, SessionGrant};
+use herald_server::admin::{self, NewAgent};
+use herald_server::db::{DatabaseUrl, Db};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+async fn prepare(db_path: &Path) -> String {
+    let db = Db::open(&DatabaseUrl::Sqlite(db_path.to_path_buf()))
+        .await
+        .unwrap();
+    admin::add_agent(
+        &db,
+        &NewAgent {
+            workspace: "Acme".into(),
+            external_id: "ana".into(),
+            email: "ana@acme.test".into(),
+            name: "Ana".into(),
+            password: PASSWORD.into(),
+            groups: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let (_, key) = admin::create_ingest_key(&db, "Acme", None).await.unwrap();
+    db.close().await;
+    key
+}
+
+/// Starts the binary on a free port; returns it and its URL.
+async fn spawn(db_path: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald-server"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--log",
+            "info",
+            "--database",
+        ])
+        .arg(db_path)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stderr).lines();
+        let mut tx = Some(tx);
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("herald-server listening on ") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        }
+    });
+    let url = tokio::time::timeout(Duration::from_secs(20), rx)
+        .await
+        .unwrap()
+        .unwrap();
+    (child, url)
+}
+
+/// Posts events from 8 tasks until told to stop; returns the ids the server acknowledged.
+fn burst(
+    url: &str,
+    key: &str,
+    stop: tokio_util::sync::CancellationToken,
+) -> (Arc<Mutex<Vec<String>>>, Vec<tokio::task::JoinHandle<()>>) {
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let tasks = (0..8)
+        .map(|t| {
+            let (url, key, acked, stop) = (
+                url.to_owned(),
+                key.to_owned(),
+                Arc::clone(&acked),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                for n in 0.. {
+                    if stop.is_cancelled() {
+                        return;
+                    }
+                    let id = format!("burst-{t}-{n}");
+                    let sent = http
+                        .post(format!("{url}/api/v1/events"))
+                        .bearer_auth(&key)
+                        .json(&reply(&id, "c-1", "ana"))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status().is_success() => acked.lock().unwrap().push(id),
+                        _ => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    (acked, tasks)
+}
+
+async fn wait_for(acked: &Arc<Mutex<Vec<String>>>, n: usize) {
+    for _ in 0..600 {
+        if acked.lock().unwrap().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the burst did not reach {n} events");
+}
+
+async fn stored_ids(url: &str) -> Vec<(u64, String)> {
+    let http = reqwest::Client::new();
+    let grant: SessionGrant = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let mut before = None::<u64>;
+    loop {
+        let mut request = http
+            .get(format!("{url}/api/v1/inbox?all=true&limit=200"))
+            .bearer_auth(&grant.token);
+        if let Some(b) = before {
+            request = request.query(&[("before", b)]);
+        }
+        let page: InboxPage = request.send().await.unwrap().json().await.unwrap();
+        out.extend(page.items.iter().map(|n| (n.seq, n.event_id.clone())));
+        match page.next_before {
+            Some(b) => before = Some(b),
+            None => return out,
+        }
+    }
+}
+
+fn check_nothing_acknowledged_lost(acked: &[String], stored: &[(u64, String)]) {
+    let ids: HashSet<&String> = stored.iter().map(|s| &s.1).collect();
+    assert_eq!(ids.len(), stored.len(), "no event stored twice");
+    let lost: Vec<&String> = acked.iter().filter(|id| !ids.contains(id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged events lost, e.g. {:?}",
+        lost.len(),
+        lost.first()
+    );
+    let mut seqs: Vec<u64> = stored.iter().map(|s| s.0).collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (1..=stored.len() as u64).collect::<Vec<_>>(),
+        "seqs are 1..n without holes"
+    );
+}
+
+#[tokio::test]
+async fn sigkill_mid_burst_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("herald.db");
+    let key = prepare(&db_path).await;
+    let (mut child, url) = spawn(&db_path).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (acked, tasks) = burst(&url, &key, stop.clone());
+    wait_for(&acked, 400).await;
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+
+    let (_child, url) = spawn(&db_path).await;
+    let stored = stored_ids(&url).await;
+    check_nothing_acknowledged_lost(&acked, &stored);
+    assert!(stored.len() >= acked.len());
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("herald.db");
+    let key = prepare(&db_path).await;
+    let (mut child, url) = spawn(&db_path).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (acked, tasks) = burst(&url, &key, stop.clone());
+    wait_for(&acked, 200).await;
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        !db_path.with_extension("db-wal").exists()
+            || std::fs::metadata(db_path.with_extension("db-wal"))
+                .unwrap()
+                .len()
+                == 0,
+        "WAL checkpointed on exit"
+    );
+
+    let (_child, url) = spawn(&db_path).await;
+    let stored = stored_ids(&url).await;
+    check_nothing_acknowledged_lost(&acked, &stored);
+}
