@@ -209,3 +209,44 @@ pub struct IngestResult {
     /// How many agents received it.
     pub recipients: u32,
 }
+
+/// `POST /api/v1/events/batch`: many events in one request (at most
+/// [`INGEST_BATCH_MAX`]). Each is validated and ingested on its own: one bad event does
+/// not fail the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct IngestBatch {
+    /// The events, as JSON values so that a malformed one is reported, not fatal.
+    #[ts(type = "Array<PlatformEvent>")]
+    pub events: Vec<serde_json::Value>,
+}
+
+/// Most events in one batch request.
+pub const INGEST_BATCH_MAX: usize = 500;
+
+/// The outcome of one event of a batch, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum IngestItemResult {
+    /// Stored (or recognised as a duplicate).
+    Ingested {
+        /// What ingest did.
+        #[serde(flatten)]
+        result: IngestResult,
+    },
+    /// Refused; nothing of it was stored.
+    Rejected {
+        /// The event's id, when it could be read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        event_id: Option<String>,
+        /// Why.
+        error: ApiErrorBody,
+    },
+}
+
+/// The answer to a batch: one result per event, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IngestBatchResult {
+    /// One per event.
+    pub results: Vec<IngestItemResult>,
+}

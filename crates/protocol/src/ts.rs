@@ -96,6 +96,9 @@ pub fn typescript_module() -> String {
         export::<MarkResult>(),
         export::<TestNotificationResult>(),
         export::<IngestResult>(),
+        export::<IngestBatch>(),
+        export::<IngestItemResult>(),
+        export::<IngestBatchResult>(),
         // stream
         export::<CloseReason>(),
         export::<GapReason>(),

@@ -267,6 +267,28 @@ fn samples() -> Vec<Sample> {
             },
         ),
         entry(
+            "ingest_batch_result",
+            IngestBatchResult {
+                results: vec![
+                    IngestItemResult::Ingested {
+                        result: IngestResult {
+                            event_id: "evt-80".into(),
+                            duplicate: false,
+                            recipients: 2,
+                        },
+                    },
+                    IngestItemResult::Rejected {
+                        event_id: Some("evt-81".into()),
+                        error: ApiErrorBody {
+                            code: ErrorCode::InvalidInput,
+                            message: "a module event names its recipients".into(),
+                            fields: vec![],
+                        },
+                    },
+                ],
+            },
+        ),
+        entry(
             "ingest_result",
             IngestResult {
                 event_id: "evt-77".into(),

@@ -66,14 +66,24 @@ pub async fn ensure_workspace(db: &Db, name: &str) -> Result<Uuid, AppError> {
 
 /// Adds an agent with default preferences.
 pub async fn add_agent(db: &Db, new: &NewAgent) -> Result<Uuid, AppError> {
+    if new.password.chars().count() < 8 {
+        return Err(AppError::invalid("a password has at least 8 characters"));
+    }
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    add_agent_with_hash(db, new, &hash).await
+}
+
+/// Adds an agent whose password is already hashed (bulk set-ups hash one password once);
+/// `new.password` is ignored.
+pub async fn add_agent_with_hash(db: &Db, new: &NewAgent, hash: &str) -> Result<Uuid, AppError> {
     let email = new.email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 320 {
         return Err(AppError::invalid(format!(
             "{email:?} is not an email address"
         )));
-    }
-    if new.password.chars().count() < 8 {
-        return Err(AppError::invalid("a password has at least 8 characters"));
     }
     for group in &new.groups {
         if !(group.starts_with("inbox:") || group.starts_with("team:")) {
@@ -83,13 +93,9 @@ pub async fn add_agent(db: &Db, new: &NewAgent) -> Result<Uuid, AppError> {
         }
     }
     let workspace = ensure_workspace(db, &new.workspace).await?;
-    let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
     let id = Uuid::now_v7();
     let prefs = serde_json::to_string(&Preferences::default())?;
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.write_tx().await?;
     let inserted = sqlx::query(
         "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, prefs, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -152,7 +158,7 @@ pub async fn list_agents(db: &Db, workspace: Option<&str>) -> Result<Vec<AgentRo
 /// Disables an agent by email and revokes its sessions. Returns the agent's id.
 pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
     let now = Utc::now();
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.write_tx().await?;
     let row = sqlx::query("UPDATE agents SET disabled_at = $1 WHERE email = $2 RETURNING id")
         .bind(now)
         .bind(email.trim().to_lowercase())

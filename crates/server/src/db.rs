@@ -66,6 +66,19 @@ pub struct Db {
     pub reader: SqlitePool,
     /// The single write connection.
     pub writer: SqlitePool,
+    /// The checkpointer's own connection.
+    checkpoints: SqlitePool,
+    /// The WAL file, to watch its size.
+    wal: PathBuf,
+}
+
+/// WAL size past which the checkpointer blocks briefly to reset it.
+pub const WAL_LIMIT: u64 = 256 * 1024 * 1024;
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 impl Db {
@@ -76,21 +89,101 @@ impl Db {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Sql(sqlx::Error::Io(e)))?;
         }
         let options = options(path)?;
+        // WAL upkeep: the checkpointer task copies frames into the database beside the
+        // writer (see `checkpointer`), so the writer's own auto-checkpoint, which runs right
+        // after a commit and is the one that lets the WAL restart from its beginning, finds
+        // little left to copy. journal_size_limit shrinks the file after a restart.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("cache_size", "-65536")
+                    .pragma("wal_autocheckpoint", "4096")
+                    .pragma("journal_size_limit", "67108864"),
+            )
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.read_only(true))
+            .connect_with(
+                options
+                    .clone()
+                    .read_only(true)
+                    .pragma("cache_size", "-16384"),
+            )
             .await?;
-        let db = Db { reader, writer };
+        let checkpoints = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        let db = Db {
+            reader,
+            writer,
+            checkpoints,
+            wal: wal_path(path),
+        };
         db.ensure_epoch().await?;
         Ok(db)
+    }
+
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock up front (waiting for it
+    /// under the busy timeout) instead of upgrading a read snapshot later, which SQLite
+    /// refuses without waiting when the snapshot went stale.
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Passive checkpoints beside the writer every `period` until `stop`: they never block
+    /// the writer or readers, so commits stay fast.
+    pub fn checkpointer(
+        &self,
+        period: Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let db = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                if db.wal_size() == 0 {
+                    continue;
+                }
+                if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&db.checkpoints)
+                    .await
+                {
+                    tracing::warn!(error = %err, "passive checkpoint failed; will retry");
+                }
+            }
+        })
+    }
+
+    /// Truncates the WAL when it still grew past [`WAL_LIMIT`] (long readers kept it from
+    /// restarting). Runs on the write connection, between writes, so it never conflicts
+    /// with one; it waits for readers up to the busy timeout.
+    pub async fn checkpoint_if_large(&self) {
+        if self.wal_size() <= WAL_LIMIT {
+            return;
+        }
+        match sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            Ok(_) => tracing::info!("WAL reset after growing past its limit"),
+            Err(err) => tracing::warn!(error = %err, "WAL reset failed; will retry"),
+        }
+    }
+
+    fn wal_size(&self) -> u64 {
+        std::fs::metadata(&self.wal).map(|m| m.len()).unwrap_or(0)
     }
 
     /// This database's epoch: random, made once. A client whose saved seq belongs to
@@ -119,6 +212,7 @@ impl Db {
             .await;
         self.reader.close().await;
         self.writer.close().await;
+        self.checkpoints.close().await;
     }
 }
 
@@ -129,7 +223,8 @@ fn options(path: &Path) -> Result<SqliteConnectOptions, DbError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10)))
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("mmap_size", "268435456"))
 }
 
 #[cfg(test)]

@@ -75,8 +75,10 @@ impl From<serde_json::Error> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The status and the error body: the one shape of every error, also used per item of a
+    /// batch. Internal causes are logged with a reference that the message names.
+    pub fn into_body(self) -> (StatusCode, ApiErrorBody) {
         let (status, code) = match &self {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
@@ -103,25 +105,29 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let retry_after = match &self {
-            AppError::RateLimited(seconds) => Some(*seconds),
-            _ => None,
-        };
         let fields = match self {
             AppError::Invalid { fields, .. } => fields,
             _ => Vec::new(),
         };
-        let mut response = (
+        (
             status,
-            Json(ApiError {
-                error: ApiErrorBody {
-                    code,
-                    message,
-                    fields,
-                },
-            }),
+            ApiErrorBody {
+                code,
+                message,
+                fields,
+            },
         )
-            .into_response();
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let retry_after = match &self {
+            AppError::RateLimited(seconds) => Some(*seconds),
+            _ => None,
+        };
+        let (status, error) = self.into_body();
+        let mut response = (status, Json(ApiError { error })).into_response();
         if let Some(seconds) = retry_after {
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -167,7 +167,7 @@ pub async fn mark(
     now: DateTime<Utc>,
 ) -> Result<(MarkResult, Vec<ServerMessage>), AppError> {
     let agent = agent_id.to_string();
-    let mut tx = db.writer.begin().await?;
+    let mut tx = db.write_tx().await?;
     let mut notices = Vec::new();
     let changed = match request {
         MarkRequest::Items { ids, read } => {

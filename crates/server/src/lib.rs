@@ -65,6 +65,8 @@ pub struct ServerConfig {
     pub sign_in_limits: (usize, usize),
     /// The sign-in limiter's window.
     pub sign_in_window: Duration,
+    /// Most events committed in one transaction (group commit); 1 disables grouping.
+    pub ingest_batch: usize,
 }
 
 impl ServerConfig {
@@ -78,6 +80,7 @@ impl ServerConfig {
             stream_queue: 1024,
             sign_in_limits: (10, 50),
             sign_in_window: Duration::from_secs(300),
+            ingest_batch: ingest::MAX_BATCH,
         }
     }
 }
@@ -146,7 +149,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .map_err(|e| StartError::Bind(config.bind, e))?;
     let epoch = db.epoch().await.map_err(DbError::from)?;
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
-    let (ingest, writer) = Ingest::start(db.clone(), Arc::clone(&hub));
+    let (ingest, writer) = Ingest::start(db.clone(), Arc::clone(&hub), config.ingest_batch);
     let shutdown = CancellationToken::new();
     let state = AppState {
         db: db.clone(),
@@ -162,6 +165,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         epoch: Arc::from(epoch),
     };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let checkpointer = db.checkpointer(Duration::from_millis(250), shutdown.child_token());
     let stop = shutdown.clone();
     let task_db = db.clone();
     let task = tokio::spawn(async move {
@@ -176,6 +180,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         if let Err(err) = writer.await {
             tracing::error!(error = %err, "ingest writer failed");
         }
+        let _ = checkpointer.await;
         task_db.close().await;
         tracing::info!("server stopped");
     });

@@ -665,3 +665,79 @@ async fn unknown_routes_answer_in_the_error_shape() {
         .unwrap();
     assert_eq!(health["status"], "ok");
 }
+
+#[tokio::test]
+async fn a_batch_stores_the_good_events_and_reports_each_bad_one() {
+    let server = TestServer::start().await;
+    let mut bad_module = reply("b-module", "c", "ana");
+    bad_module.kind = EventKind::Module;
+    let b1 = serde_json::to_value(reply("b1", "c-1", "ana")).unwrap();
+    let events = vec![
+        b1.clone(),
+        json!({"id": "b-broken", "kind": "reply"}),
+        serde_json::to_value(&bad_module).unwrap(),
+        serde_json::to_value(reply("b2", "c-1", "ana")).unwrap(),
+        b1, // the same event again: a duplicate, not a conflict
+        json!(42),
+    ];
+    let response = server
+        .http
+        .post(server.api("/events/batch"))
+        .bearer_auth(&server.key)
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let batch: IngestBatchResult = response.json().await.unwrap();
+    let summary: Vec<String> = batch
+        .results
+        .iter()
+        .map(|r| match r {
+            IngestItemResult::Ingested { result } => {
+                format!("ok {} dup={}", result.event_id, result.duplicate)
+            }
+            IngestItemResult::Rejected { event_id, error } => {
+                format!("rejected {event_id:?} {:?}", error.code)
+            }
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "ok b1 dup=false",
+            "rejected Some(\"b-broken\") InvalidInput",
+            "rejected Some(\"b-module\") InvalidInput",
+            "ok b2 dup=false",
+            "ok b1 dup=true",
+            "rejected None InvalidInput",
+        ]
+    );
+    let ana = server.sign_in("ana").await;
+    let stored: Vec<String> = server
+        .all_items(&ana)
+        .await
+        .into_iter()
+        .map(|n| n.event_id)
+        .collect();
+    assert_eq!(
+        stored,
+        ["b1", "b2"],
+        "the good events are stored once, in order"
+    );
+
+    let too_many: Vec<serde_json::Value> =
+        (0..501).map(|n| json!({"id": format!("x{n}")})).collect();
+    let (status, _) = error_of(
+        server
+            .http
+            .post(server.api("/events/batch"))
+            .bearer_auth(&server.key)
+            .json(&json!({ "events": too_many }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}

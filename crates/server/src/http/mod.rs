@@ -69,6 +69,8 @@ pub struct AppState {
 
 /// Largest ingest body (one event).
 pub const EVENT_BODY_MAX: usize = 256 * 1024;
+/// Largest batch ingest body.
+pub const BATCH_BODY_MAX: usize = 4 * 1024 * 1024;
 /// Largest body of every other route.
 pub const BODY_MAX: usize = 64 * 1024;
 
@@ -92,6 +94,11 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .route("/events", post(events::ingest))
                 .layer(DefaultBodyLimit::max(EVENT_BODY_MAX)),
+        )
+        .merge(
+            Router::new()
+                .route("/events/batch", post(events::ingest_batch))
+                .layer(DefaultBodyLimit::max(BATCH_BODY_MAX)),
         );
     Router::new()
         .nest("/api/v1", api)

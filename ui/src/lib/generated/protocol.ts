@@ -710,6 +710,51 @@ duplicate: boolean,
 recipients: number, };
 
 /**
+ * `POST /api/v1/events/batch`: many events in one request (at most
+ * [`INGEST_BATCH_MAX`]). Each is validated and ingested on its own: one bad event does
+ * not fail the others.
+ */
+export type IngestBatch = { 
+/**
+ * The events, as JSON values so that a malformed one is reported, not fatal.
+ */
+events: Array<PlatformEvent>, };
+
+/**
+ * The outcome of one event of a batch, in the order sent.
+ */
+export type IngestItemResult = { "status": "ingested", 
+/**
+ * The platform's event id.
+ */
+event_id: string, 
+/**
+ * Whether this id was seen before (nothing new was written).
+ */
+duplicate: boolean, 
+/**
+ * How many agents received it.
+ */
+recipients: number, } | { "status": "rejected", 
+/**
+ * The event's id, when it could be read.
+ */
+event_id?: string, 
+/**
+ * Why.
+ */
+error: ApiErrorBody, };
+
+/**
+ * The answer to a batch: one result per event, in order.
+ */
+export type IngestBatchResult = { 
+/**
+ * One per event.
+ */
+results: Array<IngestItemResult>, };
+
+/**
  * Why the server closes a stream.
  */
 export type CloseReason = "session_revoked" | "agent_disabled" | "slow_consumer" | "server_shutdown" | "too_many_connections" | "heartbeat_timeout" | "protocol_violation";
