@@ -12,7 +12,9 @@ use crate::notification::{Notification, UnreadCount};
 use crate::prefs::{FieldError, Preferences};
 
 /// Error codes a client branches on. Unknown codes from a newer server read as `unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No valid session: sign in (again).
@@ -43,7 +45,7 @@ pub enum ErrorCode {
 }
 
 /// The error itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ApiErrorBody {
     /// What kind of error.
     pub code: ErrorCode,
@@ -56,7 +58,7 @@ pub struct ApiErrorBody {
 }
 
 /// Every error response: `{"error": {"code", "message"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ApiError {
     /// The error.
     pub error: ApiErrorBody,
@@ -76,7 +78,7 @@ impl ApiError {
 }
 
 /// `POST /api/v1/session`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct SignInRequest {
     /// The agent's email.
     pub email: String,
@@ -99,7 +101,7 @@ impl fmt::Debug for SignInRequest {
 }
 
 /// Who is signed in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct AgentProfile {
     /// Herald's id of the agent.
     pub id: Uuid,
@@ -114,7 +116,7 @@ pub struct AgentProfile {
 }
 
 /// A new session. The token is shown once and never again.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct SessionGrant {
     /// The bearer token.
     pub token: String,
@@ -135,7 +137,7 @@ impl fmt::Debug for SessionGrant {
 }
 
 /// One of the agent's sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct SessionInfo {
     /// Its id.
     pub id: Uuid,
@@ -152,7 +154,7 @@ pub struct SessionInfo {
 }
 
 /// Preferences with their version (`ETag` / `If-Match`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct VersionedPreferences {
     /// Increases with every write.
     #[ts(type = "number")]
@@ -162,7 +164,7 @@ pub struct VersionedPreferences {
 }
 
 /// Mark items read or unread, or all of them (optionally in one conversation).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "scope", rename_all = "snake_case")]
 pub enum MarkRequest {
     /// These items.
@@ -182,7 +184,7 @@ pub enum MarkRequest {
 }
 
 /// What a mark request changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct MarkResult {
     /// How many items changed state.
     pub changed: u32,
@@ -191,7 +193,7 @@ pub struct MarkResult {
 }
 
 /// `POST /api/v1/test-notification`: what the pipeline did with a test event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct TestNotificationResult {
     /// The item created (its decision says why each channel did what it did).
     pub notification: Notification,
@@ -200,7 +202,7 @@ pub struct TestNotificationResult {
 }
 
 /// `POST /api/v1/events`: what ingest did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct IngestResult {
     /// The platform's event id.
     pub event_id: String,
@@ -213,7 +215,7 @@ pub struct IngestResult {
 /// `POST /api/v1/events/batch`: many events in one request (at most
 /// [`INGEST_BATCH_MAX`]). Each is validated and ingested on its own: one bad event does
 /// not fail the others.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct IngestBatch {
     /// The events, as JSON values so that a malformed one is reported, not fatal.
     #[ts(type = "Array<PlatformEvent>")]
@@ -224,7 +226,7 @@ pub struct IngestBatch {
 pub const INGEST_BATCH_MAX: usize = 500;
 
 /// The outcome of one event of a batch, in the order sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum IngestItemResult {
     /// Stored (or recognised as a duplicate).
@@ -245,7 +247,7 @@ pub enum IngestItemResult {
 }
 
 /// The answer to a batch: one result per event, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct IngestBatchResult {
     /// One per event.
     pub results: Vec<IngestItemResult>,

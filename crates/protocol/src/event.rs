@@ -93,6 +93,21 @@ impl<'de> Deserialize<'de> for EventKind {
     }
 }
 
+impl schemars::JsonSchema for EventKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventKind".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "new_conversation, assignment, mention, reply, module or test; any other name from a newer platform is kept and shown",
+            "examples": ["new_conversation", "assignment", "mention", "reply", "module", "test"]
+        })
+    }
+}
+
 ts_alias!(
     EventKind,
     "EventKind",
@@ -100,7 +115,20 @@ ts_alias!(
 );
 
 /// Where a notification can be delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The bell inside the app, with its unread counter and in-app sound.
@@ -118,7 +146,19 @@ impl Channel {
 
 /// How serious a module event is.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -132,7 +172,7 @@ pub enum Severity {
 }
 
 /// The conversation an event is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ConversationRef {
     /// The platform's conversation id.
     pub id: String,
@@ -159,7 +199,7 @@ pub struct ConversationRef {
 }
 
 /// Who did the thing an event reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ActorRef {
     /// The platform's id of the agent, when the actor is an agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,7 +210,7 @@ pub struct ActorRef {
 }
 
 /// The module part of a module event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ModuleInfo {
     /// The module that raised the event, e.g. "billing".
     pub name: String,
@@ -191,7 +231,7 @@ pub struct ModuleInfo {
 ///
 /// Agents are named by the platform's agent ids. Which agents receive the event is decided
 /// by the server from these fields (see the server's ingest module).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct PlatformEvent {
     /// The platform's idempotency id: the same id posted twice is one event.
     pub id: String,

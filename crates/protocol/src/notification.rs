@@ -13,7 +13,7 @@ use crate::policy::Decision;
 /// `title` and `body` are the event's own text (subject, module title, message excerpt),
 /// never composed prose: the UI words the heading ("Ana mentioned you") in the agent's
 /// language from `kind` and `actor`. All of it is attacker-controlled: render as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct Notification {
     /// Stable id.
     pub id: Uuid,
@@ -53,7 +53,7 @@ pub struct Notification {
 }
 
 /// One page of the inbox, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct InboxPage {
     /// The items.
     pub items: Vec<Notification>,
@@ -66,7 +66,9 @@ pub struct InboxPage {
 }
 
 /// Unread counters, always absolute numbers from the server.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 pub struct UnreadCount {
     /// Unread items on the dashboard.
     pub total: u32,

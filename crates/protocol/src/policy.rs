@@ -24,7 +24,19 @@ use crate::event::{Channel, EventKind};
 use crate::prefs::{local_clock, parse_time_zone, EmailMode, LocalTime, Preferences, PushScope};
 
 /// What the OS says about showing notifications, as far as the caller can tell.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OsPermission {
     /// Notifications may be shown.
@@ -37,7 +49,19 @@ pub enum OsPermission {
 }
 
 /// Facts about the agent and the moment that the preferences alone do not tell.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 pub struct AgentContext {
     /// The conversation is assigned to this agent.
     pub assigned_to_me: bool,
@@ -54,7 +78,9 @@ pub struct AgentContext {
 }
 
 /// What happens on one channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Delivered now.
@@ -66,7 +92,7 @@ pub enum Outcome {
 }
 
 /// Why a channel decision came out the way it did. Tagged by `code`; the UI words them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Reason {
     /// The agent's row for this kind has the channel on.
@@ -113,7 +139,7 @@ pub enum Reason {
 }
 
 /// One channel's outcome with its reasons (never empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct ChannelDecision {
     /// Delivered, summarised or suppressed.
     pub outcome: Outcome,
@@ -133,7 +159,7 @@ impl ChannelDecision {
 }
 
 /// The decision for one event and one agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct Decision {
     /// The bell.
     pub dashboard: ChannelDecision,

@@ -96,8 +96,34 @@ impl<'de> Deserialize<'de> for LocalTime {
 
 ts_alias!(LocalTime, "LocalTime", "string");
 
+impl schemars::JsonSchema for LocalTime {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LocalTime".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "a wall-clock time of day, HH:MM",
+            "examples": ["18:30"]
+        })
+    }
+}
+
 /// Which channels one kind of event goes to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 pub struct ChannelSet {
     /// The bell.
     pub dashboard: bool,
@@ -138,7 +164,7 @@ impl ChannelSet {
 ///
 /// The test event has no row: it goes to every channel that at least one row uses, so that
 /// "save and test" checks exactly the channels the agent relies on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct EventMatrix {
     /// A new conversation in one of the agent's inboxes or teams.
     pub new_conversation: ChannelSet,
@@ -200,7 +226,19 @@ impl EventMatrix {
 }
 
 /// Which conversations may raise a push.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PushScope {
     /// Every event whose row has push on.
@@ -212,7 +250,19 @@ pub enum PushScope {
 }
 
 /// How email is sent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailMode {
     /// One email per notification, shortly after it happens.
@@ -223,7 +273,7 @@ pub enum EmailMode {
 }
 
 /// Email delivery settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct EmailPreferences {
     /// Instant alerts or the end-of-day summary.
     pub mode: EmailMode,
@@ -234,7 +284,20 @@ pub struct EmailPreferences {
 }
 
 /// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum Weekday {
@@ -275,7 +338,7 @@ impl Weekday {
 
 /// One quiet period, starting on each of `days` at `start` and ending at `end`: on the same
 /// day when `end > start`, on the next day otherwise ("22:00" to "07:00" spans midnight).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct QuietWindow {
     /// The days the window starts on.
     pub days: Vec<Weekday>,
@@ -286,7 +349,9 @@ pub struct QuietWindow {
 }
 
 /// What may interrupt quiet hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 pub struct BreakThrough {
     /// Mentions of the agent still alert.
     pub mentions: bool,
@@ -295,7 +360,7 @@ pub struct BreakThrough {
 }
 
 /// A weekly schedule during which push and sound stay silent (the bell still fills up).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct QuietHours {
     /// Whether the schedule applies at all.
     pub enabled: bool,
@@ -308,7 +373,19 @@ pub struct QuietHours {
 }
 
 /// The in-app sound.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tone {
     /// A soft two-note chime.
@@ -321,7 +398,9 @@ pub enum Tone {
 }
 
 /// Sound settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 pub struct SoundPreferences {
     /// Whether a new notification plays a sound.
     pub enabled: bool,
@@ -332,7 +411,7 @@ pub struct SoundPreferences {
 }
 
 /// Everything an agent can tune. Per agent: one agent's choices never affect another's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct Preferences {
     /// Event × channel.
     pub events: EventMatrix,
@@ -412,7 +491,7 @@ impl Default for Preferences {
 }
 
 /// One invalid field, with a message for a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `quiet_hours.windows[0].days`.
     pub field: String,

@@ -15,7 +15,9 @@ use crate::api::VersionedPreferences;
 use crate::notification::{Notification, UnreadCount};
 
 /// Why the server closes a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     /// The session was signed out or revoked: fatal, sign in again.
@@ -74,7 +76,9 @@ impl CloseReason {
 }
 
 /// Why the server could not replay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GapReason {
     /// The client's epoch is not the server's (a new database, a restore).
@@ -84,7 +88,7 @@ pub enum GapReason {
 }
 
 /// Client → server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Start (or resume) after `after_seq` of `epoch`; a first connection sends 0 and no
@@ -101,7 +105,7 @@ pub enum ClientMessage {
 }
 
 /// Server → client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// A notification: replayed from the database or live.

@@ -30,6 +30,7 @@ pub mod http;
 pub mod hub;
 pub mod inbox;
 pub mod ingest;
+pub mod openapi;
 pub mod recipients;
 
 use std::net::SocketAddr;

@@ -38,6 +38,8 @@ enum Command {
     Demo(DemoArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Print the OpenAPI description of the REST API.
+    Openapi,
     /// Manage agents.
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -185,6 +187,12 @@ async fn main() -> anyhow::Result<()> {
             server.shutdown().await;
         }
         Command::Demo(args) => run_demo(args).await?,
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&herald_server::openapi::document())?
+            );
+        }
         Command::Migrate => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
             db.close().await;

@@ -1,0 +1,168 @@
+//! The OpenAPI 3.1 description of `/api/v1`, generated from the code: the schemas come
+//! from the protocol's Rust types (schemars), the paths from [`ROUTES`]. The checked-in
+//! `docs/openapi.json` is compared against it by a test (regenerate with `HERALD_BLESS=1`),
+//! and another test calls every route listed here on a real server, so the table cannot
+//! name a route the router lacks.
+
+use herald_protocol::*;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone.
+    Public,
+    /// An agent's session token.
+    Session,
+    /// A workspace's ingest key.
+    IngestKey,
+}
+
+/// Writes a type's schema into the generator and returns a reference to it.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> schemars::Schema;
+
+/// One documented route.
+pub struct Route {
+    /// HTTP method, lower case.
+    pub method: &'static str,
+    /// Path under `/api/v1`.
+    pub path: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub auth: Auth,
+    /// The request body's schema.
+    pub request: Option<SchemaFn>,
+    /// Success status and the body's schema.
+    pub response: (u16, Option<SchemaFn>),
+    /// Error statuses besides 401 (for authenticated routes) and 500.
+    pub errors: &'static [u16],
+    /// Extra parameters (query, headers) as OpenAPI parameter objects.
+    pub parameters: fn() -> Value,
+}
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+fn none() -> Value {
+    json!([])
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }])
+}
+
+fn inbox_params() -> Value {
+    json!([
+        { "name": "before", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "items older than this seq (the previous page's next_before)" },
+        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } },
+        { "name": "unread", "in": "query", "schema": { "type": "boolean", "default": false }, "description": "only unread items" },
+        { "name": "all", "in": "query", "schema": { "type": "boolean", "default": false }, "description": "also items that did not go to the bell (to answer \"why didn't I get this?\")" }
+    ])
+}
+
+fn if_match() -> Value {
+    json!([{ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "the version being replaced, e.g. \"7\"; missing: 428, stale: 412" }])
+}
+
+/// Every route of `/api/v1` but the WebSocket stream, which `docs/stream.md` describes.
+pub const ROUTES: &[Route] = &[
+    Route { method: "get", path: "/health", summary: "Liveness, version and database epoch", auth: Auth::Public, request: None, response: (200, None), errors: &[], parameters: none },
+    Route { method: "post", path: "/session", summary: "Sign in with email and password (rate-limited; never tells which emails exist)", auth: Auth::Public, request: Some(schema::<SignInRequest>), response: (200, Some(schema::<SessionGrant>)), errors: &[401, 422, 429], parameters: none },
+    Route { method: "delete", path: "/session", summary: "Sign out this session (its streams close with 4001)", auth: Auth::Session, request: None, response: (204, None), errors: &[], parameters: none },
+    Route { method: "get", path: "/sessions", summary: "The agent's active sessions", auth: Auth::Session, request: None, response: (200, Some(schema::<Vec<SessionInfo>>)), errors: &[], parameters: none },
+    Route { method: "delete", path: "/sessions/{id}", summary: "Revoke one of the agent's sessions", auth: Auth::Session, request: None, response: (204, None), errors: &[404], parameters: id_param },
+    Route { method: "get", path: "/me", summary: "The signed-in agent", auth: Auth::Session, request: None, response: (200, Some(schema::<AgentProfile>)), errors: &[], parameters: none },
+    Route { method: "get", path: "/preferences", summary: "The agent's preferences with their version (also in ETag)", auth: Auth::Session, request: None, response: (200, Some(schema::<VersionedPreferences>)), errors: &[], parameters: none },
+    Route { method: "put", path: "/preferences", summary: "Replace the preferences if If-Match names the current version; other devices hear preferences_changed", auth: Auth::Session, request: Some(schema::<Preferences>), response: (200, Some(schema::<VersionedPreferences>)), errors: &[412, 422, 428], parameters: if_match },
+    Route { method: "get", path: "/inbox", summary: "A page of the inbox, newest first, with the unread counter", auth: Auth::Session, request: None, response: (200, Some(schema::<InboxPage>)), errors: &[], parameters: inbox_params },
+    Route { method: "get", path: "/inbox/unread", summary: "The unread counter", auth: Auth::Session, request: None, response: (200, Some(schema::<UnreadCount>)), errors: &[], parameters: none },
+    Route { method: "get", path: "/inbox/{id}", summary: "One item with its decision and reasons", auth: Auth::Session, request: None, response: (200, Some(schema::<Notification>)), errors: &[404], parameters: id_param },
+    Route { method: "post", path: "/inbox/mark", summary: "Mark items read or unread, everything read, or one conversation read", auth: Auth::Session, request: Some(schema::<MarkRequest>), response: (200, Some(schema::<MarkResult>)), errors: &[422], parameters: none },
+    Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says which channels delivered", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
+    Route { method: "post", path: "/events", summary: "Ingest one platform event (idempotent by its id); answers once it is durable", auth: Auth::IngestKey, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[409, 413, 422, 503], parameters: none },
+    Route { method: "post", path: "/events/batch", summary: "Ingest up to 500 events; one result per event, in order", auth: Auth::IngestKey, request: Some(schema::<IngestBatch>), response: (200, Some(schema::<IngestBatchResult>)), errors: &[413, 422], parameters: none },
+];
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No content",
+        401 => "Not signed in, or the token / key is invalid or revoked",
+        404 => "Not found (or not the caller's)",
+        409 => "The same event id was received with another body",
+        412 => "The preferences changed since the version in If-Match",
+        413 => "The body is too large",
+        422 => "Invalid input; `fields` names each bad field",
+        428 => "If-Match is required",
+        429 => "Too many attempts; see Retry-After",
+        503 => "Unavailable (shutting down, storage full); retry",
+        _ => "Error",
+    }
+}
+
+/// The OpenAPI document.
+pub fn document() -> Value {
+    let mut generator = SchemaSettings::openapi3().into_generator();
+    let error = generator.subschema_for::<ApiError>();
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let mut responses = Map::new();
+        let (status, body) = route.response;
+        let mut ok = json!({ "description": status_text(status) });
+        if let Some(body) = body {
+            ok["content"] = json!({ "application/json": { "schema": body(&mut generator) } });
+        }
+        responses.insert(status.to_string(), ok);
+        let mut errors: Vec<u16> = route.errors.to_vec();
+        if route.auth != Auth::Public {
+            errors.push(401);
+        }
+        errors.push(500);
+        errors.sort_unstable();
+        errors.dedup();
+        for status in errors {
+            responses.insert(
+                status.to_string(),
+                json!({ "description": status_text(status), "content": { "application/json": { "schema": error.clone() } } }),
+            );
+        }
+        let mut operation = json!({
+            "summary": route.summary,
+            "parameters": (route.parameters)(),
+            "responses": responses,
+        });
+        match route.auth {
+            Auth::Public => operation["security"] = json!([]),
+            Auth::Session => operation["security"] = json!([{ "session": [] }]),
+            Auth::IngestKey => operation["security"] = json!([{ "ingestKey": [] }]),
+        }
+        if let Some(body) = route.request {
+            operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body(&mut generator) } } });
+        }
+        let entry = paths
+            .entry(format!("/api/v1{}", route.path))
+            .or_insert_with(|| json!({}));
+        entry[route.method] = operation;
+    }
+    let schemas: Map<String, Value> = generator.take_definitions(true);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "herald-server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Herald's notification service. Errors are always {\"error\": {\"code\", \"message\", \"fields\"?}}. The live stream (GET /api/v1/stream, WebSocket) is described in docs/stream.md."
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "session": { "type": "http", "scheme": "bearer", "description": "a session token from POST /api/v1/session" },
+                "ingestKey": { "type": "http", "scheme": "bearer", "description": "a workspace ingest key from `herald-server ingest-key create`" }
+            }
+        }
+    })
+}
