@@ -2,8 +2,9 @@
 # Runs every test of Herald, installing what it needs first. This is the README's test
 # command and the only thing CI runs.
 #
-#   1. Rust toolchain (rustup if cargo is missing), Node.js + npm (Debian packages if missing)
-#   2. cargo fmt --check, cargo clippy -D warnings, cargo test (the default workspace members)
+#   1. Rust toolchain (rustup if cargo is missing), Node.js + npm, keyutils (Debian packages)
+#   2. cargo fmt --check, cargo clippy -D warnings, cargo test (the default workspace members),
+#      inside a kernel session keyring so the OS keychain test exercises the real store
 #   3. the UI: npm ci, then the TypeScript check of the generated protocol types
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ source scripts/lib.sh
 say "Checking the tools (installs what is missing)"
 rust_ensure
 node_ensure
+apt_ensure keyutils
 echo "cargo: $(cargo --version)  node: $(node --version)  npm: $(npm --version)"
 
 say "Rust: formatting"
@@ -22,7 +24,7 @@ say "Rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "Rust: tests (protocol, core, server)"
-cargo test --workspace --locked
+HERALD_EXPECT_KEYCHAIN=1 keyctl session - cargo test --workspace --locked
 
 say "UI: install and type-check"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)

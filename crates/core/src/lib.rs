@@ -1,9 +1,35 @@
 //! # herald-core
 //!
-//! The agent's client without Tauri: session, API client, event stream, bell model,
-//! preference sync and delivery decisions, talking to the shell through narrow ports.
+//! The agent's client without Tauri: everything the app does, testable headless against a
+//! real server. The shell talks to it through narrow ports ([`ports`]).
 //!
-//! **Not built yet.** This crate is a placeholder in the workspace so that the layout is
-//! fixed; its contents arrive with the "herald-core" issue. It only re-exports the protocol.
+//! # Layout
+//!
+//! - [`config`]: the server URL policy (https, or http to this machine only).
+//! - [`error`]: one error type with a kind the UI branches on.
+//! - [`sensitive`]: a wrapper that keeps secrets out of logs and serialisation.
+//! - [`secret`]: the OS keychain behind a trait; fails closed, never a plain file.
+//! - [`api`]: the REST client.
+//! - [`state`]: what is kept between runs (position, cached page); no secrets.
+//! - [`backoff`]: exponential reconnect delays with full jitter.
+//! - [`bell`]: the bell model (dedupe by id, absolute counters, optimistic read marks).
+//! - [`client`]: the connection state machine, resume, gap handling, OS notifications.
+//! - [`ports`]: what the shell provides (notifier, UI event sink) and the events it gets.
+//!
+//! Not built yet (see the README's status table): the session orchestration with the
+//! keychain (sign in / restore / sign out as one call), preference sync with offline edits and
+//! conflict re-application, per-conversation burst coalescing, the headless `herald watch`
+//! front, and the latency benchmark.
+
+pub mod api;
+pub mod backoff;
+pub mod bell;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod ports;
+pub mod secret;
+pub mod sensitive;
+pub mod state;
 
 pub use herald_protocol as protocol;

@@ -6,7 +6,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::event::{ActorRef, ConversationRef, EventKind, Severity};
-use crate::policy::Decision;
+use crate::policy::{AgentContext, Decision};
 
 /// One item of an agent's inbox (the bell).
 ///
@@ -50,6 +50,10 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
     /// The server's decision, with reasons ("why did / didn't I get this?").
     pub decision: Decision,
+    /// The agent's relation to the event (assigned, mentioned, addressed), so a client can
+    /// run the same policy with its device's context added.
+    #[serde(default)]
+    pub context: AgentContext,
 }
 
 /// One page of the inbox, newest first.

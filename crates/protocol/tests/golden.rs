@@ -57,6 +57,7 @@ fn notification() -> Notification {
         created_at: at(15, 0),
         read_at: None,
         decision: decide(&EventKind::Assignment, &ctx, &prefs, at(15, 0)),
+        context: ctx,
     }
 }
 

@@ -696,6 +696,7 @@ impl Batch {
             created_at: now,
             read_at: None,
             decision,
+            context: ctx,
         };
         self.touched.insert(agent_id);
         self.rows.push((agent_id, notification.clone(), on_bell));

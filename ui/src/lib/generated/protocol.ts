@@ -493,7 +493,12 @@ read_at?: string,
 /**
  * The server's decision, with reasons ("why did / didn't I get this?").
  */
-decision: Decision, };
+decision: Decision, 
+/**
+ * The agent's relation to the event (assigned, mentioned, addressed), so a client can
+ * run the same policy with its device's context added.
+ */
+context: AgentContext, };
 
 /**
  * One page of the inbox, newest first.

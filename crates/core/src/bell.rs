@@ -1,0 +1,161 @@
+//! The bell: items by seq, deduplicated by id, with the server's absolute unread counter.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use herald_protocol::{InboxPage, Notification, ServerMessage, UnreadCount};
+use uuid::Uuid;
+
+/// What applying a server message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// A new item.
+    NewItem(Uuid),
+    /// An item already held (a replay after a reconnect): ignored.
+    Duplicate,
+    /// Read state or the counter changed.
+    Changed,
+    /// Nothing for the bell.
+    Nothing,
+}
+
+/// The bell model. Holds at most `capacity` items (the newest).
+#[derive(Debug, Clone)]
+pub struct Bell {
+    items: BTreeMap<u64, Notification>,
+    seq_of: HashMap<Uuid, u64>,
+    unread: UnreadCount,
+    capacity: usize,
+}
+
+impl Bell {
+    /// An empty bell keeping up to `capacity` items.
+    pub fn new(capacity: usize) -> Bell {
+        Bell {
+            items: BTreeMap::new(),
+            seq_of: HashMap::new(),
+            unread: UnreadCount::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The counter, as the server last said.
+    pub fn unread(&self) -> UnreadCount {
+        self.unread
+    }
+
+    /// Whether an item is held.
+    pub fn contains(&self, id: Uuid) -> bool {
+        self.seq_of.contains_key(&id)
+    }
+
+    /// Items on the bell (the dashboard decision delivered), newest first.
+    pub fn items(&self) -> impl Iterator<Item = &Notification> {
+        self.items
+            .values()
+            .rev()
+            .filter(|n| n.decision.dashboard.delivers())
+    }
+
+    /// One item by id.
+    pub fn get(&self, id: Uuid) -> Option<&Notification> {
+        self.seq_of.get(&id).and_then(|seq| self.items.get(seq))
+    }
+
+    /// Items held.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// No items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn insert(&mut self, n: Notification) -> bool {
+        if self.seq_of.contains_key(&n.id) {
+            return false;
+        }
+        self.seq_of.insert(n.id, n.seq);
+        self.items.insert(n.seq, n);
+        while self.items.len() > self.capacity {
+            if let Some((_, old)) = self.items.pop_first() {
+                self.seq_of.remove(&old.id);
+            }
+        }
+        true
+    }
+
+    /// Replaces everything with a fresh first page (after a gap or at sign-in).
+    pub fn reset(&mut self, page: InboxPage) {
+        self.items.clear();
+        self.seq_of.clear();
+        for n in page.items {
+            self.insert(n);
+        }
+        self.unread = page.unread;
+    }
+
+    /// Applies a stream message.
+    pub fn apply(&mut self, message: &ServerMessage) -> Applied {
+        match message {
+            ServerMessage::Item { notification, .. } => {
+                if self.insert((**notification).clone()) {
+                    Applied::NewItem(notification.id)
+                } else {
+                    Applied::Duplicate
+                }
+            }
+            ServerMessage::Unread { unread } => {
+                self.unread = *unread;
+                Applied::Changed
+            }
+            ServerMessage::ReadChanged { ids, read_at } => {
+                self.set_read(ids, *read_at);
+                Applied::Changed
+            }
+            ServerMessage::AllRead {
+                up_to_seq,
+                conversation_id,
+            } => {
+                let now = Utc::now();
+                for n in self.items.range_mut(..=*up_to_seq).map(|(_, n)| n) {
+                    let in_scope = conversation_id
+                        .as_ref()
+                        .is_none_or(|c| n.conversation.as_ref().is_some_and(|nc| &nc.id == c));
+                    if in_scope && n.read_at.is_none() {
+                        n.read_at = Some(now);
+                    }
+                }
+                Applied::Changed
+            }
+            _ => Applied::Nothing,
+        }
+    }
+
+    /// Sets read state locally; returns the previous states, to roll back if the server
+    /// refuses (optimistic marking).
+    pub fn set_read(
+        &mut self,
+        ids: &[Uuid],
+        read_at: Option<DateTime<Utc>>,
+    ) -> Vec<(Uuid, Option<DateTime<Utc>>)> {
+        let mut before = Vec::new();
+        for id in ids {
+            if let Some(n) = self.seq_of.get(id).and_then(|seq| self.items.get_mut(seq)) {
+                before.push((*id, n.read_at));
+                n.read_at = read_at;
+            }
+        }
+        before
+    }
+
+    /// Undoes [`Bell::set_read`].
+    pub fn restore_read(&mut self, before: Vec<(Uuid, Option<DateTime<Utc>>)>) {
+        for (id, read_at) in before {
+            if let Some(n) = self.seq_of.get(&id).and_then(|seq| self.items.get_mut(seq)) {
+                n.read_at = read_at;
+            }
+        }
+    }
+}

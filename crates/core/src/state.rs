@@ -1,0 +1,148 @@
+//! What the client keeps between runs, behind a small trait: the stream position, the
+//! cached first page and preferences for an offline start. Never a secret: the token lives
+//! in the [`crate::secret::SecretStore`] only.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use herald_protocol::{Notification, UnreadCount, VersionedPreferences};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, ErrorKind, Result};
+
+/// The saved state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The server the agent uses.
+    pub server: Option<String>,
+    /// The agent's email (the keychain account is server + email).
+    pub email: Option<String>,
+    /// The epoch `last_seq` belongs to.
+    pub epoch: Option<String>,
+    /// The highest seq the client holds.
+    pub last_seq: u64,
+    /// The newest items, for an offline start.
+    pub first_page: Vec<Notification>,
+    /// The last counter the server sent.
+    pub unread: UnreadCount,
+    /// The last preferences the server sent.
+    pub preferences: Option<VersionedPreferences>,
+}
+
+/// A place for [`Saved`].
+pub trait LocalState: Send + Sync {
+    /// Reads it (the default when nothing is saved yet).
+    fn load(&self) -> Result<Saved>;
+    /// Replaces it.
+    fn save(&self, state: &Saved) -> Result<()>;
+}
+
+/// In memory.
+#[derive(Debug, Default)]
+pub struct MemoryState(Mutex<Saved>);
+
+impl LocalState for MemoryState {
+    fn load(&self) -> Result<Saved> {
+        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+    fn save(&self, state: &Saved) -> Result<()> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = state.clone();
+        Ok(())
+    }
+}
+
+/// A JSON file, replaced atomically (write a sibling, sync, rename), so a crash or a full
+/// disk leaves the previous state intact.
+#[derive(Debug, Clone)]
+pub struct FileState {
+    path: PathBuf,
+}
+
+impl FileState {
+    /// State in `path`.
+    pub fn new(path: impl Into<PathBuf>) -> FileState {
+        FileState { path: path.into() }
+    }
+}
+
+fn storage(action: &str, err: impl std::fmt::Display) -> CoreError {
+    CoreError::new(
+        ErrorKind::Storage,
+        format!("could not {action} Herald's local state: {err}"),
+    )
+}
+
+impl LocalState for FileState {
+    fn load(&self) -> Result<Saved> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).or_else(|e| {
+                // A corrupt cache is not worth failing for: it only speeds up the start.
+                tracing::warn!(error = %e, "local state unreadable; starting fresh");
+                Ok(Saved::default())
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Saved::default()),
+            Err(e) => Err(storage("read", e)),
+        }
+    }
+
+    fn save(&self, state: &Saved) -> Result<()> {
+        use std::io::Write;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| storage("create the folder of", e))?;
+        }
+        let json = serde_json::to_vec(state).map_err(|e| storage("encode", e))?;
+        let tmp = self.path.with_extension("tmp");
+        let mut file = std::fs::File::create(&tmp).map_err(|e| storage("write", e))?;
+        file.write_all(&json).map_err(|e| storage("write", e))?;
+        file.sync_all().map_err(|e| storage("write", e))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| storage("replace", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_state_round_trips_and_survives_garbage() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = FileState::new(dir.path().join("sub/state.json"));
+        assert_eq!(state.load().expect("empty"), Saved::default());
+        let saved = Saved {
+            last_seq: 42,
+            epoch: Some("e".into()),
+            ..Saved::default()
+        };
+        state.save(&saved).expect("save");
+        assert_eq!(state.load().expect("load"), saved);
+        std::fs::write(dir.path().join("sub/state.json"), b"{not json").expect("garbage");
+        assert_eq!(
+            state.load().expect("garbage reads as fresh"),
+            Saved::default()
+        );
+        let text = serde_json::to_string(&saved).expect("json");
+        assert!(!text.contains("token"), "no secret field exists");
+    }
+
+    #[test]
+    fn a_failed_save_reports_storage_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = FileState::new(dir.path().join("state.json"));
+        state
+            .save(&Saved {
+                last_seq: 1,
+                ..Saved::default()
+            })
+            .expect("first save");
+        // A directory where the temporary file should go makes the write fail.
+        std::fs::create_dir(dir.path().join("state.tmp")).expect("block the temp file");
+        let err = state
+            .save(&Saved {
+                last_seq: 2,
+                ..Saved::default()
+            })
+            .expect_err("blocked");
+        assert_eq!(err.kind, ErrorKind::Storage);
+        assert_eq!(state.load().expect("old state").last_seq, 1, "nothing lost");
+    }
+}
