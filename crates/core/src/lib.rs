@@ -13,13 +13,13 @@
 //! - [`state`]: what is kept between runs (position, cached page); no secrets.
 //! - [`backoff`]: exponential reconnect delays with full jitter.
 //! - [`bell`]: the bell model (dedupe by id, absolute counters, optimistic read marks).
+//! - [`session`]: sign in / restore / sign out over the API, the keychain and the state.
 //! - [`client`]: the connection state machine, resume, gap handling, OS notifications.
+//! - [`prefsync`]: optimistic preference edits, saved with If-Match, kept offline.
 //! - [`ports`]: what the shell provides (notifier, UI event sink) and the events it gets.
 //!
-//! Not built yet (see the README's status table): the session orchestration with the
-//! keychain (sign in / restore / sign out as one call), preference sync with offline edits and
-//! conflict re-application, per-conversation burst coalescing, the headless `herald watch`
-//! front, and the latency benchmark.
+//! Not built yet (see the README's status table): per-conversation burst coalescing of OS
+//! notifications, the headless `herald watch` front, and the latency benchmark.
 
 pub mod api;
 pub mod backoff;
@@ -28,8 +28,10 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod ports;
+pub mod prefsync;
 pub mod secret;
 pub mod sensitive;
+pub mod session;
 pub mod state;
 
 pub use herald_protocol as protocol;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use herald_protocol::{Notification, UnreadCount, VersionedPreferences};
+use herald_protocol::{Notification, PrefEdit, UnreadCount, VersionedPreferences};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, ErrorKind, Result};
@@ -27,6 +27,9 @@ pub struct Saved {
     pub unread: UnreadCount,
     /// The last preferences the server sent.
     pub preferences: Option<VersionedPreferences>,
+    /// Preference edits not yet saved on the server (kept across restarts and sign-ins).
+    #[serde(default)]
+    pub pending_edits: Vec<PrefEdit>,
 }
 
 /// A place for [`Saved`].

@@ -71,6 +71,7 @@ pub fn typescript_module() -> String {
         export::<Tone>(),
         export::<SoundPreferences>(),
         export::<Preferences>(),
+        export::<PrefEdit>(),
         export::<FieldError>(),
         // policy
         export::<OsPermission>(),

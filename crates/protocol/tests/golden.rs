@@ -148,6 +148,26 @@ fn samples() -> Vec<Sample> {
             },
         ),
         entry(
+            "pref_edits",
+            vec![
+                PrefEdit::Channel {
+                    kind: EventKind::Reply,
+                    channel: Channel::Email,
+                    on: true,
+                },
+                PrefEdit::PushScope {
+                    scope: PushScope::All,
+                },
+                PrefEdit::SummaryAt {
+                    at: LocalTime::new(18, 30).expect("valid"),
+                },
+                PrefEdit::PausedUntil {
+                    until: Some(at(16, 0)),
+                },
+                PrefEdit::PausedUntil { until: None },
+            ],
+        ),
+        entry(
             "field_error",
             FieldError {
                 field: "sound.volume".into(),

@@ -328,6 +328,60 @@ sound: SoundPreferences,
 unread_badge: boolean, };
 
 /**
+ * One change to the preferences. Changes are data: a device keeps its unsaved ones and
+ * re-applies them on a fresher copy when someone else saved first.
+ */
+export type PrefEdit = { "edit": "channel", 
+/**
+ * The kind (its row; unknown kinds share the "other" row; the test event has none).
+ */
+kind: EventKind, 
+/**
+ * The channel.
+ */
+channel: Channel, 
+/**
+ * On or off.
+ */
+on: boolean, } | { "edit": "push_scope", 
+/**
+ * The scope.
+ */
+scope: PushScope, } | { "edit": "email_mode", 
+/**
+ * The mode.
+ */
+mode: EmailMode, } | { "edit": "summary_at", 
+/**
+ * Local time.
+ */
+at: LocalTime, } | { "edit": "email_time_zone", 
+/**
+ * IANA name.
+ */
+time_zone: string, } | { "edit": "mentions_always_alert", 
+/**
+ * On or off.
+ */
+on: boolean, } | { "edit": "quiet_hours", 
+/**
+ * The schedule.
+ */
+quiet_hours: QuietHours, } | { "edit": "paused_until", 
+/**
+ * Until when; absent to resume.
+ */
+until?: string, } | { "edit": "sound", 
+/**
+ * The settings.
+ */
+sound: SoundPreferences, } | { "edit": "unread_badge", 
+/**
+ * On or off.
+ */
+on: boolean, };
+
+/**
  * One invalid field, with a message for a person.
  */
 export type FieldError = { 
