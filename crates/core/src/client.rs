@@ -12,7 +12,7 @@
 //! Exactly once for the agent: items are deduplicated by id; the saved position is
 //! written before an OS notification is shown, so a crash can never show one twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -36,6 +36,7 @@ use crate::backoff::{os_random, Backoff};
 use crate::bell::{Applied, Bell};
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::ports::{ConnState, EventSink, Notifier, OsNotification, UiEvent};
+use crate::prefsync::PrefSync;
 use crate::sensitive::Sensitive;
 use crate::state::{LocalState, Saved};
 
@@ -56,6 +57,10 @@ pub struct ClientConfig {
     pub bell_capacity: usize,
     /// Replayed items above this count raise one summary notification instead of one each.
     pub replay_notify_max: usize,
+    /// Burst window per conversation: after one OS notification, further ones of the same
+    /// conversation fold into a single "N more" at the end of the window (mentions and
+    /// assignments always show at once).
+    pub coalesce_window: Duration,
     /// Randomness for the jitter.
     pub random: fn() -> u64,
 }
@@ -70,6 +75,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             bell_capacity: 10_000,
             replay_notify_max: 3,
+            coalesce_window: Duration::from_secs(5),
             random: os_random,
         }
     }
@@ -86,11 +92,57 @@ pub struct DeviceContext {
     pub push_permission: OsPermission,
 }
 
+/// What happened to an item's OS notification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "os", rename_all = "snake_case")]
+pub enum OsOutcome {
+    /// Shown on its own.
+    Shown,
+    /// Folded into the burst of its conversation, shown in one "N more" notification.
+    Coalesced {
+        /// The notification that opened the burst.
+        into: Uuid,
+    },
+    /// Missed while away: shown in one summary notification with others.
+    InSummary,
+    /// Not shown: the local decision's push reasons say why.
+    NotShown,
+    /// Arrived before this device's first start: history, not alerted.
+    History,
+    /// The OS refused it.
+    Failed {
+        /// What the notifier said.
+        message: String,
+    },
+}
+
+/// The decision trail of one item: "why did / didn't I get this?".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Trail {
+    /// The server's decision (bell, email, mobile push), with reasons.
+    pub server: Decision,
+    /// This device's decision (OS notification, sound), with reasons.
+    pub local: Decision,
+    /// What happened to the OS notification.
+    pub os: OsOutcome,
+}
+
+/// An open burst window of one conversation.
+struct Burst {
+    opened_by: Uuid,
+    folded: Vec<Uuid>,
+    subject: String,
+    sound: bool,
+}
+
 struct Model {
     bell: Bell,
     saved: Saved,
     notified: HashSet<Uuid>,
     device: DeviceContext,
+    trails: HashMap<Uuid, Trail>,
+    bursts: HashMap<String, Burst>,
+    prefs: Option<Arc<PrefSync>>,
 }
 
 struct Inner {
@@ -151,6 +203,9 @@ impl Client {
                     saved,
                     notified: HashSet::new(),
                     device: DeviceContext::default(),
+                    trails: HashMap::new(),
+                    bursts: HashMap::new(),
+                    prefs: None,
                 }),
                 local,
                 notifier,
@@ -186,6 +241,17 @@ impl Client {
     /// The latest preferences known.
     pub fn preferences(&self) -> Option<VersionedPreferences> {
         self.model().saved.preferences.clone()
+    }
+
+    /// Why an item did or did not reach this agent on each channel.
+    pub fn why(&self, id: Uuid) -> Option<Trail> {
+        self.model().trails.get(&id).cloned()
+    }
+
+    /// Uses a preference sync engine: the local policy sees unsaved edits at once, and
+    /// changes from other devices reach it.
+    pub fn attach_preferences(&self, prefs: Arc<PrefSync>) {
+        self.model().prefs = Some(prefs);
     }
 
     /// Updates the device context (focus, mute, OS permission).
@@ -442,6 +508,14 @@ impl Client {
                     }
                     if let Applied::NewItem(id) = applied {
                         let local = self.local_decision(&notification);
+                        let os = if !local.push.delivers() {
+                            OsOutcome::NotShown
+                        } else if replay && first_start {
+                            OsOutcome::History
+                        } else {
+                            OsOutcome::NotShown // until shown below
+                        };
+                        self.record(&notification, &local, os);
                         self.inner.sink.emit(UiEvent::Item {
                             notification: notification.clone(),
                             local: Box::new(local.clone()),
@@ -449,12 +523,19 @@ impl Client {
                         if replay {
                             replayed.push(id);
                         } else {
-                            self.notify(&notification, &local);
+                            self.notify_live(&notification, &local);
                         }
                     }
                 }
                 ServerMessage::PreferencesChanged { preferences } => {
-                    self.model().saved.preferences = Some(preferences.clone());
+                    let sync = {
+                        let mut model = self.model();
+                        model.saved.preferences = Some(preferences.clone());
+                        model.prefs.clone()
+                    };
+                    if let Some(sync) = sync {
+                        sync.remote_changed(preferences.clone());
+                    }
                     self.inner.sink.emit(UiEvent::Preferences {
                         preferences: Box::new(preferences),
                     });
@@ -489,6 +570,9 @@ impl Client {
         ctx.app_focused = model.device.app_focused;
         ctx.device_muted = model.device.device_muted;
         ctx.push_permission = model.device.push_permission;
+        if let Some(sync) = &model.prefs {
+            return decide(&n.kind, &ctx, &sync.view(), Utc::now());
+        }
         match &model.saved.preferences {
             Some(prefs) => decide(&n.kind, &ctx, &prefs.preferences, Utc::now()),
             // No preferences yet (first start, offline): trust the server's decision.
@@ -496,24 +580,122 @@ impl Client {
         }
     }
 
-    /// Shows the OS notification for one item, at most once: the position is saved first.
-    fn notify(&self, n: &Notification, local: &Decision) {
-        if !local.push.delivers() || !self.model().notified.insert(n.id) {
+    fn record(&self, n: &Notification, local: &Decision, os: OsOutcome) {
+        let mut model = self.model();
+        if model.trails.len() >= self.inner.config.bell_capacity * 2 {
+            // Keep the trails of the items the bell still holds.
+            let Model { trails, bell, .. } = &mut *model;
+            trails.retain(|id, _| bell.contains(*id));
+        }
+        model.trails.insert(
+            n.id,
+            Trail {
+                server: n.decision.clone(),
+                local: local.clone(),
+                os,
+            },
+        );
+    }
+
+    fn set_outcome(&self, id: Uuid, os: OsOutcome) {
+        if let Some(trail) = self.model().trails.get_mut(&id) {
+            trail.os = os;
+        }
+    }
+
+    /// Shows one OS notification, at most once per item: the position is saved first.
+    fn show(&self, id: Uuid, notification: OsNotification, outcome: OsOutcome) {
+        if !self.model().notified.insert(id) {
             return;
         }
         self.persist();
-        let shown = OsNotification {
-            id: n.id,
-            title: heading(n),
-            body: if n.body.is_empty() {
-                n.title.clone()
-            } else {
-                n.body.clone()
-            },
-            sound: local.sound.delivers(),
+        match self.inner.notifier.show(&notification) {
+            Ok(()) => self.set_outcome(id, outcome),
+            Err(err) => {
+                tracing::warn!(error = %err, "the OS notification failed");
+                self.set_outcome(
+                    id,
+                    OsOutcome::Failed {
+                        message: err.message,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A live item: shown at once, or folded into its conversation's burst.
+    fn notify_live(&self, n: &Notification, local: &Decision) {
+        if !local.push.delivers() {
+            return;
+        }
+        let exempt =
+            matches!(n.kind, EventKind::Mention | EventKind::Assignment) || n.context.mentioned;
+        let conversation = n.conversation.as_ref().map(|c| c.id.clone());
+        let window = self.inner.config.coalesce_window;
+        if let (Some(conversation), false, false) = (conversation, exempt, window.is_zero()) {
+            let mut model = self.model();
+            if let Some(burst) = model.bursts.get_mut(&conversation) {
+                burst.folded.push(n.id);
+                burst.sound |= local.sound.delivers();
+                let into = burst.opened_by;
+                drop(model);
+                self.set_outcome(n.id, OsOutcome::Coalesced { into });
+                return;
+            }
+            model.bursts.insert(
+                conversation.clone(),
+                Burst {
+                    opened_by: n.id,
+                    folded: Vec::new(),
+                    subject: n.title.clone(),
+                    sound: false,
+                },
+            );
+            drop(model);
+            let me = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(window).await;
+                me.close_burst(&conversation);
+            });
+        }
+        self.show(n.id, os_notification(n, local), OsOutcome::Shown);
+    }
+
+    /// The end of a burst window: one notification for everything folded into it.
+    fn close_burst(&self, conversation: &str) {
+        let Some(burst) = self.model().bursts.remove(conversation) else {
+            return;
         };
-        if let Err(err) = self.inner.notifier.show(&shown) {
-            tracing::warn!(error = %err, "the OS notification failed");
+        let Some(last) = burst.folded.last().copied() else {
+            return;
+        };
+        let count = burst.folded.len();
+        let summary = OsNotification {
+            id: last,
+            title: format!("{count} more in {}", burst.subject)
+                .chars()
+                .take(200)
+                .collect(),
+            body: self
+                .model()
+                .bell
+                .get(last)
+                .map(|n| n.body.clone())
+                .unwrap_or_default(),
+            sound: burst.sound,
+        };
+        let into = burst.opened_by;
+        for id in &burst.folded {
+            self.model().notified.insert(*id);
+        }
+        self.persist();
+        match self.inner.notifier.show(&summary) {
+            Ok(()) => {
+                for id in burst.folded {
+                    self.set_outcome(id, OsOutcome::Coalesced { into });
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "the OS notification failed"),
         }
     }
 
@@ -534,7 +716,7 @@ impl Client {
         .collect();
         if items.len() <= self.inner.config.replay_notify_max {
             for (n, d) in &items {
-                self.notify(n, d);
+                self.show(n.id, os_notification(n, d), OsOutcome::Shown);
             }
             return;
         }
@@ -545,18 +727,37 @@ impl Client {
                 .filter(|(n, _)| model.notified.insert(n.id))
                 .collect()
         };
-        if let Some((newest, d)) = fresh.last() {
-            self.persist();
-            let summary = OsNotification {
-                id: newest.id,
-                title: format!("{} notifications while you were away", fresh.len()),
-                body: heading(newest),
-                sound: d.sound.delivers(),
-            };
-            if let Err(err) = self.inner.notifier.show(&summary) {
-                tracing::warn!(error = %err, "the OS notification failed");
+        let Some((newest, d)) = fresh.last() else {
+            return;
+        };
+        self.persist();
+        let summary = OsNotification {
+            id: newest.id,
+            title: format!("{} notifications while you were away", fresh.len()),
+            body: heading(newest),
+            sound: d.sound.delivers(),
+        };
+        match self.inner.notifier.show(&summary) {
+            Ok(()) => {
+                for (n, _) in &fresh {
+                    self.set_outcome(n.id, OsOutcome::InSummary);
+                }
             }
+            Err(err) => tracing::warn!(error = %err, "the OS notification failed"),
         }
+    }
+}
+
+fn os_notification(n: &Notification, local: &Decision) -> OsNotification {
+    OsNotification {
+        id: n.id,
+        title: heading(n),
+        body: if n.body.is_empty() {
+            n.title.clone()
+        } else {
+            n.body.clone()
+        },
+        sound: local.sound.delivers(),
     }
 }
 

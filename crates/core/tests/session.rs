@@ -194,3 +194,63 @@ async fn another_account_does_not_inherit_the_cached_bell() {
     assert_eq!((saved.last_seq, saved.epoch), (0, None));
     assert_eq!(saved.email.as_deref(), Some("ana@acme.test"));
 }
+
+/// The headless front, as a person runs it: sign in, print a notification, leave on a
+/// revoked session with a clear error.
+#[tokio::test]
+async fn herald_watch_prints_notifications_and_stops_when_signed_out() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let server = TestServer::start().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald-watch"))
+        .args(["--server", &server.url(), "--email", "ana@acme.test"])
+        .env("HERALD_PASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Wait until live, then ingest a hostile reply.
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(10), stderr.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if line.contains("\"live\"") {
+            break;
+        }
+    }
+    let mut event = reply("w1");
+    event.text = Some("line one\u{1b}[31m\nline two".into());
+    server.ingest_event(&event).await;
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), stdout.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        line, "NOTIFY Marina replied: Pedido #4821 | line one [31m line two",
+        "control characters are neutralised"
+    );
+
+    // Revoke every session of ana: the watcher ends with an error, not a retry loop.
+    let db = &server.running.as_ref().unwrap().db;
+    sqlx_revoke(db).await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !status.success(),
+        "a signed-out watcher exits with an error"
+    );
+}
+
+async fn sqlx_revoke(db: &herald_server::db::Db) {
+    // As `herald-server agent disable` does.
+    herald_server::admin::disable_agent(db, "ana@acme.test")
+        .await
+        .unwrap();
+}

@@ -84,38 +84,46 @@ impl TestServer {
     }
 
     pub async fn ingest(&self, id: &str) {
-        let event = PlatformEvent {
-            id: id.into(),
-            kind: EventKind::Reply,
-            occurred_at: chrono::Utc::now(),
-            conversation: Some(ConversationRef {
-                id: "c-1".into(),
-                inbox_id: None,
-                team_id: None,
-                subject: Some("Pedido #4821".into()),
-                customer_name: Some("Marina".into()),
-                url: None,
-            }),
-            actor: Some(ActorRef {
-                agent_id: None,
-                name: "Marina".into(),
-            }),
-            assignee: Some("ana".into()),
-            mentioned: vec![],
-            participants: vec![],
-            text: Some(format!("message {id}")),
-            module: None,
-            recipients: vec![],
-        };
+        self.ingest_event(&reply(id)).await;
+    }
+
+    pub async fn ingest_event(&self, event: &PlatformEvent) {
         reqwest::Client::new()
             .post(format!("{}/api/v1/events", self.url()))
             .bearer_auth(&self.key)
-            .json(&event)
+            .json(event)
             .send()
             .await
             .unwrap()
             .error_for_status()
             .unwrap();
+    }
+}
+
+/// A customer's reply in conversation c-1, assigned to ana.
+pub fn reply(id: &str) -> PlatformEvent {
+    PlatformEvent {
+        id: id.into(),
+        kind: EventKind::Reply,
+        occurred_at: chrono::Utc::now(),
+        conversation: Some(ConversationRef {
+            id: "c-1".into(),
+            inbox_id: None,
+            team_id: None,
+            subject: Some("Pedido #4821".into()),
+            customer_name: Some("Marina".into()),
+            url: None,
+        }),
+        actor: Some(ActorRef {
+            agent_id: None,
+            name: "Marina".into(),
+        }),
+        assignee: Some("ana".into()),
+        mentioned: vec![],
+        participants: vec![],
+        text: Some(format!("message {id}")),
+        module: None,
+        recipients: vec![],
     }
 }
 

@@ -1,0 +1,179 @@
+//! OS notification decisions on the client: bursts fold per conversation, mentions always
+//! show at once, and every item keeps its trail ("why did / didn't I get this?").
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_core::api::Api;
+use herald_core::client::{Client, ClientConfig, DeviceContext, OsOutcome};
+use herald_core::config::ServerUrl;
+use herald_core::ports::ConnState;
+use herald_core::sensitive::Sensitive;
+use herald_core::state::MemoryState;
+use herald_protocol::{ActorRef, EventKind, OsPermission, Reason};
+use support::*;
+use tokio_util::sync::CancellationToken;
+
+async fn start(
+    server: &TestServer,
+    window: Duration,
+) -> (Client, Arc<Recorder>, CancellationToken) {
+    let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
+    let (token, _) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+        .await
+        .unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let config = ClientConfig {
+        coalesce_window: window,
+        ..ClientConfig::default()
+    };
+    let client = Client::new(
+        api,
+        token,
+        Arc::new(MemoryState::default()),
+        recorder.clone(),
+        recorder.clone(),
+        config,
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let (client, stop) = (client.clone(), stop.clone());
+        async move { client.run(stop).await }
+    });
+    let mut conn = client.connection();
+    for _ in 0..200 {
+        if *conn.borrow_and_update() == ConnState::Live {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (client, recorder, stop)
+}
+
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out: {what}");
+}
+
+#[tokio::test]
+async fn a_burst_in_one_conversation_folds_but_a_mention_shows_at_once() {
+    let server = TestServer::start().await;
+    let (client, recorder, stop) = start(&server, Duration::from_millis(600)).await;
+    for n in 0..4 {
+        server.ingest(&format!("b{n}")).await;
+    }
+    let mut mention = reply("m1");
+    mention.kind = EventKind::Mention;
+    mention.actor = Some(ActorRef {
+        agent_id: Some("bruno".into()),
+        name: "Bruno".into(),
+    });
+    mention.mentioned = vec!["ana".into()];
+    server.ingest_event(&mention).await;
+    until("five items", || client.position().0 == 5).await;
+    let shown_now: Vec<String> = recorder
+        .shown
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    assert_eq!(
+        shown_now.len(),
+        2,
+        "the first reply and the mention, nothing else yet: {shown_now:?}"
+    );
+    assert!(shown_now[1].contains("mentioned you"), "{shown_now:?}");
+
+    until("the burst closes", || {
+        recorder.shown.lock().unwrap().len() == 3
+    })
+    .await;
+    let summary = recorder.shown.lock().unwrap()[2].clone();
+    assert!(
+        summary.title.starts_with("3 more in Pedido #4821"),
+        "{}",
+        summary.title
+    );
+
+    let (items, _) = client.bell();
+    let by_event = |id: &str| items.iter().find(|n| n.event_id == id).unwrap().id;
+    let first = by_event("b0");
+    assert_eq!(client.why(first).unwrap().os, OsOutcome::Shown);
+    for folded in ["b1", "b2", "b3"] {
+        assert_eq!(
+            client.why(by_event(folded)).unwrap().os,
+            OsOutcome::Coalesced { into: first },
+            "{folded}"
+        );
+    }
+    assert_eq!(client.why(by_event("m1")).unwrap().os, OsOutcome::Shown);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn why_says_what_stopped_a_notification() {
+    let server = TestServer::start().await;
+    let (client, recorder, stop) = start(&server, Duration::ZERO).await;
+    // A new conversation: the bell only, by default.
+    let mut new = reply("n1");
+    new.kind = EventKind::NewConversation;
+    new.assignee = None;
+    server.ingest_event(&new).await;
+    // A reply while the window is focused: the bell shows it, no OS notification.
+    until("first item", || client.position().0 == 1).await;
+    client.set_device(DeviceContext {
+        app_focused: true,
+        ..DeviceContext::default()
+    });
+    server.ingest("r1").await;
+    until("second item", || client.position().0 == 2).await;
+    // The OS blocks notifications.
+    client.set_device(DeviceContext {
+        push_permission: OsPermission::Denied,
+        ..DeviceContext::default()
+    });
+    server.ingest("r2").await;
+    until("third item", || client.position().0 == 3).await;
+
+    let (items, _) = client.bell();
+    let trail = |event: &str| {
+        client
+            .why(items.iter().find(|n| n.event_id == event).unwrap().id)
+            .unwrap()
+    };
+    let new_conv = trail("n1");
+    assert_eq!(new_conv.os, OsOutcome::NotShown);
+    assert_eq!(new_conv.local.push.reasons, [Reason::ChannelOff]);
+    assert!(new_conv.server.dashboard.delivers());
+    let focused = trail("r1");
+    assert_eq!(focused.os, OsOutcome::NotShown);
+    assert!(focused.local.push.reasons.contains(&Reason::AppFocused));
+    assert!(
+        focused.local.sound.delivers(),
+        "the in-app sound still plays"
+    );
+    let denied = trail("r2");
+    assert!(
+        denied
+            .local
+            .push
+            .reasons
+            .contains(&Reason::PermissionDenied),
+        "{:?}",
+        denied.local.push
+    );
+    assert!(recorder.shown.lock().unwrap().is_empty());
+    stop.cancel();
+}
