@@ -86,6 +86,18 @@ impl Bell {
         true
     }
 
+    /// The oldest seq held.
+    pub fn oldest_seq(&self) -> Option<u64> {
+        self.items.keys().next().copied()
+    }
+
+    /// Adds older items (paging); ids already held are skipped.
+    pub fn extend(&mut self, items: Vec<Notification>) {
+        for n in items {
+            self.insert(n);
+        }
+    }
+
     /// Replaces everything with a fresh first page (after a gap or at sign-in).
     pub fn reset(&mut self, page: InboxPage) {
         self.items.clear();

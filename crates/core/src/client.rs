@@ -81,6 +81,16 @@ impl Default for ClientConfig {
     }
 }
 
+/// What the agent did with an OS notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationAction {
+    /// Clicked it, or chose "open".
+    Open,
+    /// Chose "mark read".
+    MarkRead,
+}
+
 /// The device's side of the policy context.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeviceContext {
@@ -241,6 +251,38 @@ impl Client {
     /// The latest preferences known.
     pub fn preferences(&self) -> Option<VersionedPreferences> {
         self.model().saved.preferences.clone()
+    }
+
+    /// Loads the next older page into the bell; returns how many items came.
+    pub async fn load_older(&self, limit: u32) -> Result<usize> {
+        let oldest = self.model().bell.oldest_seq();
+        let page = self
+            .inner
+            .api
+            .inbox(&self.inner.token, oldest, limit)
+            .await?;
+        let count = page.items.len();
+        self.model().bell.extend(page.items);
+        self.inner.sink.emit(UiEvent::ReadChanged);
+        Ok(count)
+    }
+
+    /// The agent acted on an OS notification. Both actions mark the item read; `Open`
+    /// returns the conversation's link to open, only if it is an `https` URL (text in a
+    /// notification is attacker-controlled: never hand the OS another scheme).
+    pub async fn act(&self, id: Uuid, action: NotificationAction) -> Result<Option<String>> {
+        let link = self
+            .model()
+            .bell
+            .get(id)
+            .and_then(|n| n.conversation.as_ref())
+            .and_then(|c| c.url.clone())
+            .filter(|url| url::Url::parse(url).is_ok_and(|u| u.scheme() == "https"));
+        self.mark(vec![id], true).await?;
+        Ok(match action {
+            NotificationAction::Open => link,
+            NotificationAction::MarkRead => None,
+        })
     }
 
     /// Why an item did or did not reach this agent on each channel.
@@ -465,6 +507,16 @@ impl Client {
                     live_since = Some(Instant::now());
                     self.set_conn(ConnState::Live);
                     self.refresh_preferences().await;
+                    // Edits kept while offline or signed out go out now.
+                    if let Some(sync) = self.model().prefs.clone() {
+                        if !sync.pending().is_empty() {
+                            tokio::spawn(async move {
+                                if let Err(err) = sync.flush().await {
+                                    tracing::info!(error = %err, "kept preference edits not saved yet");
+                                }
+                            });
+                        }
+                    }
                     let replayed = std::mem::take(&mut replayed);
                     if !first_start {
                         self.notify_replayed(&replayed);

@@ -177,3 +177,48 @@ async fn why_says_what_stopped_a_notification() {
     assert!(recorder.shown.lock().unwrap().is_empty());
     stop.cancel();
 }
+
+#[tokio::test]
+async fn older_pages_load_and_actions_open_only_https_links() {
+    let server = TestServer::start().await;
+    for n in 0..60 {
+        let mut event = reply(&format!("p{n}"));
+        event.conversation.as_mut().unwrap().url = Some(if n == 59 {
+            "javascript:alert(1)".into()
+        } else {
+            "https://acme.example/c/1".into()
+        });
+        server.ingest_event(&event).await;
+    }
+    let (client, _, stop) = start(&server, Duration::ZERO).await;
+    until("caught up", || client.position().0 == 60).await;
+    // 60 items replayed on a first start: all held.
+    assert_eq!(client.bell().0.len(), 60);
+    assert_eq!(
+        client.load_older(50).await.unwrap(),
+        0,
+        "nothing older than the first item"
+    );
+
+    let (items, _) = client.bell();
+    let hostile = items.iter().find(|n| n.event_id == "p59").unwrap().id;
+    let fine = items.iter().find(|n| n.event_id == "p1").unwrap().id;
+    assert_eq!(
+        client
+            .act(hostile, herald_core::client::NotificationAction::Open)
+            .await
+            .unwrap(),
+        None,
+        "a javascript: link is never opened"
+    );
+    assert_eq!(
+        client
+            .act(fine, herald_core::client::NotificationAction::Open)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("https://acme.example/c/1")
+    );
+    until("both marked read", || client.bell().1.total == 58).await;
+    stop.cancel();
+}

@@ -153,3 +153,61 @@ async fn an_invalid_edit_is_refused_at_once() {
     assert!(sync.pending().is_empty());
     assert_eq!(*sync.status().borrow(), SaveStatus::Saved);
 }
+
+#[tokio::test]
+async fn kept_edits_go_out_by_themselves_when_the_stream_is_back() {
+    use herald_core::client::{Client, ClientConfig};
+    let mut server = TestServer::start().await;
+    let addr = server.addr();
+    let (api, token, sync, local) = device(&server.url()).await;
+    let sync = Arc::new(sync);
+    let recorder = Arc::new(Recorder::default());
+    let config = ClientConfig {
+        backoff_base: std::time::Duration::from_millis(50),
+        backoff_cap: std::time::Duration::from_millis(200),
+        ..ClientConfig::default()
+    };
+    let client = Client::new(
+        api.clone(),
+        token.clone(),
+        local,
+        recorder.clone(),
+        recorder,
+        config,
+    )
+    .unwrap();
+    client.attach_preferences(sync.clone());
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn({
+        let (client, stop) = (client.clone(), stop.clone());
+        async move { client.run(stop).await }
+    });
+    server.running.take().unwrap().shutdown().await;
+    sync.edit(PrefEdit::PushScope {
+        scope: PushScope::All,
+    })
+    .unwrap();
+    assert!(sync.flush().await.is_err(), "offline");
+    let mut config = server_config(&server.dir.path().join("h.db"));
+    config.bind = addr;
+    server.running = Some(herald_server::start(config).await.unwrap());
+    for _ in 0..200 {
+        if sync.pending().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        sync.pending().is_empty(),
+        "sent on reconnect, nobody called flush"
+    );
+    assert_eq!(
+        api.preferences(&token)
+            .await
+            .unwrap()
+            .preferences
+            .push_scope,
+        PushScope::All
+    );
+    stop.cancel();
+}

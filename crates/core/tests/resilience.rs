@@ -321,3 +321,36 @@ async fn only_one_run_at_a_time() {
     r.stop.cancel();
     r.task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn after_a_gap_older_pages_load_on_demand() {
+    let server = TestServer::start().await;
+    for n in 0..70 {
+        server.ingest(&format!("old{n}")).await;
+    }
+    let (api, token) = signed_in(&server.url()).await;
+    let state = Arc::new(MemoryState::default());
+    state
+        .save(&Saved {
+            epoch: Some("another-database".into()),
+            last_seq: 5,
+            ..Saved::default()
+        })
+        .unwrap();
+    let r = run(api, token, state, fast());
+    wait_until("the first page", || r.client.bell().0.len() == 50).await;
+    assert_eq!(
+        r.client.load_older(50).await.unwrap(),
+        20,
+        "the 20 older items"
+    );
+    let seqs: Vec<u64> = r.client.bell().0.iter().map(|n| n.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=70).rev().collect::<Vec<_>>(),
+        "newest first, no hole, no double"
+    );
+    assert_eq!(r.client.load_older(50).await.unwrap(), 0);
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+}
