@@ -109,6 +109,9 @@ async fn every_item_exactly_once_through_cuts_resets_stalls_and_a_restart() {
     let mut faults = 0;
     for n in 0..total {
         server.ingest(&format!("e{n}")).await;
+        if n == 135 {
+            proxy.slow(Duration::from_millis(40)); // a slow link to the end
+        }
         if n % 20 != 10 || n > 130 {
             continue;
         }
@@ -353,4 +356,46 @@ async fn after_a_gap_older_pages_load_on_demand() {
     assert_eq!(r.client.load_older(50).await.unwrap(), 0);
     r.stop.cancel();
     r.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn falling_further_behind_than_the_replay_limit_refetches() {
+    let server = TestServer::start().await;
+    let (api, token) = signed_in(&server.url()).await;
+    let state = Arc::new(MemoryState::default());
+    let r = run(api.clone(), token.clone(), state.clone(), fast());
+    server.ingest("first").await;
+    wait_until("first", || r.client.position().0 == 1).await;
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+    // 1 100 events while the laptop was closed: more than the server replays.
+    let events: Vec<_> = (0..1100)
+        .map(|n| serde_json::to_value(reply(&format!("away{n}"))).unwrap())
+        .collect();
+    for chunk in events.chunks(500) {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/events/batch", server.url()))
+            .bearer_auth(&server.key)
+            .json(&serde_json::json!({ "events": chunk }))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    let again = run(api, token, state, fast());
+    wait_until("caught up through a gap", || {
+        again.client.position().0 == 1101
+    })
+    .await;
+    let (items, unread) = again.client.bell();
+    assert_eq!(items.len(), 50, "the refetched first page");
+    assert_eq!(items[0].seq, 1101);
+    assert_eq!(unread.total, 1101, "the absolute counter from the server");
+    assert!(
+        again.recorder.shown.lock().unwrap().is_empty(),
+        "a gap refetch does not pop 1 100 notifications"
+    );
+    again.stop.cancel();
+    again.task.await.unwrap().unwrap();
 }

@@ -135,6 +135,7 @@ pub struct FaultProxy {
     stall: watch::Sender<bool>,
     reset: Arc<AtomicBool>,
     mid_frame: Arc<AtomicBool>,
+    slow: watch::Sender<Duration>,
 }
 
 impl FaultProxy {
@@ -146,6 +147,7 @@ impl FaultProxy {
         let (stall, _) = watch::channel(false);
         let reset = Arc::new(AtomicBool::new(false));
         let mid_frame = Arc::new(AtomicBool::new(false));
+        let (slow, _) = watch::channel(Duration::ZERO);
         let proxy = FaultProxy {
             addr,
             target: target.clone(),
@@ -153,19 +155,21 @@ impl FaultProxy {
             stall: stall.clone(),
             reset: reset.clone(),
             mid_frame: mid_frame.clone(),
+            slow: slow.clone(),
         };
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let to = *target.lock().unwrap();
-                let (kill, stall, reset, mid_frame) = (
+                let (kill, stall, reset, mid_frame, slow) = (
                     kill.subscribe(),
                     stall.subscribe(),
                     reset.clone(),
                     mid_frame.clone(),
+                    slow.subscribe(),
                 );
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(to).await {
-                        pump(client, server, kill, stall, reset, mid_frame).await;
+                        pump(client, server, kill, stall, reset, mid_frame, slow).await;
                     }
                 });
             }
@@ -195,6 +199,11 @@ impl FaultProxy {
         self.mid_frame.store(true, Ordering::SeqCst);
     }
 
+    /// Delays every chunk from the server by `delay` (a slow link); zero for full speed.
+    pub fn slow(&self, delay: Duration) {
+        self.slow.send_replace(delay);
+    }
+
     /// New connections go to another address (the server restarted on a new port).
     pub fn retarget(&self, to: SocketAddr) {
         *self.target.lock().unwrap() = to;
@@ -208,6 +217,7 @@ async fn pump(
     mut stall: watch::Receiver<bool>,
     reset: Arc<AtomicBool>,
     mid_frame: Arc<AtomicBool>,
+    slow: watch::Receiver<Duration>,
 ) {
     let (mut a, mut b) = ([0u8; 8192], [0u8; 8192]);
     let mut stalled = *stall.borrow();
@@ -229,6 +239,10 @@ async fn pump(
             n = server.read(&mut b), if !stalled => match n {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
+                    let delay = *slow.borrow();
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     if mid_frame.swap(false, Ordering::SeqCst) && n > 1 {
                         let _ = client.write_all(&b[..n / 2]).await;
                         return;
