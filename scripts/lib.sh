@@ -51,3 +51,16 @@ node_ensure() {
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed (found $(node --version 2>/dev/null || echo none))"
 }
+
+# A virtualenv with the Python test helpers (aiosmtpd, the SMTP server of the email tests).
+python_test_env() {
+  command -v python3 >/dev/null || apt_ensure python3
+  python3 -m venv --help >/dev/null 2>&1 || apt_ensure python3-venv
+  if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing the Python test helpers (aiosmtpd) into .venv-test"
+    rm -rf .venv-test
+    python3 -m venv .venv-test || { apt_ensure python3-venv; python3 -m venv .venv-test; }
+    .venv-test/bin/pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+  fi
+  export HERALD_TEST_PYTHON="$PWD/.venv-test/bin/python"
+}

@@ -252,3 +252,39 @@ pub struct IngestBatchResult {
     /// One per event.
     pub results: Vec<IngestItemResult>,
 }
+
+/// `GET /api/v1/email`: can email reach this agent, and did it lately? For diagnostics
+/// ("check spam, your profile email and that the event is enabled").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct EmailStatus {
+    /// Whether this server has an SMTP relay configured at all.
+    pub configured: bool,
+    /// Where the agent's emails go (the profile email).
+    pub to: String,
+    /// Emails waiting to be sent (delayed alerts, retries).
+    pub pending: u32,
+    /// The last email that could not be delivered, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_failure: Option<EmailFailure>,
+}
+
+/// An email the relay refused for good, or after every retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct EmailFailure {
+    /// When it was given up.
+    pub at: DateTime<Utc>,
+    /// What the SMTP server said.
+    pub error: String,
+}
+
+/// `POST /api/v1/email/test`: what the SMTP server answered to a test email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct TestEmailResult {
+    /// Whether the relay accepted it.
+    pub accepted: bool,
+    /// The SMTP reply code (250 on success), 0 when no reply came.
+    pub code: u16,
+    /// The relay's words.
+    pub message: String,
+}

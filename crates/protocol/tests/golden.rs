@@ -310,6 +310,26 @@ fn samples() -> Vec<Sample> {
             },
         ),
         entry(
+            "email_status",
+            EmailStatus {
+                configured: true,
+                to: "ana@acme.example".into(),
+                pending: 2,
+                last_failure: Some(EmailFailure {
+                    at: at(15, 10),
+                    error: "550 5.1.1 mailbox unavailable".into(),
+                }),
+            },
+        ),
+        entry(
+            "test_email_result",
+            TestEmailResult {
+                accepted: true,
+                code: 250,
+                message: "OK queued".into(),
+            },
+        ),
+        entry(
             "ingest_result",
             IngestResult {
                 event_id: "evt-77".into(),

@@ -64,10 +64,22 @@ pub struct Ingest {
 impl Ingest {
     /// Starts the writer. It ends, after committing every queued job, once every [`Ingest`]
     /// handle is dropped.
-    /// `max_batch` bounds the jobs of one transaction (1 commits every event on its own).
-    pub fn start(db: Db, hub: Arc<Hub>, max_batch: usize) -> (Ingest, tokio::task::JoinHandle<()>) {
+    /// `max_batch` bounds the jobs of one transaction (1 commits every event on its own);
+    /// with `alert_delay`, email alerts are queued in the outbox, due after that delay.
+    pub fn start(
+        db: Db,
+        hub: Arc<Hub>,
+        max_batch: usize,
+        alert_delay: Option<std::time::Duration>,
+    ) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(writer(db, hub, rx, max_batch.clamp(1, MAX_BATCH)));
+        let task = tokio::spawn(writer(
+            db,
+            hub,
+            rx,
+            max_batch.clamp(1, MAX_BATCH),
+            alert_delay,
+        ));
         (Ingest { jobs }, task)
     }
 
@@ -213,7 +225,13 @@ impl Reply {
     }
 }
 
-async fn writer(db: Db, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+async fn writer(
+    db: Db,
+    hub: Arc<Hub>,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+    alert_delay: Option<std::time::Duration>,
+) {
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
         let (inputs, replies): (Vec<Input>, Vec<Reply>) = jobs
@@ -235,7 +253,7 @@ async fn writer(db: Db, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>, max_batch: u
             .unzip();
         let count = inputs.len();
         let started = std::time::Instant::now();
-        match Batch::run(&db, inputs).await {
+        match Batch::run(&db, inputs, alert_delay).await {
             Ok(done) => {
                 let stored = started.elapsed();
                 for (agent_id, notification) in done.items {
@@ -301,17 +319,28 @@ struct Batch {
     rows: Vec<(Uuid, Notification, bool)>,
     events: Vec<(Uuid, String, String, String, i64)>,
     touched: BTreeSet<Uuid>,
+    /// Email alerts to queue: (agent, item, due).
+    alerts: Vec<(Uuid, Uuid, Option<String>, DateTime<Utc>)>,
+    /// When email is configured: how long alerts wait.
+    alert_delay: Option<chrono::Duration>,
 }
 
 /// Rows per multi-row statement (SQLite allows 32 766 bound values).
 const CHUNK: usize = 500;
 
 impl Batch {
-    async fn run(db: &Db, inputs: Vec<Input>) -> Result<Done, sqlx::Error> {
+    async fn run(
+        db: &Db,
+        inputs: Vec<Input>,
+        alert_delay: Option<std::time::Duration>,
+    ) -> Result<Done, sqlx::Error> {
         let now = Utc::now();
         let t0 = std::time::Instant::now();
         let mut tx = db.write_tx().await?;
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            alert_delay: alert_delay.and_then(|d| chrono::Duration::from_std(d).ok()),
+            ..Batch::default()
+        };
         batch.preload(&mut tx, &inputs).await?;
         let t1 = t0.elapsed();
         let mut answers = Vec::with_capacity(inputs.len());
@@ -699,6 +728,11 @@ impl Batch {
             context: ctx,
         };
         self.touched.insert(agent_id);
+        if let (Some(delay), true) = (self.alert_delay, notification.decision.email.delivers()) {
+            let conversation = notification.conversation.as_ref().map(|c| c.id.clone());
+            self.alerts
+                .push((agent_id, notification.id, conversation, now + delay));
+        }
         self.rows.push((agent_id, notification.clone(), on_bell));
         notification
     }
@@ -730,6 +764,23 @@ impl Batch {
             q.build().execute(&mut *tx).await?;
         }
         let now = Utc::now();
+        for chunk in self.alerts.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO outbox (id, agent_id, kind, dedupe_key, notification_id, conversation_id, status, not_before, created_at) ",
+            );
+            q.push_values(chunk, |mut b, (agent_id, item, conversation, due)| {
+                b.push_bind(Uuid::now_v7().to_string())
+                    .push_bind(agent_id.to_string())
+                    .push_bind("alert")
+                    .push_bind(format!("alert:{item}"))
+                    .push_bind(item.to_string())
+                    .push_bind(conversation.clone())
+                    .push_bind("pending")
+                    .push_bind(*due)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
         for chunk in self.events.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at) ",

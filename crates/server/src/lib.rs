@@ -26,6 +26,7 @@ pub mod admin;
 pub mod auth;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod hub;
@@ -69,6 +70,8 @@ pub struct ServerConfig {
     pub sign_in_window: Duration,
     /// Most events committed in one transaction (group commit); 1 disables grouping.
     pub ingest_batch: usize,
+    /// The SMTP relay; without it the email channel says it is not configured.
+    pub email: Option<email::EmailConfig>,
 }
 
 impl ServerConfig {
@@ -83,6 +86,7 @@ impl ServerConfig {
             sign_in_limits: (10, 50),
             sign_in_window: Duration::from_secs(300),
             ingest_batch: ingest::MAX_BATCH,
+            email: None,
         }
     }
 }
@@ -93,6 +97,9 @@ pub enum StartError {
     /// The database could not be opened.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The email settings are unusable.
+    #[error(transparent)]
+    Email(#[from] email::EmailConfigError),
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
@@ -142,6 +149,7 @@ impl Running {
 
 /// Opens the database, binds, and serves until shut down.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
+    let mailer = config.email.clone().map(email::Mailer::new).transpose()?;
     let db = Db::open(&config.database).await?;
     let listener = TcpListener::bind(config.bind)
         .await
@@ -151,8 +159,17 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .map_err(|e| StartError::Bind(config.bind, e))?;
     let epoch = db.epoch().await.map_err(DbError::from)?;
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
-    let (ingest, writer) = Ingest::start(db.clone(), Arc::clone(&hub), config.ingest_batch);
+    let alert_delay = mailer.as_ref().map(|m| m.config().alert_delay);
+    let (ingest, writer) = Ingest::start(
+        db.clone(),
+        Arc::clone(&hub),
+        config.ingest_batch,
+        alert_delay,
+    );
     let shutdown = CancellationToken::new();
+    let email_worker = mailer
+        .clone()
+        .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
@@ -165,6 +182,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         stream: Arc::new(config.stream.clone()),
         shutdown: shutdown.clone(),
         epoch: Arc::from(epoch),
+        mailer,
     };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let checkpointer = db.checkpointer(Duration::from_millis(250), shutdown.child_token());
@@ -183,6 +201,9 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
             tracing::error!(error = %err, "ingest writer failed");
         }
         let _ = checkpointer.await;
+        if let Some(worker) = email_worker {
+            let _ = worker.await;
+        }
         task_db.close().await;
         tracing::info!("server stopped");
     });

@@ -56,6 +56,13 @@ struct ServeArgs {
     /// The public URL agents and the platform reach this server at.
     #[arg(long, env = "HERALD_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The SMTP relay for email: smtp://host:25, smtp://user:pass@host:587?tls=required
+    /// (STARTTLS) or smtps://user:pass@host:465. Without it, email is off.
+    #[arg(long, env = "HERALD_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of Herald's emails.
+    #[arg(long, env = "HERALD_MAIL_FROM")]
+    mail_from: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +142,8 @@ struct FileConfig {
     public_url: Option<String>,
     database: Option<String>,
     log: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 fn data_dir() -> PathBuf {
@@ -179,9 +188,22 @@ async fn main() -> anyhow::Result<()> {
             if let Some(url) = args.public_url.or(file.public_url) {
                 tracing::info!(public_url = %url, "public URL");
             }
-            let server =
-                herald_server::start(ServerConfig::new(bind, DatabaseUrl::parse(&database)?))
-                    .await?;
+            let mut config = ServerConfig::new(bind, DatabaseUrl::parse(&database)?);
+            match (
+                args.smtp_url.or(file.smtp_url),
+                args.mail_from.or(file.mail_from),
+            ) {
+                (Some(url), Some(from)) => {
+                    config.email = Some(herald_server::email::EmailConfig::new(url, from));
+                }
+                (Some(_), None) => {
+                    bail!("--smtp-url needs --mail-from (e.g. \"Herald <herald@acme.example>\")")
+                }
+                _ => eprintln!(
+                    "email is off: no --smtp-url (email preferences are kept, nothing is sent)"
+                ),
+            }
+            let server = herald_server::start(config).await?;
             eprintln!("herald-server listening on {}", server.url());
             until_signal(server.shutdown_token()).await;
             server.shutdown().await;

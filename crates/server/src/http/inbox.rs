@@ -68,3 +68,26 @@ pub async fn test_notification(
         delivered,
     }))
 }
+
+/// `GET /email`: whether email is configured, where it goes, the last failure.
+pub async fn email_status(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Json<herald_protocol::EmailStatus>, AppError> {
+    Ok(Json(
+        crate::email::status(&state.db, state.mailer.is_some(), who.agent_id).await?,
+    ))
+}
+
+/// `POST /email/test`: sends a test email now; says what the SMTP server answered.
+pub async fn test_email(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Json<herald_protocol::TestEmailResult>, AppError> {
+    let mailer = state.mailer.as_ref().ok_or(AppError::Unavailable(
+        "email is not configured on this server: ask your admin to set --smtp-url",
+    ))?;
+    Ok(Json(
+        crate::email::send_test(&state.db, mailer, who.agent_id).await?,
+    ))
+}

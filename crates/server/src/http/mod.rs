@@ -49,7 +49,7 @@ impl Default for StreamSettings {
 }
 
 /// What every handler can reach.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     /// Storage.
     pub db: Db,
@@ -65,6 +65,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// This database's epoch.
     pub epoch: Arc<str>,
+    /// The SMTP relay, when configured.
+    pub mailer: Option<crate::email::Mailer>,
 }
 
 /// Largest ingest body (one event).
@@ -88,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox/mark", post(inbox::mark))
         .route("/inbox/{id}", get(inbox::get_one))
         .route("/test-notification", post(inbox::test_notification))
+        .route("/email", get(inbox::email_status))
+        .route("/email/test", post(inbox::test_email))
         .route("/stream", get(stream::stream))
         .layer(DefaultBodyLimit::max(BODY_MAX))
         .merge(

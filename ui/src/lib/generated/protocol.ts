@@ -769,6 +769,58 @@ duplicate: boolean,
 recipients: number, };
 
 /**
+ * `GET /api/v1/email`: can email reach this agent, and did it lately? For diagnostics
+ * ("check spam, your profile email and that the event is enabled").
+ */
+export type EmailStatus = { 
+/**
+ * Whether this server has an SMTP relay configured at all.
+ */
+configured: boolean, 
+/**
+ * Where the agent's emails go (the profile email).
+ */
+to: string, 
+/**
+ * Emails waiting to be sent (delayed alerts, retries).
+ */
+pending: number, 
+/**
+ * The last email that could not be delivered, if any.
+ */
+last_failure?: EmailFailure, };
+
+/**
+ * An email the relay refused for good, or after every retry.
+ */
+export type EmailFailure = { 
+/**
+ * When it was given up.
+ */
+at: string, 
+/**
+ * What the SMTP server said.
+ */
+error: string, };
+
+/**
+ * `POST /api/v1/email/test`: what the SMTP server answered to a test email.
+ */
+export type TestEmailResult = { 
+/**
+ * Whether the relay accepted it.
+ */
+accepted: boolean, 
+/**
+ * The SMTP reply code (250 on success), 0 when no reply came.
+ */
+code: number, 
+/**
+ * The relay's words.
+ */
+message: string, };
+
+/**
  * `POST /api/v1/events/batch`: many events in one request (at most
  * [`INGEST_BATCH_MAX`]). Each is validated and ingested on its own: one bad event does
  * not fail the others.

@@ -1,0 +1,506 @@
+//! Email: the SMTP relay, the outbox worker and the message templates.
+//!
+//! Alerts are queued by ingest (inside the same transaction as the inbox row) with a delay;
+//! the worker sends them when due, skipping an alert whose item was read meanwhile and
+//! folding the pending alerts of one conversation into one email. Temporary SMTP failures
+//! are retried with backoff; permanent ones (5xx) and exhausted retries are recorded for
+//! diagnostics. Delivery is at least once: the Message-ID is the outbox id, so a duplicate
+//! after a crash mid-send is recognisable.
+//!
+//! Every interpolated value is escaped for HTML; header values lose control characters, and
+//! lettre encodes them (RFC 2047), so names and subjects cannot inject headers.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use herald_protocol::{EmailFailure, EmailStatus, EventKind, Notification, TestEmailResult};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::response::Response;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::Row;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Email settings.
+#[derive(Clone)]
+pub struct EmailConfig {
+    /// `smtp://host:25` (plain, local relays), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS).
+    pub smtp_url: String,
+    /// The sender, e.g. `Herald <herald@acme.example>`.
+    pub from: String,
+    /// How long an instant alert waits (skipped if the item is read meanwhile).
+    pub alert_delay: Duration,
+    /// First retry delay after a temporary failure (doubles each time, at most 1 h).
+    pub retry_base: Duration,
+    /// Attempts before an email is given up.
+    pub max_attempts: u32,
+    /// How often the worker looks for due emails.
+    pub poll: Duration,
+}
+
+impl std::fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold the relay's password.
+        f.debug_struct("EmailConfig")
+            .field("smtp_url", &"<redacted>")
+            .field("from", &self.from)
+            .field("alert_delay", &self.alert_delay)
+            .finish()
+    }
+}
+
+impl EmailConfig {
+    /// Defaults for a relay and a sender.
+    pub fn new(smtp_url: impl Into<String>, from: impl Into<String>) -> EmailConfig {
+        EmailConfig {
+            smtp_url: smtp_url.into(),
+            from: from.into(),
+            alert_delay: Duration::from_secs(60),
+            retry_base: Duration::from_secs(30),
+            max_attempts: 8,
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why the email settings are unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum EmailConfigError {
+    /// The SMTP URL.
+    #[error("bad SMTP URL (expected smtp://, smtps:// …): {0}")]
+    Url(String),
+    /// The sender.
+    #[error("bad sender address {0:?}: expected like \"Herald <herald@acme.example>\"")]
+    From(String),
+}
+
+/// The relay and the sender.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    config: EmailConfig,
+}
+
+impl Mailer {
+    /// Checks the settings; nothing is sent yet.
+    pub fn new(config: EmailConfig) -> Result<Mailer, EmailConfigError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
+            .map_err(|e| EmailConfigError::Url(e.to_string()))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|_| EmailConfigError::From(config.from.clone()))?;
+        Ok(Mailer {
+            transport,
+            from,
+            config,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EmailConfig {
+        &self.config
+    }
+
+    async fn send(&self, message: Message) -> Result<Response, lettre::transport::smtp::Error> {
+        self.transport.send(message).await
+    }
+}
+
+/// Strips control characters (CR, LF, …) from a header value.
+pub fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The line that says what happened (plain text; escape before putting it in HTML).
+fn what(n: &Notification) -> String {
+    let who = n.actor.as_ref().map_or("Someone", |a| a.name.as_str());
+    match &n.kind {
+        EventKind::NewConversation => format!("New conversation: {}", n.title),
+        EventKind::Assignment => format!("{who} assigned you: {}", n.title),
+        EventKind::Mention => format!("{who} mentioned you: {}", n.title),
+        EventKind::Reply => format!("{who} replied: {}", n.title),
+        EventKind::Module => n.title.clone(),
+        EventKind::Test => "Herald test email".to_owned(),
+        EventKind::Unknown(kind) => format!("{kind}: {}", n.title),
+    }
+}
+
+/// Only https links go into an email; anything else is dropped.
+fn safe_link(n: &Notification) -> Option<String> {
+    n.conversation
+        .as_ref()
+        .and_then(|c| c.url.clone())
+        .filter(|u| u.starts_with("https://") && !u.chars().any(char::is_whitespace))
+}
+
+/// Subject, plain text and HTML of an alert for one or more items of one conversation.
+pub fn compose_alert(agent_name: &str, items: &[Notification]) -> (String, String, String) {
+    let first = &items[0];
+    let subject = if items.len() == 1 {
+        header_safe(&what(first))
+    } else {
+        header_safe(&format!("{} new in {}", items.len(), first.title))
+    };
+    let mut text = format!("Hello {},\n\n", agent_name.replace(['\r', '\n'], " "));
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><ul>",
+        html_escape(agent_name)
+    );
+    for n in items {
+        text.push_str(&format!("- {}\n", what(n)));
+        html.push_str(&format!("<li><strong>{}</strong>", html_escape(&what(n))));
+        if !n.body.is_empty() {
+            text.push_str(&format!("  {}\n", n.body));
+            html.push_str(&format!("<br>{}", html_escape(&n.body)));
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ul>");
+    if let Some(link) = safe_link(first) {
+        text.push_str(&format!("\nOpen the conversation: {link}\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Open the conversation</a></p>",
+            html_escape(&link)
+        ));
+    }
+    let footer = "You get this email because your Herald preferences send these events by email. \
+                  Change that in Herald: Preferences, Email.";
+    text.push_str(&format!("\n--\n{footer}\n"));
+    html.push_str(&format!(
+        "<hr><p style=\"color:#666;font-size:12px\">{}</p></body></html>",
+        html_escape(footer)
+    ));
+    (subject, text, html)
+}
+
+fn build(
+    mailer: &Mailer,
+    id: Uuid,
+    to: Mailbox,
+    subject: &str,
+    text: String,
+    html: String,
+) -> Result<Message, AppError> {
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(header_safe(subject))
+        .message_id(Some(format!("<{id}@herald>")))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("building an email: {e}")))
+}
+
+fn recipient(name: &str, email: &str) -> Result<Mailbox, AppError> {
+    let address = email.parse().map_err(|_| {
+        AppError::invalid(format!(
+            "the profile email {email:?} is not a valid address"
+        ))
+    })?;
+    Ok(Mailbox::new(Some(header_safe(name)), address))
+}
+
+fn reply_text(response: &Response) -> String {
+    response.message().collect::<Vec<&str>>().join(" ")
+}
+
+/// Sends a test email now and says what the relay answered.
+pub async fn send_test(
+    db: &Db,
+    mailer: &Mailer,
+    agent_id: Uuid,
+) -> Result<TestEmailResult, AppError> {
+    let row = sqlx::query("SELECT name, email FROM agents WHERE id = $1")
+        .bind(agent_id.to_string())
+        .fetch_one(&db.reader)
+        .await?;
+    let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
+    let id = Uuid::now_v7();
+    let text = format!(
+        "Hello {name},\n\nThis is a test email from Herald. If you can read it, Herald's emails reach {email}.\n\
+         If it landed in spam, mark it as not spam so alerts and summaries arrive in your inbox.\n"
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>This is a test email from Herald. \
+         If you can read it, Herald's emails reach {}.</p><p>If it landed in spam, mark it as not spam.</p></body></html>",
+        html_escape(&name),
+        html_escape(&email)
+    );
+    let message = build(
+        mailer,
+        id,
+        recipient(&name, &email)?,
+        "Herald test email",
+        text,
+        html,
+    )?;
+    let (status, result, error) = match mailer.send(message).await {
+        Ok(response) => {
+            let result = TestEmailResult {
+                accepted: true,
+                code: u16::from(response.code()),
+                message: reply_text(&response),
+            };
+            ("sent", result, None)
+        }
+        Err(err) => {
+            let code = err.status().map_or(0, u16::from);
+            let result = TestEmailResult {
+                accepted: false,
+                code,
+                message: err.to_string(),
+            };
+            ("failed", result, Some(err.to_string()))
+        }
+    };
+    let now = Utc::now();
+    sqlx::query(
+        "INSERT INTO outbox (id, agent_id, kind, dedupe_key, status, attempts, not_before, last_error, created_at, sent_at) \
+         VALUES ($1, $2, 'test', $3, $4, 1, $5, $6, $5, $7)",
+    )
+    .bind(id.to_string())
+    .bind(agent_id.to_string())
+    .bind(format!("test:{id}"))
+    .bind(status)
+    .bind(now)
+    .bind(error)
+    .bind((status == "sent").then_some(now))
+    .execute(&db.writer)
+    .await?;
+    Ok(result)
+}
+
+/// The agent's email status for diagnostics.
+pub async fn status(db: &Db, configured: bool, agent_id: Uuid) -> Result<EmailStatus, AppError> {
+    let agent = agent_id.to_string();
+    let to: String = sqlx::query("SELECT email FROM agents WHERE id = $1")
+        .bind(&agent)
+        .fetch_one(&db.reader)
+        .await?
+        .try_get("email")?;
+    let pending: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE agent_id = $1 AND status = 'pending'")
+            .bind(&agent)
+            .fetch_one(&db.reader)
+            .await?
+            .try_get("n")?;
+    let failure = sqlx::query(
+        "SELECT last_error, COALESCE(sent_at, created_at) AS at FROM outbox \
+         WHERE agent_id = $1 AND status = 'failed' ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&agent)
+    .fetch_optional(&db.reader)
+    .await?;
+    let last_failure = match failure {
+        Some(row) => Some(EmailFailure {
+            at: row.try_get::<DateTime<Utc>, _>("at")?,
+            error: row
+                .try_get::<Option<String>, _>("last_error")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(EmailStatus {
+        configured,
+        to,
+        pending: u32::try_from(pending).unwrap_or(0),
+        last_failure,
+    })
+}
+
+/// Sends due emails until `stop`.
+pub fn start_worker(
+    db: Db,
+    mailer: Mailer,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(mailer.config.poll);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            if let Err(err) = send_due(&db, &mailer).await {
+                tracing::warn!(error = %err, "email worker round failed; will retry");
+            }
+        }
+    })
+}
+
+/// One round: every due alert, grouped per agent and conversation.
+pub async fn send_due(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
+    let now = Utc::now();
+    let due = sqlx::query(
+        "SELECT DISTINCT agent_id, conversation_id FROM outbox \
+         WHERE status = 'pending' AND kind = 'alert' AND not_before <= $1 LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(&db.reader)
+    .await?;
+    let mut sent = 0;
+    for group in due {
+        let agent_id: String = group.try_get("agent_id")?;
+        let conversation: Option<String> = group.try_get("conversation_id")?;
+        sent += send_group(db, mailer, &agent_id, conversation.as_deref(), now).await?;
+    }
+    Ok(sent)
+}
+
+async fn send_group(
+    db: &Db,
+    mailer: &Mailer,
+    agent_id: &str,
+    conversation: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    // Every pending alert of this conversation goes in one email once the first is due
+    // (alerts without a conversation go one by one).
+    let rows = sqlx::query(
+        "SELECT o.id, o.attempts, n.data, n.read_at FROM outbox o JOIN notifications n ON n.id = o.notification_id \
+         WHERE o.agent_id = $1 AND o.status = 'pending' AND o.kind = 'alert' \
+         AND (($2 IS NULL AND o.conversation_id IS NULL AND o.not_before <= $3) OR o.conversation_id = $2) \
+         ORDER BY n.seq LIMIT 20",
+    )
+    .bind(agent_id)
+    .bind(conversation)
+    .bind(now)
+    .fetch_all(&db.reader)
+    .await?;
+    let mut unread = Vec::new();
+    let mut ids = Vec::new();
+    let mut attempts = 0i64;
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        let read: Option<DateTime<Utc>> = row.try_get("read_at")?;
+        if read.is_some() {
+            // Read before the email went out: the agent already knows.
+            sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&id)
+                .execute(&db.writer)
+                .await?;
+            continue;
+        }
+        let data: String = row.try_get("data")?;
+        unread.push(serde_json::from_str::<Notification>(&data)?);
+        attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
+        ids.push(id);
+    }
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let agent = sqlx::query("SELECT name, email FROM agents WHERE id = $1")
+        .bind(agent_id)
+        .fetch_one(&db.reader)
+        .await?;
+    let (name, email): (String, String) = (agent.try_get("name")?, agent.try_get("email")?);
+    let (subject, text, html) = compose_alert(&name, &unread);
+    let message_id = Uuid::parse_str(&ids[0]).unwrap_or_else(|_| Uuid::now_v7());
+    let outcome = match recipient(&name, &email) {
+        Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
+            Ok(message) => mailer
+                .send(message)
+                .await
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Err(e) => Err((true, e.to_string())),
+        },
+        Err(e) => Err((true, e.to_string())),
+    };
+    let mut tx = db.write_tx().await?;
+    for id in &ids {
+        let attempts_now = attempts + 1;
+        let query = match &outcome {
+            Ok(_) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL WHERE id = $3")
+                .bind(attempts_now)
+                .bind(now)
+                .bind(id),
+            Err((permanent, error)) if *permanent || attempts_now >= i64::from(mailer.config.max_attempts) => {
+                sqlx::query("UPDATE outbox SET status = 'failed', attempts = $1, sent_at = $2, last_error = $3 WHERE id = $4")
+                    .bind(attempts_now)
+                    .bind(now)
+                    .bind(error.clone())
+                    .bind(id)
+            }
+            Err((_, error)) => {
+                let backoff = mailer.config.retry_base.saturating_mul(1u32 << attempts_now.clamp(0, 7)).min(Duration::from_secs(3600));
+                let next = now + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
+                sqlx::query("UPDATE outbox SET attempts = $1, not_before = $2, last_error = $3 WHERE id = $4")
+                    .bind(attempts_now)
+                    .bind(next)
+                    .bind(error.clone())
+                    .bind(id)
+            }
+        };
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    match outcome {
+        Ok(_) => {
+            tracing::info!(count = ids.len(), "alert email sent");
+            Ok(1)
+        }
+        Err((permanent, error)) => {
+            tracing::warn!(permanent, error, "alert email not delivered");
+            Ok(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            html_escape("<img src=x onerror='a'>&\""),
+            "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;&quot;"
+        );
+        assert_eq!(
+            header_safe("Hi\r\nBcc: evil@x.example"),
+            "Hi  Bcc: evil@x.example"
+        );
+    }
+}
