@@ -652,6 +652,25 @@ impl Preferences {
         }
     }
 
+    /// The most recent summary time at or before `now`, with the local date it belongs to,
+    /// and the summary time of the day before (the start of the period it covers).
+    pub fn last_summary_due(
+        &self,
+        now: DateTime<Utc>,
+    ) -> (NaiveDate, DateTime<Utc>, DateTime<Utc>) {
+        let tz = parse_time_zone(&self.email.time_zone).unwrap_or(Tz::UTC);
+        let at = self.email.summary_at.to_naive();
+        let today = now.with_timezone(&tz).date_naive();
+        let mut day = today;
+        let mut due = local_instant(tz, day, at);
+        if due > now {
+            day = today.pred_opt().unwrap_or(today);
+            due = local_instant(tz, day, at);
+        }
+        let previous = local_instant(tz, day.pred_opt().unwrap_or(day), at);
+        (day, due, previous)
+    }
+
     /// The next instant at or after `now` when the end-of-day summary is due, in the
     /// agent's email time zone. A summary time that does not exist on a day (skipped by a
     /// DST change) moves forward to the first minute that does; one that exists twice (the

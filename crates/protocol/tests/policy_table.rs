@@ -723,3 +723,32 @@ fn close_codes_round_trip_and_say_fatal() {
     );
     assert_eq!(CloseReason::from_code(1000), None);
 }
+
+#[test]
+fn the_last_summary_due_is_the_latest_local_summary_time() {
+    let p = prefs(|p| {
+        p.email.summary_at = t(18, 0);
+        p.email.time_zone = "Europe/Berlin".into();
+    });
+    // Before 18:00 local, the last one was yesterday's.
+    let (day, due, previous) = p.last_summary_due(at(2026, 11, 24, 12, 0));
+    assert_eq!(day.to_string(), "2026-11-23");
+    assert_eq!(due, at(2026, 11, 23, 17, 0));
+    assert_eq!(previous, at(2026, 11, 22, 17, 0));
+    // At and after 18:00 local, today's.
+    assert_eq!(
+        p.last_summary_due(at(2026, 11, 24, 17, 0)).1,
+        at(2026, 11, 24, 17, 0)
+    );
+    // Across the spring change: the period is 23 hours long, still 18:00 to 18:00 local.
+    let (day, due, previous) = p.last_summary_due(at(2026, 3, 29, 20, 0));
+    assert_eq!(day.to_string(), "2026-03-29");
+    assert_eq!(
+        (due, previous),
+        (at(2026, 3, 29, 16, 0), at(2026, 3, 28, 17, 0))
+    );
+    assert_eq!(due - previous, chrono::Duration::hours(23));
+    // And the autumn one: 25 hours.
+    let (_, due, previous) = p.last_summary_due(at(2026, 10, 25, 20, 0));
+    assert_eq!(due - previous, chrono::Duration::hours(25));
+}

@@ -10,10 +10,14 @@
 //! Every interpolated value is escaped for HTML; header values lose control characters, and
 //! lettre encodes them (RFC 2047), so names and subjects cannot inject headers.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use herald_protocol::{EmailFailure, EmailStatus, EventKind, Notification, TestEmailResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use herald_protocol::{
+    EmailFailure, EmailMode, EmailStatus, EventKind, Notification, Outcome, Preferences,
+    TestEmailResult,
+};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::response::Response;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -40,6 +44,10 @@ pub struct EmailConfig {
     pub max_attempts: u32,
     /// How often the worker looks for due emails.
     pub poll: Duration,
+    /// How often the worker checks whose end-of-day summary is due.
+    pub summary_poll: Duration,
+    /// The clock of the email worker (tests move it; the policy itself never reads one).
+    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
 }
 
 impl std::fmt::Debug for EmailConfig {
@@ -63,6 +71,8 @@ impl EmailConfig {
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
             poll: Duration::from_secs(1),
+            summary_poll: Duration::from_secs(30),
+            clock: Arc::new(Utc::now),
         }
     }
 }
@@ -357,10 +367,17 @@ pub fn start_worker(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(mailer.config.poll);
+        let mut last_schedule: Option<tokio::time::Instant> = None;
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
                 _ = ticks.tick() => {}
+            }
+            if last_schedule.is_none_or(|t| t.elapsed() >= mailer.config.summary_poll) {
+                last_schedule = Some(tokio::time::Instant::now());
+                if let Err(err) = schedule_summaries(&db, (mailer.config.clock)()).await {
+                    tracing::warn!(error = %err, "summary scheduling failed; will retry");
+                }
             }
             if let Err(err) = send_due(&db, &mailer).await {
                 tracing::warn!(error = %err, "email worker round failed; will retry");
@@ -371,7 +388,8 @@ pub fn start_worker(
 
 /// One round: every due alert, grouped per agent and conversation.
 pub async fn send_due(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
-    let now = Utc::now();
+    let now = (mailer.config.clock)();
+    let mut sent = send_summaries(db, mailer, now).await?;
     let due = sqlx::query(
         "SELECT DISTINCT agent_id, conversation_id FROM outbox \
          WHERE status = 'pending' AND kind = 'alert' AND not_before <= $1 LIMIT 100",
@@ -379,7 +397,6 @@ pub async fn send_due(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
     .bind(now)
     .fetch_all(&db.reader)
     .await?;
-    let mut sent = 0;
     for group in due {
         let agent_id: String = group.try_get("agent_id")?;
         let conversation: Option<String> = group.try_get("conversation_id")?;
@@ -448,34 +465,7 @@ async fn send_group(
         },
         Err(e) => Err((true, e.to_string())),
     };
-    let mut tx = db.write_tx().await?;
-    for id in &ids {
-        let attempts_now = attempts + 1;
-        let query = match &outcome {
-            Ok(_) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL WHERE id = $3")
-                .bind(attempts_now)
-                .bind(now)
-                .bind(id),
-            Err((permanent, error)) if *permanent || attempts_now >= i64::from(mailer.config.max_attempts) => {
-                sqlx::query("UPDATE outbox SET status = 'failed', attempts = $1, sent_at = $2, last_error = $3 WHERE id = $4")
-                    .bind(attempts_now)
-                    .bind(now)
-                    .bind(error.clone())
-                    .bind(id)
-            }
-            Err((_, error)) => {
-                let backoff = mailer.config.retry_base.saturating_mul(1u32 << attempts_now.clamp(0, 7)).min(Duration::from_secs(3600));
-                let next = now + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
-                sqlx::query("UPDATE outbox SET attempts = $1, not_before = $2, last_error = $3 WHERE id = $4")
-                    .bind(attempts_now)
-                    .bind(next)
-                    .bind(error.clone())
-                    .bind(id)
-            }
-        };
-        query.execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
+    record(db, mailer, &ids, attempts, &outcome, now).await?;
     match outcome {
         Ok(_) => {
             tracing::info!(count = ids.len(), "alert email sent");
@@ -486,6 +476,236 @@ async fn send_group(
             Ok(0)
         }
     }
+}
+
+type SendOutcome = Result<Response, (bool, String)>;
+
+/// Records what happened to the outbox rows of one email: sent; failed for good (a
+/// permanent refusal, or the last attempt); or due again after a backoff.
+async fn record(
+    db: &Db,
+    mailer: &Mailer,
+    ids: &[String],
+    attempts: i64,
+    outcome: &SendOutcome,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut tx = db.write_tx().await?;
+    let attempts = attempts + 1;
+    for id in ids {
+        let query = match outcome {
+            Ok(_) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL WHERE id = $3")
+                .bind(attempts)
+                .bind(now)
+                .bind(id),
+            Err((permanent, error)) if *permanent || attempts >= i64::from(mailer.config.max_attempts) => {
+                sqlx::query("UPDATE outbox SET status = 'failed', attempts = $1, sent_at = $2, last_error = $3 WHERE id = $4")
+                    .bind(attempts)
+                    .bind(now)
+                    .bind(error.clone())
+                    .bind(id)
+            }
+            Err((_, error)) => {
+                let backoff = mailer.config.retry_base.saturating_mul(1u32 << attempts.clamp(0, 7)).min(Duration::from_secs(3600));
+                let next = now + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
+                sqlx::query("UPDATE outbox SET attempts = $1, not_before = $2, last_error = $3 WHERE id = $4")
+                    .bind(attempts)
+                    .bind(next)
+                    .bind(error.clone())
+                    .bind(id)
+            }
+        };
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues the end-of-day summary of every agent whose summary time has passed, once per
+/// local day: the outbox's unique key makes this exactly once, across restarts too, and a
+/// server that was down at that time catches up on its next round.
+pub async fn schedule_summaries(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let agents = sqlx::query("SELECT id, prefs FROM agents WHERE disabled_at IS NULL")
+        .fetch_all(&db.reader)
+        .await?;
+    let mut due = Vec::new();
+    for row in agents {
+        let prefs: String = row.try_get("prefs")?;
+        let Ok(prefs) = serde_json::from_str::<Preferences>(&prefs) else {
+            continue;
+        };
+        if prefs.email.mode != EmailMode::Summary {
+            continue;
+        }
+        let (day, end, start) = prefs.last_summary_due(now);
+        due.push((row.try_get::<String, _>("id")?, day, start, end));
+    }
+    let mut queued = 0;
+    let mut tx = db.write_tx().await?;
+    for (agent_id, day, start, end) in &due {
+        let done = sqlx::query(
+            "INSERT INTO outbox (id, agent_id, kind, dedupe_key, status, not_before, created_at, period_start, period_end) \
+             VALUES ($1, $2, 'summary', $3, 'pending', $4, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(agent_id)
+        .bind(format!("summary:{agent_id}:{day}"))
+        .bind(now)
+        .bind(start)
+        .bind(end)
+        .execute(&mut *tx)
+        .await?;
+        queued += done.rows_affected() as usize;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+async fn send_summaries(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.agent_id, o.attempts, o.period_start, o.period_end, o.dedupe_key, a.name, a.email FROM outbox o \
+         JOIN agents a ON a.id = o.agent_id \
+         WHERE o.status = 'pending' AND o.kind = 'summary' AND o.not_before <= $1 LIMIT 200",
+    )
+    .bind(now)
+    .fetch_all(&db.reader)
+    .await?;
+    let mut sent = 0;
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let agent_id: String = row.try_get("agent_id")?;
+        let (start, end): (DateTime<Utc>, DateTime<Utc>) =
+            (row.try_get("period_start")?, row.try_get("period_end")?);
+        let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
+        let key: String = row.try_get("dedupe_key")?;
+        let day = key
+            .rsplit(':')
+            .next()
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        let items: Vec<Notification> = sqlx::query(
+            "SELECT data, read_at FROM notifications WHERE agent_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY seq",
+        )
+        .bind(&agent_id)
+        .bind(start)
+        .bind(end)
+        .fetch_all(&db.reader)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let mut n: Notification = serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?;
+            n.read_at = r.try_get("read_at").ok()?;
+            Some(n)
+        })
+        .filter(|n| n.decision.email.outcome == Outcome::Summary)
+        .collect();
+        let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE agent_id = $1 AND on_bell = 1 AND read_at IS NULL")
+            .bind(&agent_id)
+            .fetch_one(&db.reader)
+            .await?;
+        if items.is_empty() {
+            // Nothing happened that day: no email, but the day counts as done.
+            sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&id)
+                .execute(&db.writer)
+                .await?;
+            continue;
+        }
+        let (subject, text, html) = compose_summary(&name, day, &items, unread);
+        let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
+        let outcome: SendOutcome = match recipient(&name, &email) {
+            Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
+                Ok(message) => mailer
+                    .send(message)
+                    .await
+                    .map_err(|e| (e.is_permanent(), e.to_string())),
+                Err(e) => Err((true, e.to_string())),
+            },
+            Err(e) => Err((true, e.to_string())),
+        };
+        record(
+            db,
+            mailer,
+            std::slice::from_ref(&id),
+            row.try_get("attempts")?,
+            &outcome,
+            now,
+        )
+        .await?;
+        if outcome.is_ok() {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Subject, text and HTML of an end-of-day summary: what happened, grouped by conversation,
+/// and what is still unread.
+pub fn compose_summary(
+    agent_name: &str,
+    day: Option<NaiveDate>,
+    items: &[Notification],
+    unread: i64,
+) -> (String, String, String) {
+    let date = day.map(|d| d.to_string()).unwrap_or_default();
+    let subject = header_safe(&format!(
+        "Your Herald summary for {date}: {} new, {unread} unread",
+        items.len()
+    ));
+    let mut groups: Vec<(String, Vec<&Notification>)> = Vec::new();
+    for n in items {
+        let key = n.conversation.as_ref().map_or_else(
+            || "Other notifications".to_owned(),
+            |c| c.subject.clone().unwrap_or_else(|| c.id.clone()),
+        );
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) => list.push(n),
+            None => groups.push((key, vec![n])),
+        }
+    }
+    let mut text = format!(
+        "Hello {},\n\nHere is what happened on {date}.\n",
+        agent_name.replace(['\r', '\n'], " ")
+    );
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>Here is what happened on {}.</p>",
+        html_escape(agent_name),
+        html_escape(&date)
+    );
+    for (title, list) in &groups {
+        text.push_str(&format!("\n{title} ({})\n", list.len()));
+        html.push_str(&format!(
+            "<h3>{} ({})</h3><ul>",
+            html_escape(title),
+            list.len()
+        ));
+        for n in list {
+            let state = if n.read_at.is_some() { "" } else { " [unread]" };
+            text.push_str(&format!("- {}{state}\n", what(n)));
+            html.push_str(&format!(
+                "<li>{}{}</li>",
+                html_escape(&what(n)),
+                if state.is_empty() {
+                    ""
+                } else {
+                    " <strong>(unread)</strong>"
+                }
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    text.push_str(&format!("\nStill unread in Herald: {unread}.\n"));
+    html.push_str(&format!(
+        "<p>Still unread in Herald: <strong>{unread}</strong>.</p>"
+    ));
+    let footer = "You get this summary because your Herald preferences send email as an end-of-day summary. \
+                  Change that in Herald: Preferences, Email.";
+    text.push_str(&format!("\n--\n{footer}\n"));
+    html.push_str(&format!(
+        "<hr><p style=\"color:#666;font-size:12px\">{}</p></body></html>",
+        html_escape(footer)
+    ));
+    (subject, text, html)
 }
 
 #[cfg(test)]

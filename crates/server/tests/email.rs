@@ -340,3 +340,97 @@ async fn without_smtp_the_email_channel_says_so() {
         error.error.message
     );
 }
+
+#[tokio::test]
+async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
+    use std::sync::{Arc, Mutex};
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let start = chrono::Utc::now();
+    let clock = Arc::new(Mutex::new(start));
+    let email_config = |port: u16, clock: Arc<Mutex<chrono::DateTime<chrono::Utc>>>| {
+        let mut email = EmailConfig::new(
+            format!("smtp://127.0.0.1:{port}"),
+            "Herald <herald@acme.test>",
+        );
+        email.poll = Duration::from_millis(50);
+        email.summary_poll = Duration::from_millis(50);
+        email.clock = Arc::new(move || *clock.lock().unwrap());
+        email
+    };
+    let port = sink.port;
+    let mut server = TestServer::start_with({
+        let clock = clock.clone();
+        move |c| c.email = Some(email_config(port, clock))
+    })
+    .await;
+    let ana = server.sign_in("ana").await;
+    // Summary at the next hour's minute (UTC), replies included in it.
+    let due = start + chrono::Duration::hours(1);
+    let current: VersionedPreferences = server.get(&ana, "/preferences").await;
+    let mut prefs = current.preferences;
+    prefs.email.mode = EmailMode::Summary;
+    prefs.email.time_zone = "UTC".into();
+    prefs.email.summary_at = LocalTime::of(due.time());
+    prefs.events.reply.email = true;
+    let saved = server
+        .http
+        .put(server.api("/preferences"))
+        .bearer_auth(&ana)
+        .header("If-Match", current.version.to_string())
+        .json(&prefs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    for (id, conversation) in [("s1", "c-1"), ("s2", "c-1"), ("s3", "c-2")] {
+        server.ingest_ok(&reply(id, conversation, "ana")).await;
+    }
+    let page: InboxPage = server.get(&ana, "/inbox").await;
+    assert_eq!(page.items[0].decision.email.outcome, Outcome::Summary);
+    let first = page.items.iter().find(|n| n.event_id == "s1").unwrap().id;
+    server
+        .http
+        .post(server.api("/inbox/mark"))
+        .bearer_auth(&ana)
+        .json(&MarkRequest::Items {
+            ids: vec![first],
+            read: true,
+        })
+        .send()
+        .await
+        .unwrap();
+
+    // Before the summary time: nothing (yesterday's period had nothing in it).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(sink.messages().is_empty(), "{:?}", sink.messages());
+
+    // The clock passes the summary time: one summary.
+    *clock.lock().unwrap() = start + chrono::Duration::hours(2);
+    let mail = sink.wait_for(1).await;
+    let subject = mail[0]["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("Your Herald summary for ") && subject.ends_with(": 3 new, 2 unread"),
+        "{subject}"
+    );
+    let text = mail[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Subject of c-1 (2)") && text.contains("Subject of c-2 (1)"),
+        "grouped by conversation: {text}"
+    );
+    assert_eq!(text.matches("[unread]").count(), 2, "{text}");
+
+    // A restart on the same database, same day: not again.
+    server.stop().await;
+    let db = server.dir.path().join("herald.db");
+    let mut config = common::config(&db);
+    config.email = Some(email_config(port, clock.clone()));
+    server.server = Some(herald_server::start(config).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "exactly once per day, across a restart"
+    );
+}
