@@ -14,12 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
 use herald_protocol::{
     EmailFailure, EmailMode, EmailStatus, EventKind, Notification, Outcome, Preferences,
     TestEmailResult,
 };
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::response::Response;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 use tokio_util::sync::CancellationToken;
@@ -88,6 +90,10 @@ pub enum EmailConfigError {
     From(String),
 }
 
+/// Emails in flight at once (each waits for the relay's replies; in parallel, one slow
+/// round trip does not hold up the others).
+const SEND_CONCURRENCY: usize = 32;
+
 /// The relay and the sender.
 #[derive(Clone)]
 pub struct Mailer {
@@ -102,6 +108,7 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| EmailConfigError::Url(e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(SEND_CONCURRENCY as u32))
             .build();
         let from: Mailbox = config
             .from
@@ -570,73 +577,88 @@ async fn send_summaries(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<
     .bind(now)
     .fetch_all(&db.reader)
     .await?;
+    let results: Vec<Result<bool, AppError>> = futures_util::stream::iter(rows)
+        .map(|row| send_summary(db, mailer, row, now))
+        .buffer_unordered(SEND_CONCURRENCY)
+        .collect()
+        .await;
     let mut sent = 0;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let agent_id: String = row.try_get("agent_id")?;
-        let (start, end): (DateTime<Utc>, DateTime<Utc>) =
-            (row.try_get("period_start")?, row.try_get("period_end")?);
-        let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
-        let key: String = row.try_get("dedupe_key")?;
-        let day = key
-            .rsplit(':')
-            .next()
-            .and_then(|d| d.parse::<NaiveDate>().ok());
-        let items: Vec<Notification> = sqlx::query(
-            "SELECT data, read_at FROM notifications WHERE agent_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY seq",
-        )
-        .bind(&agent_id)
-        .bind(start)
-        .bind(end)
-        .fetch_all(&db.reader)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            let mut n: Notification = serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?;
-            n.read_at = r.try_get("read_at").ok()?;
-            Some(n)
-        })
-        .filter(|n| n.decision.email.outcome == Outcome::Summary)
-        .collect();
-        let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE agent_id = $1 AND on_bell = 1 AND read_at IS NULL")
-            .bind(&agent_id)
-            .fetch_one(&db.reader)
-            .await?;
-        if items.is_empty() {
-            // Nothing happened that day: no email, but the day counts as done.
-            sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(&id)
-                .execute(&db.writer)
-                .await?;
-            continue;
-        }
-        let (subject, text, html) = compose_summary(&name, day, &items, unread);
-        let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
-        let outcome: SendOutcome = match recipient(&name, &email) {
-            Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
-                Ok(message) => mailer
-                    .send(message)
-                    .await
-                    .map_err(|e| (e.is_permanent(), e.to_string())),
-                Err(e) => Err((true, e.to_string())),
-            },
-            Err(e) => Err((true, e.to_string())),
-        };
-        record(
-            db,
-            mailer,
-            std::slice::from_ref(&id),
-            row.try_get("attempts")?,
-            &outcome,
-            now,
-        )
-        .await?;
-        if outcome.is_ok() {
+    for result in results {
+        if result? {
             sent += 1;
         }
     }
     Ok(sent)
+}
+
+/// Sends one summary; `Ok(true)` when the relay accepted it.
+async fn send_summary(
+    db: &Db,
+    mailer: &Mailer,
+    row: sqlx::sqlite::SqliteRow,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let id: String = row.try_get("id")?;
+    let agent_id: String = row.try_get("agent_id")?;
+    let (start, end): (DateTime<Utc>, DateTime<Utc>) =
+        (row.try_get("period_start")?, row.try_get("period_end")?);
+    let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
+    let key: String = row.try_get("dedupe_key")?;
+    let day = key
+        .rsplit(':')
+        .next()
+        .and_then(|d| d.parse::<NaiveDate>().ok());
+    let items: Vec<Notification> = sqlx::query(
+        "SELECT data, read_at FROM notifications WHERE agent_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY seq",
+    )
+    .bind(&agent_id)
+    .bind(start)
+    .bind(end)
+    .fetch_all(&db.reader)
+    .await?
+    .iter()
+    .filter_map(|r| {
+        let mut n: Notification = serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?;
+        n.read_at = r.try_get("read_at").ok()?;
+        Some(n)
+    })
+    .filter(|n| n.decision.email.outcome == Outcome::Summary)
+    .collect();
+    if items.is_empty() {
+        // Nothing happened that day: no email, but the day counts as done.
+        sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&db.writer)
+            .await?;
+        return Ok(false);
+    }
+    let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE agent_id = $1 AND on_bell = 1 AND read_at IS NULL")
+        .bind(&agent_id)
+        .fetch_one(&db.reader)
+        .await?;
+    let (subject, text, html) = compose_summary(&name, day, &items, unread);
+    let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
+    let outcome: SendOutcome = match recipient(&name, &email) {
+        Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
+            Ok(message) => mailer
+                .send(message)
+                .await
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Err(e) => Err((true, e.to_string())),
+        },
+        Err(e) => Err((true, e.to_string())),
+    };
+    record(
+        db,
+        mailer,
+        std::slice::from_ref(&id),
+        row.try_get("attempts")?,
+        &outcome,
+        now,
+    )
+    .await?;
+    Ok(outcome.is_ok())
 }
 
 /// Subject, text and HTML of an end-of-day summary: what happened, grouped by conversation,
