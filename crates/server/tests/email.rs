@@ -250,11 +250,19 @@ async fn temporary_failures_are_retried_and_permanent_ones_recorded() {
         serde_json::json!(["tempfail@acme.test"]),
         "delivered on the third try"
     );
-    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox o JOIN agents a ON a.id = o.agent_id WHERE a.external_id = 'tempfail'")
-        .fetch_one(&server.running().db.reader)
-        .await
-        .unwrap();
-    assert_eq!(attempts, 3, "two 451s, then 250");
+    // The relay has it; the outbox records it right after.
+    let mut row: (String, i64) = (String::new(), 0);
+    for _ in 0..100 {
+        row = sqlx::query_as("SELECT status, attempts FROM outbox o JOIN agents a ON a.id = o.agent_id WHERE a.external_id = 'tempfail'")
+            .fetch_one(&server.running().db.reader)
+            .await
+            .unwrap();
+        if row.0 == "sent" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(row, ("sent".to_string(), 3), "two 451s, then 250");
 
     let reject = server.sign_in("reject").await;
     let mut status: EmailStatus = server.get(&reject, "/email").await;
