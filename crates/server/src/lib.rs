@@ -11,6 +11,7 @@
 //! - [`recipients`]: who receives an event (pure rules).
 //! - [`inbox`]: inbox queries (list, read state, unread counts, replay).
 //! - [`hub`]: live streams, bounded per-connection queues, close signals.
+//! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`auth`]: tokens, Argon2id passwords, the sign-in limiter, request identities.
 //! - [`http`]: the `/api/v1` routes and the WebSocket stream.
