@@ -202,7 +202,23 @@ impl Db {
         .bind(uuid::Uuid::new_v4().simple().to_string())
         .execute(&self.writer)
         .await?;
+        // The key that signs links in emails (random, made once, never leaves the database).
+        let (key, _) = crate::auth::new_token("");
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('link_key', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .execute(&self.writer)
+        .await?;
         Ok(())
+    }
+
+    /// The key that signs links in emails.
+    pub async fn link_key(&self) -> Result<Vec<u8>, sqlx::Error> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'link_key'")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.try_get::<String, _>("value")?.into_bytes())
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -50,6 +50,9 @@ pub struct EmailConfig {
     pub summary_poll: Duration,
     /// The clock of the email worker (tests move it; the policy itself never reads one).
     pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// Where agents reach this server (`--public-url`): emails carry a signed one-click
+    /// unsubscribe link under it. Without it, emails have no such link.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for EmailConfig {
@@ -75,6 +78,7 @@ impl EmailConfig {
             poll: Duration::from_secs(1),
             summary_poll: Duration::from_secs(30),
             clock: Arc::new(Utc::now),
+            public_url: None,
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     config: EmailConfig,
+    link_key: Option<Arc<Vec<u8>>>,
 }
 
 impl Mailer {
@@ -118,7 +123,23 @@ impl Mailer {
             transport,
             from,
             config,
+            link_key: None,
         })
+    }
+
+    /// Signs links with the database's key.
+    pub fn with_link_key(mut self, key: Vec<u8>) -> Mailer {
+        self.link_key = Some(Arc::new(key));
+        self
+    }
+
+    /// The agent's one-click unsubscribe link, when a public URL is configured.
+    pub fn unsubscribe_url(&self, agent_id: &str) -> Option<String> {
+        let base = self.config.public_url.as_deref()?.trim_end_matches('/');
+        let key = self.link_key.as_ref()?;
+        let agent = Uuid::parse_str(agent_id).ok()?;
+        let token = crate::links::sign(key, agent, (self.config.clock)() + crate::links::VALIDITY);
+        Some(format!("{base}/api/v1/unsubscribe?token={token}"))
     }
 
     /// The settings.
@@ -181,7 +202,11 @@ fn safe_link(n: &Notification) -> Option<String> {
 }
 
 /// Subject, plain text and HTML of an alert for one or more items of one conversation.
-pub fn compose_alert(agent_name: &str, items: &[Notification]) -> (String, String, String) {
+pub fn compose_alert(
+    agent_name: &str,
+    items: &[Notification],
+    unsubscribe: Option<&str>,
+) -> (String, String, String) {
     let first = &items[0];
     let subject = if items.len() == 1 {
         header_safe(&what(first))
@@ -212,12 +237,25 @@ pub fn compose_alert(agent_name: &str, items: &[Notification]) -> (String, Strin
     }
     let footer = "You get this email because your Herald preferences send these events by email. \
                   Change that in Herald: Preferences, Email.";
+    finish(&mut text, &mut html, footer, unsubscribe);
+    (subject, text, html)
+}
+
+/// The footer, with the unsubscribe link when there is one.
+fn finish(text: &mut String, html: &mut String, footer: &str, unsubscribe: Option<&str>) {
     text.push_str(&format!("\n--\n{footer}\n"));
     html.push_str(&format!(
-        "<hr><p style=\"color:#666;font-size:12px\">{}</p></body></html>",
+        "<hr><p style=\"color:#666;font-size:12px\">{}",
         html_escape(footer)
     ));
-    (subject, text, html)
+    if let Some(url) = unsubscribe {
+        text.push_str(&format!("Stop all Herald emails: {url}\n"));
+        html.push_str(&format!(
+            " <a href=\"{}\">Stop all Herald emails</a>",
+            html_escape(url)
+        ));
+    }
+    html.push_str("</p></body></html>");
 }
 
 fn build(
@@ -227,8 +265,23 @@ fn build(
     subject: &str,
     text: String,
     html: String,
+    unsubscribe: Option<&str>,
 ) -> Result<Message, AppError> {
-    Message::builder()
+    let mut builder = Message::builder();
+    if let Some(url) = unsubscribe {
+        use lettre::message::header::{HeaderName, HeaderValue};
+        // RFC 2369 and RFC 8058: mail clients show an "unsubscribe" button that POSTs here.
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder
         .from(mailer.from.clone())
         .to(to)
         .subject(header_safe(subject))
@@ -291,6 +344,7 @@ pub async fn send_test(
         "Herald test email",
         text,
         html,
+        None,
     )?;
     let (status, result, error) = match mailer.send(message).await {
         Ok(response) => {
@@ -460,10 +514,19 @@ async fn send_group(
         .fetch_one(&db.reader)
         .await?;
     let (name, email): (String, String) = (agent.try_get("name")?, agent.try_get("email")?);
-    let (subject, text, html) = compose_alert(&name, &unread);
+    let unsubscribe = mailer.unsubscribe_url(agent_id);
+    let (subject, text, html) = compose_alert(&name, &unread, unsubscribe.as_deref());
     let message_id = Uuid::parse_str(&ids[0]).unwrap_or_else(|_| Uuid::now_v7());
     let outcome = match recipient(&name, &email) {
-        Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
+        Ok(to) => match build(
+            mailer,
+            message_id,
+            to,
+            &subject,
+            text,
+            html,
+            unsubscribe.as_deref(),
+        ) {
             Ok(message) => mailer
                 .send(message)
                 .await
@@ -637,10 +700,19 @@ async fn send_summary(
         .bind(&agent_id)
         .fetch_one(&db.reader)
         .await?;
-    let (subject, text, html) = compose_summary(&name, day, &items, unread);
+    let unsubscribe = mailer.unsubscribe_url(&agent_id);
+    let (subject, text, html) = compose_summary(&name, day, &items, unread, unsubscribe.as_deref());
     let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
     let outcome: SendOutcome = match recipient(&name, &email) {
-        Ok(to) => match build(mailer, message_id, to, &subject, text, html) {
+        Ok(to) => match build(
+            mailer,
+            message_id,
+            to,
+            &subject,
+            text,
+            html,
+            unsubscribe.as_deref(),
+        ) {
             Ok(message) => mailer
                 .send(message)
                 .await
@@ -668,6 +740,7 @@ pub fn compose_summary(
     day: Option<NaiveDate>,
     items: &[Notification],
     unread: i64,
+    unsubscribe: Option<&str>,
 ) -> (String, String, String) {
     let date = day.map(|d| d.to_string()).unwrap_or_default();
     let subject = header_safe(&format!(
@@ -722,11 +795,7 @@ pub fn compose_summary(
     ));
     let footer = "You get this summary because your Herald preferences send email as an end-of-day summary. \
                   Change that in Herald: Preferences, Email.";
-    text.push_str(&format!("\n--\n{footer}\n"));
-    html.push_str(&format!(
-        "<hr><p style=\"color:#666;font-size:12px\">{}</p></body></html>",
-        html_escape(footer)
-    ));
+    finish(&mut text, &mut html, footer, unsubscribe);
     (subject, text, html)
 }
 

@@ -33,6 +33,7 @@ pub mod http;
 pub mod hub;
 pub mod inbox;
 pub mod ingest;
+pub mod links;
 pub mod openapi;
 pub mod recipients;
 
@@ -159,6 +160,10 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .local_addr()
         .map_err(|e| StartError::Bind(config.bind, e))?;
     let epoch = db.epoch().await.map_err(DbError::from)?;
+    let mailer = match mailer {
+        Some(m) => Some(m.with_link_key(db.link_key().await.map_err(DbError::from)?)),
+        None => None,
+    };
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
     let alert_delay = mailer.as_ref().map(|m| m.config().alert_delay);
     let (ingest, writer) = Ingest::start(

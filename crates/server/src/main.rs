@@ -185,7 +185,8 @@ async fn main() -> anyhow::Result<()> {
                 .bind
                 .or(file.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 7878)));
-            if let Some(url) = args.public_url.or(file.public_url) {
+            let public_url = args.public_url.or(file.public_url);
+            if let Some(url) = &public_url {
                 tracing::info!(public_url = %url, "public URL");
             }
             let mut config = ServerConfig::new(bind, DatabaseUrl::parse(&database)?);
@@ -194,7 +195,9 @@ async fn main() -> anyhow::Result<()> {
                 args.mail_from.or(file.mail_from),
             ) {
                 (Some(url), Some(from)) => {
-                    config.email = Some(herald_server::email::EmailConfig::new(url, from));
+                    let mut email = herald_server::email::EmailConfig::new(url, from);
+                    email.public_url = public_url;
+                    config.email = Some(email);
                 }
                 (Some(_), None) => {
                     bail!("--smtp-url needs --mail-from (e.g. \"Herald <herald@acme.example>\")")

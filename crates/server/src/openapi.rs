@@ -64,6 +64,10 @@ fn inbox_params() -> Value {
     ])
 }
 
+fn token_param() -> Value {
+    json!([{ "name": "token", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the signed token of the email's link (valid 30 days)" }])
+}
+
 fn if_match() -> Value {
     json!([{ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "the version being replaced, e.g. \"7\"; missing: 428, stale: 412" }])
 }
@@ -85,6 +89,8 @@ pub const ROUTES: &[Route] = &[
     Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says which channels delivered", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
     Route { method: "get", path: "/email", summary: "Whether email is configured, where the agent's emails go, what is pending, the last failure", auth: Auth::Session, request: None, response: (200, Some(schema::<EmailStatus>)), errors: &[], parameters: none },
     Route { method: "post", path: "/email/test", summary: "Send a test email now and report what the SMTP server answered", auth: Auth::Session, request: None, response: (200, Some(schema::<TestEmailResult>)), errors: &[503], parameters: none },
+    Route { method: "get", path: "/unsubscribe", summary: "A signed link from an email: a page that asks to confirm (HTML; nothing changes)", auth: Auth::Public, request: None, response: (200, None), errors: &[], parameters: token_param },
+    Route { method: "post", path: "/unsubscribe", summary: "One-click unsubscribe (RFC 8058): every email channel of the link's agent is switched off (HTML)", auth: Auth::Public, request: None, response: (200, None), errors: &[401], parameters: token_param },
     Route { method: "post", path: "/events", summary: "Ingest one platform event (idempotent by its id); answers once it is durable", auth: Auth::IngestKey, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[409, 413, 422, 503], parameters: none },
     Route { method: "post", path: "/events/batch", summary: "Ingest up to 500 events; one result per event, in order", auth: Auth::IngestKey, request: Some(schema::<IngestBatch>), response: (200, Some(schema::<IngestBatchResult>)), errors: &[413, 422], parameters: none },
 ];

@@ -99,6 +99,7 @@ async fn server_with_email(sink: &Sink) -> TestServer {
         email.alert_delay = Duration::from_millis(400);
         email.retry_base = Duration::from_millis(100);
         email.poll = Duration::from_millis(50);
+        email.public_url = Some("https://herald.acme.test".into());
         c.email = Some(email);
     })
     .await;
@@ -441,4 +442,87 @@ async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
         1,
         "exactly once per day, across a restart"
     );
+}
+
+#[tokio::test]
+async fn the_one_click_unsubscribe_link_switches_email_off() {
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let server = server_with_email(&sink).await;
+    server.ingest_ok(&assignment("u1", "c-1", "ana")).await;
+    let mail = sink.wait_for(1).await;
+    let header = mail[0]["list_unsubscribe"]
+        .as_str()
+        .unwrap_or_else(|| panic!("List-Unsubscribe missing: {}", mail[0]))
+        .to_string();
+    assert_eq!(
+        mail[0]["list_unsubscribe_post"],
+        "List-Unsubscribe=One-Click"
+    );
+    let url = header.trim_matches(['<', '>']);
+    assert!(
+        url.starts_with("https://herald.acme.test/api/v1/unsubscribe?token="),
+        "{url}"
+    );
+    assert!(
+        mail[0]["text"].as_str().unwrap().contains(url),
+        "the footer carries the same link"
+    );
+    let token = url.split_once("token=").unwrap().1.to_string();
+    let ana = server.sign_in("ana").await;
+    let before: VersionedPreferences = server.get(&ana, "/preferences").await;
+
+    // A mail scanner fetching the link changes nothing.
+    let page = server
+        .http
+        .get(server.api(&format!("/unsubscribe?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("<form method=\"post\">"));
+    let unchanged: VersionedPreferences = server.get(&ana, "/preferences").await;
+    assert_eq!(unchanged.version, before.version);
+
+    // A tampered token is refused.
+    let mut forged = token.clone();
+    forged.replace_range(
+        forged.len() - 2..,
+        if token.ends_with("00") { "11" } else { "00" },
+    );
+    let refused = server
+        .http
+        .post(server.api(&format!("/unsubscribe?token={forged}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    // The one click.
+    let done = server
+        .http
+        .post(server.api(&format!("/unsubscribe?token={token}")))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let after: VersionedPreferences = server.get(&ana, "/preferences").await;
+    assert_eq!(after.version, before.version + 1);
+    assert!(
+        !after.preferences.events.uses(Channel::Email),
+        "every email channel is off"
+    );
+    assert!(
+        after.preferences.events.assignment.push,
+        "nothing else changed"
+    );
+    server.ingest_ok(&assignment("u2", "c-3", "ana")).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(sink.messages().len(), 1, "no more email");
 }

@@ -55,6 +55,8 @@ class Sink:
             "headers": [name for name, _ in message.items()],
             "subject": str(message["subject"]),
             "message_id": str(message["message-id"]),
+            "list_unsubscribe": message["list-unsubscribe"] and str(message["list-unsubscribe"]),
+            "list_unsubscribe_post": message["list-unsubscribe-post"] and str(message["list-unsubscribe-post"]),
             "text": parts["text"],
             "html": parts["html"],
         }

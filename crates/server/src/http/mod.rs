@@ -6,6 +6,7 @@ mod inbox;
 mod prefs;
 mod session;
 mod stream;
+mod unsubscribe;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +93,10 @@ pub fn router(state: AppState) -> Router {
         .route("/test-notification", post(inbox::test_notification))
         .route("/email", get(inbox::email_status))
         .route("/email/test", post(inbox::test_email))
+        .route(
+            "/unsubscribe",
+            get(unsubscribe::confirm).post(unsubscribe::unsubscribe),
+        )
         .route("/stream", get(stream::stream))
         .layer(DefaultBodyLimit::max(BODY_MAX))
         .merge(
