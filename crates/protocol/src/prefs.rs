@@ -410,6 +410,30 @@ pub struct SoundPreferences {
     pub volume: u8,
 }
 
+/// The language of what Herald writes to the agent (emails; the app follows it too).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
+pub enum Language {
+    /// English.
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    /// Brazilian Portuguese.
+    #[serde(rename = "pt-BR")]
+    PtBr,
+}
+
 /// Everything an agent can tune. Per agent: one agent's choices never affect another's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct Preferences {
@@ -432,6 +456,9 @@ pub struct Preferences {
     pub sound: SoundPreferences,
     /// Show the unread count on the app icon / tray.
     pub unread_badge: bool,
+    /// The language of emails (absent in preferences saved before it existed: English).
+    #[serde(default)]
+    pub language: Language,
 }
 
 impl Default for Preferences {
@@ -486,6 +513,7 @@ impl Default for Preferences {
                 volume: 70,
             },
             unread_badge: true,
+            language: Language::En,
         }
     }
 }
@@ -551,6 +579,11 @@ pub enum PrefEdit {
         /// On or off.
         on: bool,
     },
+    /// The language of emails.
+    Language {
+        /// The language.
+        language: Language,
+    },
 }
 
 impl Preferences {
@@ -571,6 +604,7 @@ impl Preferences {
             PrefEdit::PausedUntil { until } => self.paused_until = *until,
             PrefEdit::Sound { sound } => self.sound = *sound,
             PrefEdit::UnreadBadge { on } => self.unread_badge = *on,
+            PrefEdit::Language { language } => self.language = *language,
         }
     }
 

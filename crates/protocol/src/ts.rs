@@ -70,6 +70,7 @@ pub fn typescript_module() -> String {
         export::<QuietHours>(),
         export::<Tone>(),
         export::<SoundPreferences>(),
+        export::<Language>(),
         export::<Preferences>(),
         export::<PrefEdit>(),
         export::<FieldError>(),

@@ -71,7 +71,10 @@ fn samples() -> Vec<Sample> {
     {
         (name, Box::new(move || check(name, &value)))
     }
-    let mut quiet = Preferences::default();
+    let mut quiet = Preferences {
+        language: Language::PtBr,
+        ..Preferences::default()
+    };
     quiet.quiet_hours.enabled = true;
     quiet.paused_until = Some(at(16, 0));
     let quiet_decision = decide(
@@ -490,6 +493,15 @@ fn newer_peers_are_read_not_rejected() {
     )
     .expect("unknown kind and field are tolerated");
     assert_eq!(event.kind, EventKind::Unknown("sla_breach".into()));
+}
+
+/// Preferences stored before `language` existed still read (as English).
+#[test]
+fn preferences_without_a_language_read_as_english() {
+    let mut json = serde_json::to_value(Preferences::default()).expect("json");
+    json.as_object_mut().expect("object").remove("language");
+    let prefs: Preferences = serde_json::from_value(json).expect("older preferences parse");
+    assert_eq!(prefs.language, Language::En);
 }
 
 #[test]

@@ -111,6 +111,7 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     paused_until,
                     sound,
                     unread_badge: badge,
+                    language: Language::En,
                 }
             },
         )

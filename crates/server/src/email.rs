@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use herald_protocol::{
-    EmailFailure, EmailMode, EmailStatus, EventKind, Notification, Outcome, Preferences,
+    EmailFailure, EmailMode, EmailStatus, EventKind, Language, Notification, Outcome, Preferences,
     TestEmailResult,
 };
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -179,18 +179,155 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-/// The line that says what happened (plain text; escape before putting it in HTML).
-fn what(n: &Notification) -> String {
-    let who = n.actor.as_ref().map_or("Someone", |a| a.name.as_str());
-    match &n.kind {
-        EventKind::NewConversation => format!("New conversation: {}", n.title),
-        EventKind::Assignment => format!("{who} assigned you: {}", n.title),
-        EventKind::Mention => format!("{who} mentioned you: {}", n.title),
-        EventKind::Reply => format!("{who} replied: {}", n.title),
-        EventKind::Module => n.title.clone(),
-        EventKind::Test => "Herald test email".to_owned(),
-        EventKind::Unknown(kind) => format!("{kind}: {}", n.title),
+/// Herald's words in the agent's language (English, Brazilian Portuguese). Plain text:
+/// escape before putting any of it in HTML.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts(pub Language);
+
+impl Texts {
+    fn pt(self) -> bool {
+        self.0 == Language::PtBr
     }
+
+    fn hello(self, name: &str) -> String {
+        if self.pt() {
+            format!("Olá, {name},")
+        } else {
+            format!("Hello {name},")
+        }
+    }
+
+    /// The line that says what happened.
+    pub fn what(self, n: &Notification) -> String {
+        let someone = if self.pt() { "Alguém" } else { "Someone" };
+        let who = n.actor.as_ref().map_or(someone, |a| a.name.as_str());
+        let t = &n.title;
+        match (&n.kind, self.pt()) {
+            (EventKind::NewConversation, false) => format!("New conversation: {t}"),
+            (EventKind::NewConversation, true) => format!("Nova conversa: {t}"),
+            (EventKind::Assignment, false) => format!("{who} assigned you: {t}"),
+            (EventKind::Assignment, true) => format!("{who} atribuiu a você: {t}"),
+            (EventKind::Mention, false) => format!("{who} mentioned you: {t}"),
+            (EventKind::Mention, true) => format!("{who} mencionou você: {t}"),
+            (EventKind::Reply, false) => format!("{who} replied: {t}"),
+            (EventKind::Reply, true) => format!("{who} respondeu: {t}"),
+            (EventKind::Module, _) => t.clone(),
+            (EventKind::Test, false) => "Herald test notification".to_owned(),
+            (EventKind::Test, true) => "Notificação de teste do Herald".to_owned(),
+            (EventKind::Unknown(kind), _) => format!("{kind}: {t}"),
+        }
+    }
+
+    fn burst(self, count: usize, title: &str) -> String {
+        if self.pt() {
+            format!("{count} novas em {title}")
+        } else {
+            format!("{count} new in {title}")
+        }
+    }
+
+    fn open_conversation(self) -> &'static str {
+        if self.pt() {
+            "Abrir a conversa"
+        } else {
+            "Open the conversation"
+        }
+    }
+
+    fn alert_footer(self) -> &'static str {
+        if self.pt() {
+            "Você recebe este e-mail porque suas preferências do Herald enviam estes eventos por e-mail. \
+             Mude isso no Herald: Preferências, E-mail."
+        } else {
+            "You get this email because your Herald preferences send these events by email. \
+             Change that in Herald: Preferences, Email."
+        }
+    }
+
+    fn summary_footer(self) -> &'static str {
+        if self.pt() {
+            "Você recebe este resumo porque suas preferências do Herald enviam e-mail como resumo do dia. \
+             Mude isso no Herald: Preferências, E-mail."
+        } else {
+            "You get this summary because your Herald preferences send email as an end-of-day summary. \
+             Change that in Herald: Preferences, Email."
+        }
+    }
+
+    fn stop_all(self) -> &'static str {
+        if self.pt() {
+            "Parar todos os e-mails do Herald"
+        } else {
+            "Stop all Herald emails"
+        }
+    }
+
+    fn summary_subject(self, date: &str, new: usize, unread: i64) -> String {
+        if self.pt() {
+            format!("Seu resumo do Herald de {date}: {new} novas, {unread} não lidas")
+        } else {
+            format!("Your Herald summary for {date}: {new} new, {unread} unread")
+        }
+    }
+
+    fn summary_intro(self, date: &str) -> String {
+        if self.pt() {
+            format!("Veja o que aconteceu em {date}.")
+        } else {
+            format!("Here is what happened on {date}.")
+        }
+    }
+
+    fn other(self) -> &'static str {
+        if self.pt() {
+            "Outras notificações"
+        } else {
+            "Other notifications"
+        }
+    }
+
+    fn unread(self) -> &'static str {
+        if self.pt() {
+            "não lida"
+        } else {
+            "unread"
+        }
+    }
+
+    fn still_unread(self) -> &'static str {
+        if self.pt() {
+            "Ainda não lidas no Herald"
+        } else {
+            "Still unread in Herald"
+        }
+    }
+
+    fn test_subject(self) -> &'static str {
+        if self.pt() {
+            "E-mail de teste do Herald"
+        } else {
+            "Herald test email"
+        }
+    }
+
+    fn test_lines(self, email: &str) -> [String; 2] {
+        if self.pt() {
+            [
+                format!("Este é um e-mail de teste do Herald. Se você consegue lê-lo, os e-mails do Herald chegam a {email}."),
+                "Se ele caiu no spam, marque como \"não é spam\" para que alertas e resumos cheguem à sua caixa de entrada.".to_owned(),
+            ]
+        } else {
+            [
+                format!("This is a test email from Herald. If you can read it, Herald's emails reach {email}."),
+                "If it landed in spam, mark it as not spam so alerts and summaries arrive in your inbox.".to_owned(),
+            ]
+        }
+    }
+}
+
+/// The language in stored preferences (English when unreadable).
+fn language_of(prefs_json: &str) -> Language {
+    serde_json::from_str::<Preferences>(prefs_json).map_or(Language::En, |p| p.language)
 }
 
 /// Only https links go into an email; anything else is dropped.
@@ -203,24 +340,26 @@ fn safe_link(n: &Notification) -> Option<String> {
 
 /// Subject, plain text and HTML of an alert for one or more items of one conversation.
 pub fn compose_alert(
+    t: Texts,
     agent_name: &str,
     items: &[Notification],
     unsubscribe: Option<&str>,
 ) -> (String, String, String) {
     let first = &items[0];
     let subject = if items.len() == 1 {
-        header_safe(&what(first))
+        header_safe(&t.what(first))
     } else {
-        header_safe(&format!("{} new in {}", items.len(), first.title))
+        header_safe(&t.burst(items.len(), &first.title))
     };
-    let mut text = format!("Hello {},\n\n", agent_name.replace(['\r', '\n'], " "));
+    let name = agent_name.replace(['\r', '\n'], " ");
+    let mut text = format!("{}\n\n", t.hello(&name));
     let mut html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><ul>",
-        html_escape(agent_name)
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><ul>",
+        html_escape(&t.hello(&name))
     );
     for n in items {
-        text.push_str(&format!("- {}\n", what(n)));
-        html.push_str(&format!("<li><strong>{}</strong>", html_escape(&what(n))));
+        text.push_str(&format!("- {}\n", t.what(n)));
+        html.push_str(&format!("<li><strong>{}</strong>", html_escape(&t.what(n))));
         if !n.body.is_empty() {
             text.push_str(&format!("  {}\n", n.body));
             html.push_str(&format!("<br>{}", html_escape(&n.body)));
@@ -229,30 +368,30 @@ pub fn compose_alert(
     }
     html.push_str("</ul>");
     if let Some(link) = safe_link(first) {
-        text.push_str(&format!("\nOpen the conversation: {link}\n"));
+        text.push_str(&format!("\n{}: {link}\n", t.open_conversation()));
         html.push_str(&format!(
-            "<p><a href=\"{}\">Open the conversation</a></p>",
-            html_escape(&link)
+            "<p><a href=\"{}\">{}</a></p>",
+            html_escape(&link),
+            html_escape(t.open_conversation())
         ));
     }
-    let footer = "You get this email because your Herald preferences send these events by email. \
-                  Change that in Herald: Preferences, Email.";
-    finish(&mut text, &mut html, footer, unsubscribe);
+    finish(t, &mut text, &mut html, t.alert_footer(), unsubscribe);
     (subject, text, html)
 }
 
 /// The footer, with the unsubscribe link when there is one.
-fn finish(text: &mut String, html: &mut String, footer: &str, unsubscribe: Option<&str>) {
+fn finish(t: Texts, text: &mut String, html: &mut String, footer: &str, unsubscribe: Option<&str>) {
     text.push_str(&format!("\n--\n{footer}\n"));
     html.push_str(&format!(
         "<hr><p style=\"color:#666;font-size:12px\">{}",
         html_escape(footer)
     ));
     if let Some(url) = unsubscribe {
-        text.push_str(&format!("Stop all Herald emails: {url}\n"));
+        text.push_str(&format!("{}: {url}\n", t.stop_all()));
         html.push_str(&format!(
-            " <a href=\"{}\">Stop all Herald emails</a>",
-            html_escape(url)
+            " <a href=\"{}\">{}</a>",
+            html_escape(url),
+            html_escape(t.stop_all())
         ));
     }
     html.push_str("</p></body></html>");
@@ -321,27 +460,26 @@ pub async fn send_test(
     mailer: &Mailer,
     agent_id: Uuid,
 ) -> Result<TestEmailResult, AppError> {
-    let row = sqlx::query("SELECT name, email FROM agents WHERE id = $1")
+    let row = sqlx::query("SELECT name, email, prefs FROM agents WHERE id = $1")
         .bind(agent_id.to_string())
         .fetch_one(&db.reader)
         .await?;
     let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
+    let t = Texts(language_of(&row.try_get::<String, _>("prefs")?));
     let id = Uuid::now_v7();
-    let text = format!(
-        "Hello {name},\n\nThis is a test email from Herald. If you can read it, Herald's emails reach {email}.\n\
-         If it landed in spam, mark it as not spam so alerts and summaries arrive in your inbox.\n"
-    );
+    let [reach, spam] = t.test_lines(&email);
+    let text = format!("{}\n\n{reach}\n{spam}\n", t.hello(&name));
     let html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>This is a test email from Herald. \
-         If you can read it, Herald's emails reach {}.</p><p>If it landed in spam, mark it as not spam.</p></body></html>",
-        html_escape(&name),
-        html_escape(&email)
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p><p>{}</p></body></html>",
+        html_escape(&t.hello(&name)),
+        html_escape(&reach),
+        html_escape(&spam)
     );
     let message = build(
         mailer,
         id,
         recipient(&name, &email)?,
-        "Herald test email",
+        t.test_subject(),
         text,
         html,
         None,
@@ -509,13 +647,14 @@ async fn send_group(
     if ids.is_empty() {
         return Ok(0);
     }
-    let agent = sqlx::query("SELECT name, email FROM agents WHERE id = $1")
+    let agent = sqlx::query("SELECT name, email, prefs FROM agents WHERE id = $1")
         .bind(agent_id)
         .fetch_one(&db.reader)
         .await?;
     let (name, email): (String, String) = (agent.try_get("name")?, agent.try_get("email")?);
+    let t = Texts(language_of(&agent.try_get::<String, _>("prefs")?));
     let unsubscribe = mailer.unsubscribe_url(agent_id);
-    let (subject, text, html) = compose_alert(&name, &unread, unsubscribe.as_deref());
+    let (subject, text, html) = compose_alert(t, &name, &unread, unsubscribe.as_deref());
     let message_id = Uuid::parse_str(&ids[0]).unwrap_or_else(|_| Uuid::now_v7());
     let outcome = match recipient(&name, &email) {
         Ok(to) => match build(
@@ -633,7 +772,7 @@ pub async fn schedule_summaries(db: &Db, now: DateTime<Utc>) -> Result<usize, Ap
 
 async fn send_summaries(db: &Db, mailer: &Mailer, now: DateTime<Utc>) -> Result<usize, AppError> {
     let rows = sqlx::query(
-        "SELECT o.id, o.agent_id, o.attempts, o.period_start, o.period_end, o.dedupe_key, a.name, a.email FROM outbox o \
+        "SELECT o.id, o.agent_id, o.attempts, o.period_start, o.period_end, o.dedupe_key, a.name, a.email, a.prefs FROM outbox o \
          JOIN agents a ON a.id = o.agent_id \
          WHERE o.status = 'pending' AND o.kind = 'summary' AND o.not_before <= $1 LIMIT 200",
     )
@@ -701,7 +840,14 @@ async fn send_summary(
         .fetch_one(&db.reader)
         .await?;
     let unsubscribe = mailer.unsubscribe_url(&agent_id);
-    let (subject, text, html) = compose_summary(&name, day, &items, unread, unsubscribe.as_deref());
+    let (subject, text, html) = compose_summary(
+        Texts(language_of(&row.try_get::<String, _>("prefs")?)),
+        &name,
+        day,
+        &items,
+        unread,
+        unsubscribe.as_deref(),
+    );
     let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
     let outcome: SendOutcome = match recipient(&name, &email) {
         Ok(to) => match build(
@@ -736,6 +882,7 @@ async fn send_summary(
 /// Subject, text and HTML of an end-of-day summary: what happened, grouped by conversation,
 /// and what is still unread.
 pub fn compose_summary(
+    t: Texts,
     agent_name: &str,
     day: Option<NaiveDate>,
     items: &[Notification],
@@ -743,14 +890,11 @@ pub fn compose_summary(
     unsubscribe: Option<&str>,
 ) -> (String, String, String) {
     let date = day.map(|d| d.to_string()).unwrap_or_default();
-    let subject = header_safe(&format!(
-        "Your Herald summary for {date}: {} new, {unread} unread",
-        items.len()
-    ));
+    let subject = header_safe(&t.summary_subject(&date, items.len(), unread));
     let mut groups: Vec<(String, Vec<&Notification>)> = Vec::new();
     for n in items {
         let key = n.conversation.as_ref().map_or_else(
-            || "Other notifications".to_owned(),
+            || t.other().to_owned(),
             |c| c.subject.clone().unwrap_or_else(|| c.id.clone()),
         );
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -758,14 +902,12 @@ pub fn compose_summary(
             None => groups.push((key, vec![n])),
         }
     }
-    let mut text = format!(
-        "Hello {},\n\nHere is what happened on {date}.\n",
-        agent_name.replace(['\r', '\n'], " ")
-    );
+    let name = agent_name.replace(['\r', '\n'], " ");
+    let mut text = format!("{}\n\n{}\n", t.hello(&name), t.summary_intro(&date));
     let mut html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello {},</p><p>Here is what happened on {}.</p>",
-        html_escape(agent_name),
-        html_escape(&date)
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p>",
+        html_escape(&t.hello(&name)),
+        html_escape(&t.summary_intro(&date))
     );
     for (title, list) in &groups {
         text.push_str(&format!("\n{title} ({})\n", list.len()));
@@ -775,27 +917,31 @@ pub fn compose_summary(
             list.len()
         ));
         for n in list {
-            let state = if n.read_at.is_some() { "" } else { " [unread]" };
-            text.push_str(&format!("- {}{state}\n", what(n)));
+            let unread_item = n.read_at.is_none();
+            let mark = if unread_item {
+                format!(" [{}]", t.unread())
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("- {}{mark}\n", t.what(n)));
             html.push_str(&format!(
                 "<li>{}{}</li>",
-                html_escape(&what(n)),
-                if state.is_empty() {
-                    ""
+                html_escape(&t.what(n)),
+                if unread_item {
+                    format!(" <strong>({})</strong>", t.unread())
                 } else {
-                    " <strong>(unread)</strong>"
+                    String::new()
                 }
             ));
         }
         html.push_str("</ul>");
     }
-    text.push_str(&format!("\nStill unread in Herald: {unread}.\n"));
+    text.push_str(&format!("\n{}: {unread}.\n", t.still_unread()));
     html.push_str(&format!(
-        "<p>Still unread in Herald: <strong>{unread}</strong>.</p>"
+        "<p>{}: <strong>{unread}</strong>.</p>",
+        html_escape(t.still_unread())
     ));
-    let footer = "You get this summary because your Herald preferences send email as an end-of-day summary. \
-                  Change that in Herald: Preferences, Email.";
-    finish(&mut text, &mut html, footer, unsubscribe);
+    finish(t, &mut text, &mut html, t.summary_footer(), unsubscribe);
     (subject, text, html)
 }
 

@@ -526,3 +526,59 @@ async fn the_one_click_unsubscribe_link_switches_email_off() {
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(sink.messages().len(), 1, "no more email");
 }
+
+#[tokio::test]
+async fn an_agent_who_chose_portuguese_gets_portuguese() {
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let server = server_with_email(&sink).await;
+    let carla = server.sign_in("carla").await;
+    let current: VersionedPreferences = server.get(&carla, "/preferences").await;
+    let prefs = current.preferences.with(&[PrefEdit::Language {
+        language: Language::PtBr,
+    }]);
+    let saved = server
+        .http
+        .put(server.api("/preferences"))
+        .bearer_auth(&carla)
+        .header("If-Match", current.version.to_string())
+        .json(&prefs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    server.ingest_ok(&assignment("pt1", "c-5", "carla")).await;
+    let mail = sink.wait_for(1).await;
+    assert_eq!(mail[0]["subject"], "Bruno atribuiu a você: Subject of c-5");
+    let text = mail[0]["text"].as_str().unwrap();
+    assert!(text.starts_with("Olá, CARLA,"), "{text}");
+    assert!(
+        text.contains("Abrir a conversa: https://acme.example/c/c-5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Você recebe este e-mail")
+            && text.contains("Parar todos os e-mails do Herald"),
+        "{text}"
+    );
+    let html = mail[0]["html"].as_str().unwrap();
+    assert!(
+        html.contains("Olá, CARLA,") && html.contains("Parar todos os e-mails do Herald"),
+        "{html}"
+    );
+
+    let result: TestEmailResult = server
+        .http
+        .post(server.api("/email/test"))
+        .bearer_auth(&carla)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(result.accepted);
+    let mail = sink.wait_for(2).await;
+    assert_eq!(mail[1]["subject"], "E-mail de teste do Herald");
+}

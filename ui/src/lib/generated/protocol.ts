@@ -290,6 +290,11 @@ tone: Tone,
 volume: number, };
 
 /**
+ * The language of what Herald writes to the agent (emails; the app follows it too).
+ */
+export type Language = "en" | "pt-BR";
+
+/**
  * Everything an agent can tune. Per agent: one agent's choices never affect another's.
  */
 export type Preferences = { 
@@ -325,7 +330,11 @@ sound: SoundPreferences,
 /**
  * Show the unread count on the app icon / tray.
  */
-unread_badge: boolean, };
+unread_badge: boolean, 
+/**
+ * The language of emails (absent in preferences saved before it existed: English).
+ */
+language: Language, };
 
 /**
  * One change to the preferences. Changes are data: a device keeps its unsaved ones and
@@ -379,7 +388,11 @@ sound: SoundPreferences, } | { "edit": "unread_badge",
 /**
  * On or off.
  */
-on: boolean, };
+on: boolean, } | { "edit": "language", 
+/**
+ * The language.
+ */
+language: Language, };
 
 /**
  * One invalid field, with a message for a person.
