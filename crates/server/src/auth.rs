@@ -222,6 +222,41 @@ impl FromRequestParts<AppState> for AgentSession {
     }
 }
 
+/// Valid ingest keys seen lately, so that a burst of events does not look the key up once
+/// per request. An entry lives `ttl`: a key revoked with the admin CLI (another process)
+/// stops working on a running server within that time.
+#[derive(Debug)]
+pub struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Uuid, Instant)>>,
+}
+
+impl KeyCache {
+    /// A cache whose entries live `ttl`.
+    pub fn new(ttl: Duration) -> KeyCache {
+        KeyCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, hash: &str, now: Instant) -> Option<Uuid> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(hash)
+            .filter(|(_, at)| now.duration_since(*at) < self.ttl)
+            .map(|(ws, _)| *ws)
+    }
+
+    fn put(&self, hash: String, workspace_id: Uuid, now: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() > 10_000 {
+            entries.retain(|_, (_, at)| now.duration_since(*at) < self.ttl);
+        }
+        entries.insert(hash, (workspace_id, now));
+    }
+}
+
 /// A platform workspace, from a valid ingest key.
 #[derive(Debug, Clone, Copy)]
 pub struct IngestCaller {
@@ -236,16 +271,20 @@ impl FromRequestParts<AppState> for IngestCaller {
         let key = bearer(parts).ok_or(AppError::Unauthorized(
             "ingest needs Authorization: Bearer <ingest key>",
         ))?;
+        let hash = hash_token(key);
+        if let Some(workspace_id) = state.ingest_keys.get(&hash, Instant::now()) {
+            return Ok(IngestCaller { workspace_id });
+        }
         let row = sqlx::query(
             "SELECT workspace_id FROM ingest_keys WHERE key_hash = $1 AND revoked_at IS NULL",
         )
-        .bind(hash_token(key))
+        .bind(&hash)
         .fetch_optional(&state.db.reader)
         .await?
         .ok_or(AppError::Unauthorized("unknown or revoked ingest key"))?;
-        Ok(IngestCaller {
-            workspace_id: parse_uuid(row.try_get("workspace_id")?)?,
-        })
+        let workspace_id = parse_uuid(row.try_get("workspace_id")?)?;
+        state.ingest_keys.put(hash, workspace_id, Instant::now());
+        Ok(IngestCaller { workspace_id })
     }
 }
 

@@ -74,6 +74,9 @@ pub struct ServerConfig {
     pub ingest_batch: usize,
     /// The SMTP relay; without it the email channel says it is not configured.
     pub email: Option<email::EmailConfig>,
+    /// How long a valid ingest key is trusted without a lookup (a key revoked from another
+    /// process stops working within this time).
+    pub ingest_key_ttl: Duration,
 }
 
 impl ServerConfig {
@@ -89,6 +92,7 @@ impl ServerConfig {
             sign_in_window: Duration::from_secs(300),
             ingest_batch: ingest::MAX_BATCH,
             email: None,
+            ingest_key_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -186,6 +190,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
             config.sign_in_limits.1,
         )),
         stream: Arc::new(config.stream.clone()),
+        ingest_keys: Arc::new(auth::KeyCache::new(config.ingest_key_ttl)),
         shutdown: shutdown.clone(),
         epoch: Arc::from(epoch),
         mailer,

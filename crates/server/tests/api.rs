@@ -741,3 +741,24 @@ async fn a_batch_stores_the_good_events_and_reports_each_bad_one() {
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_revoked_ingest_key_stops_working_within_the_cache_time() {
+    let server =
+        TestServer::start_with(|c| c.ingest_key_ttl = std::time::Duration::from_millis(300)).await;
+    server.ingest_ok(&reply("k1", "c-1", "ana")).await; // the key is now cached
+    let keys = herald_server::admin::list_ingest_keys(&server.running().db)
+        .await
+        .unwrap();
+    herald_server::admin::revoke_ingest_key(&server.running().db, keys[0].0.parse().unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (status, error) = error_of(server.ingest(&reply("k2", "c-1", "ana")).await).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revoked from another process: refused after the cache time"
+    );
+    assert_eq!(error.error.code, ErrorCode::Unauthorized);
+}

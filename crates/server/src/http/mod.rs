@@ -60,6 +60,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Sign-in attempts.
     pub limiter: Arc<RateLimiter>,
+    /// Ingest keys seen lately.
+    pub ingest_keys: Arc<crate::auth::KeyCache>,
     /// Stream limits.
     pub stream: Arc<StreamSettings>,
     /// Cancelled when the server shuts down.
