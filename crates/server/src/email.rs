@@ -656,24 +656,15 @@ async fn send_group(
     let unsubscribe = mailer.unsubscribe_url(agent_id);
     let (subject, text, html) = compose_alert(t, &name, &unread, unsubscribe.as_deref());
     let message_id = Uuid::parse_str(&ids[0]).unwrap_or_else(|_| Uuid::now_v7());
-    let outcome = match recipient(&name, &email) {
-        Ok(to) => match build(
-            mailer,
-            message_id,
-            to,
-            &subject,
-            text,
-            html,
-            unsubscribe.as_deref(),
-        ) {
-            Ok(message) => mailer
-                .send(message)
-                .await
-                .map_err(|e| (e.is_permanent(), e.to_string())),
-            Err(e) => Err((true, e.to_string())),
-        },
-        Err(e) => Err((true, e.to_string())),
-    };
+    let outcome = deliver(
+        mailer,
+        message_id,
+        (&name, &email),
+        &subject,
+        (text, html),
+        unsubscribe.as_deref(),
+    )
+    .await;
     record(db, mailer, &ids, attempts, &outcome, now).await?;
     match outcome {
         Ok(_) => {
@@ -687,7 +678,27 @@ async fn send_group(
     }
 }
 
+/// What the relay said: accepted, or (permanent?, the error).
 type SendOutcome = Result<Response, (bool, String)>;
+
+/// Addresses, builds and sends one email. An address or message that cannot be built is a
+/// permanent failure: retrying would not change it.
+async fn deliver(
+    mailer: &Mailer,
+    id: Uuid,
+    (name, email): (&str, &str),
+    subject: &str,
+    (text, html): (String, String),
+    unsubscribe: Option<&str>,
+) -> SendOutcome {
+    let to = recipient(name, email).map_err(|e| (true, e.to_string()))?;
+    let message = build(mailer, id, to, subject, text, html, unsubscribe)
+        .map_err(|e| (true, e.to_string()))?;
+    mailer
+        .send(message)
+        .await
+        .map_err(|e| (e.is_permanent(), e.to_string()))
+}
 
 /// Records what happened to the outbox rows of one email: sent; failed for good (a
 /// permanent refusal, or the last attempt); or due again after a backoff.
@@ -849,24 +860,15 @@ async fn send_summary(
         unsubscribe.as_deref(),
     );
     let message_id = Uuid::parse_str(&id).unwrap_or_else(|_| Uuid::now_v7());
-    let outcome: SendOutcome = match recipient(&name, &email) {
-        Ok(to) => match build(
-            mailer,
-            message_id,
-            to,
-            &subject,
-            text,
-            html,
-            unsubscribe.as_deref(),
-        ) {
-            Ok(message) => mailer
-                .send(message)
-                .await
-                .map_err(|e| (e.is_permanent(), e.to_string())),
-            Err(e) => Err((true, e.to_string())),
-        },
-        Err(e) => Err((true, e.to_string())),
-    };
+    let outcome = deliver(
+        mailer,
+        message_id,
+        (&name, &email),
+        &subject,
+        (text, html),
+        unsubscribe.as_deref(),
+    )
+    .await;
     record(
         db,
         mailer,
