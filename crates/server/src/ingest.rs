@@ -354,8 +354,7 @@ impl Batch {
                     .await?
                     .map(Answer::Event),
                 Input::Test { agent_id } => batch
-                    .test(&mut tx, *agent_id, now)
-                    .await?
+                    .test(*agent_id, now)
                     .map(|n| Answer::Test(Box::new(n))),
             });
         }
@@ -402,14 +401,10 @@ impl Batch {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "SELECT workspace_id, event_id, body_hash, recipients FROM events WHERE (workspace_id, event_id) IN (VALUES ",
             );
-            let mut list = q.separated(", ");
-            for (ws, e) in chunk {
-                list.push("(");
-                list.push_bind_unseparated(ws.to_string());
-                list.push_unseparated(", ");
-                list.push_bind_unseparated(e.id.clone());
-                list.push_unseparated(")");
-            }
+            push_pairs(
+                &mut q,
+                chunk.iter().map(|(ws, e)| (ws.to_string(), e.id.clone())),
+            );
             q.push(")");
             for row in q.build().fetch_all(&mut *tx).await? {
                 let key = (parse_uuid(&row, "workspace_id")?, row.try_get("event_id")?);
@@ -428,14 +423,10 @@ impl Batch {
                 "SELECT workspace_id, conversation_id, assignee, participants, inbox_id, team_id FROM conversations \
                  WHERE (workspace_id, conversation_id) IN (VALUES ",
             );
-            let mut list = q.separated(", ");
-            for (ws, id) in chunk {
-                list.push("(");
-                list.push_bind_unseparated(ws.to_string());
-                list.push_unseparated(", ");
-                list.push_bind_unseparated(id.clone());
-                list.push_unseparated(")");
-            }
+            push_pairs(
+                &mut q,
+                chunk.iter().map(|(ws, id)| (ws.to_string(), id.clone())),
+            );
             q.push(")");
             for row in q.build().fetch_all(&mut *tx).await? {
                 let participants: String = row.try_get("participants")?;
@@ -475,14 +466,12 @@ impl Batch {
                 "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents \
                  WHERE disabled_at IS NULL AND (workspace_id, external_id) IN (VALUES ",
             );
-            let mut list = q.separated(", ");
-            for (ws, name) in chunk {
-                list.push("(");
-                list.push_bind_unseparated(ws.to_string());
-                list.push_unseparated(", ");
-                list.push_bind_unseparated(name.clone());
-                list.push_unseparated(")");
-            }
+            push_pairs(
+                &mut q,
+                chunk
+                    .iter()
+                    .map(|(ws, name)| (ws.to_string(), name.clone())),
+            );
             q.push(")");
             let rows = q.build().fetch_all(&mut *tx).await?;
             self.remember(&rows)?;
@@ -658,14 +647,10 @@ impl Batch {
         }))
     }
 
-    async fn test(
-        &mut self,
-        _tx: &mut SqliteConnection,
-        agent_id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Notification, AppError>, sqlx::Error> {
+    /// A test event for one agent (its row was preloaded).
+    fn test(&mut self, agent_id: Uuid, now: DateTime<Utc>) -> Result<Notification, AppError> {
         let Some(agent) = self.agents.get(&agent_id) else {
-            return Ok(Err(AppError::NotFound("no such agent")));
+            return Err(AppError::NotFound("no such agent"));
         };
         let ws = agent.workspace_id;
         let event = PlatformEvent {
@@ -691,7 +676,7 @@ impl Batch {
         let notification = self.deliver(agent_id, &event, ctx, now);
         self.events
             .push((ws, event.id, String::new(), "test".into(), 1));
-        Ok(Ok(notification))
+        Ok(notification)
     }
 
     /// Applies the agent's preferences and queues the inbox row.
@@ -834,18 +819,26 @@ impl Batch {
         for chunk in seqs.chunks(CHUNK) {
             let mut q =
                 QueryBuilder::<Sqlite>::new("UPDATE agents SET last_seq = v.column2 FROM (VALUES ");
-            let mut list = q.separated(", ");
-            for (id, seq) in chunk {
-                list.push("(");
-                list.push_bind_unseparated(id.to_string());
-                list.push_unseparated(", ");
-                list.push_bind_unseparated(*seq);
-                list.push_unseparated(")");
-            }
+            push_pairs(&mut q, chunk.iter().map(|(id, seq)| (id.to_string(), *seq)));
             q.push(") AS v WHERE agents.id = v.column1");
             q.build().execute(&mut *tx).await?;
         }
         Ok(())
+    }
+}
+
+/// Appends `(a1, b1), (a2, b2), …` as bound values: the rows of a `VALUES` list.
+fn push_pairs<'q, B>(q: &mut QueryBuilder<'q, Sqlite>, pairs: impl IntoIterator<Item = (String, B)>)
+where
+    B: 'q + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send,
+{
+    let mut list = q.separated(", ");
+    for (a, b) in pairs {
+        list.push("(");
+        list.push_bind_unseparated(a);
+        list.push_unseparated(", ");
+        list.push_bind_unseparated(b);
+        list.push_unseparated(")");
     }
 }
 
