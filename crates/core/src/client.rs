@@ -815,19 +815,8 @@ fn os_notification(n: &Notification, local: &Decision) -> OsNotification {
 
 /// A plain-text heading for an OS notification (English; the UI words its own).
 pub fn heading(n: &Notification) -> String {
-    let who = n
-        .actor
-        .as_ref()
-        .map(|a| a.name.as_str())
-        .unwrap_or("Someone");
-    let what = match &n.kind {
-        EventKind::NewConversation => format!("New conversation: {}", n.title),
-        EventKind::Assignment => format!("{who} assigned you: {}", n.title),
-        EventKind::Mention => format!("{who} mentioned you: {}", n.title),
-        EventKind::Reply => format!("{who} replied: {}", n.title),
-        EventKind::Module => n.title.clone(),
-        EventKind::Test => "Herald test notification".to_owned(),
-        EventKind::Unknown(kind) => format!("{kind}: {}", n.title),
-    };
-    what.chars().take(200).collect()
+    n.headline(herald_protocol::Language::En)
+        .chars()
+        .take(200)
+        .collect()
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::event::{ActorRef, ConversationRef, EventKind, Severity};
 use crate::policy::{AgentContext, Decision};
+use crate::prefs::Language;
 
 /// One item of an agent's inbox (the bell).
 ///
@@ -54,6 +55,31 @@ pub struct Notification {
     /// run the same policy with its device's context added.
     #[serde(default)]
     pub context: AgentContext,
+}
+
+impl Notification {
+    /// The one line that says what happened, in `language`: "Ana mentioned you: Refund".
+    /// Plain text built from attacker-controlled fields: escape it for any markup.
+    pub fn headline(&self, language: Language) -> String {
+        let pt = language == Language::PtBr;
+        let someone = if pt { "Alguém" } else { "Someone" };
+        let who = self.actor.as_ref().map_or(someone, |a| a.name.as_str());
+        let t = &self.title;
+        match (&self.kind, pt) {
+            (EventKind::NewConversation, false) => format!("New conversation: {t}"),
+            (EventKind::NewConversation, true) => format!("Nova conversa: {t}"),
+            (EventKind::Assignment, false) => format!("{who} assigned you: {t}"),
+            (EventKind::Assignment, true) => format!("{who} atribuiu a você: {t}"),
+            (EventKind::Mention, false) => format!("{who} mentioned you: {t}"),
+            (EventKind::Mention, true) => format!("{who} mencionou você: {t}"),
+            (EventKind::Reply, false) => format!("{who} replied: {t}"),
+            (EventKind::Reply, true) => format!("{who} respondeu: {t}"),
+            (EventKind::Module, _) => t.clone(),
+            (EventKind::Test, false) => "Herald test notification".to_owned(),
+            (EventKind::Test, true) => "Notificação de teste do Herald".to_owned(),
+            (EventKind::Unknown(kind), _) => format!("{kind}: {t}"),
+        }
+    }
 }
 
 /// One page of the inbox, newest first.

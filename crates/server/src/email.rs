@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use herald_protocol::{
-    EmailFailure, EmailMode, EmailStatus, EventKind, Language, Notification, Outcome, Preferences,
+    EmailFailure, EmailMode, EmailStatus, Language, Notification, Outcome, Preferences,
     TestEmailResult,
 };
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -199,23 +199,7 @@ impl Texts {
 
     /// The line that says what happened.
     pub fn what(self, n: &Notification) -> String {
-        let someone = if self.pt() { "Alguém" } else { "Someone" };
-        let who = n.actor.as_ref().map_or(someone, |a| a.name.as_str());
-        let t = &n.title;
-        match (&n.kind, self.pt()) {
-            (EventKind::NewConversation, false) => format!("New conversation: {t}"),
-            (EventKind::NewConversation, true) => format!("Nova conversa: {t}"),
-            (EventKind::Assignment, false) => format!("{who} assigned you: {t}"),
-            (EventKind::Assignment, true) => format!("{who} atribuiu a você: {t}"),
-            (EventKind::Mention, false) => format!("{who} mentioned you: {t}"),
-            (EventKind::Mention, true) => format!("{who} mencionou você: {t}"),
-            (EventKind::Reply, false) => format!("{who} replied: {t}"),
-            (EventKind::Reply, true) => format!("{who} respondeu: {t}"),
-            (EventKind::Module, _) => t.clone(),
-            (EventKind::Test, false) => "Herald test notification".to_owned(),
-            (EventKind::Test, true) => "Notificação de teste do Herald".to_owned(),
-            (EventKind::Unknown(kind), _) => format!("{kind}: {t}"),
-        }
+        n.headline(self.0)
     }
 
     fn burst(self, count: usize, title: &str) -> String {
