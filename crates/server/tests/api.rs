@@ -414,19 +414,9 @@ async fn items_off_the_bell_are_kept_for_why_but_not_counted() {
     let server = TestServer::start().await;
     let ana = server.sign_in("ana").await;
     // New conversations are bell-only by default; switch the bell off for them.
-    let current: VersionedPreferences = server.get(&ana, "/preferences").await;
-    let mut prefs = current.preferences;
-    prefs.events.new_conversation = ChannelSet::NONE;
-    let saved = server
-        .http
-        .put(server.api("/preferences"))
-        .bearer_auth(&ana)
-        .header("If-Match", current.version.to_string())
-        .json(&prefs)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), StatusCode::OK);
+    server
+        .edit_prefs(&ana, |p| p.events.new_conversation = ChannelSet::NONE)
+        .await;
     let mut new = reply("quiet-new", "c-n", "ana");
     new.kind = EventKind::NewConversation;
     new.assignee = None;
@@ -556,19 +546,12 @@ async fn the_test_notification_runs_the_whole_pipeline() {
     assert_eq!(unread.total, 1, "it is a real inbox item");
 
     // With email unused by every event, the test says so.
-    let current: VersionedPreferences = server.get(&ana, "/preferences").await;
-    let mut prefs = current.preferences;
-    prefs.events.assignment.email = false;
-    prefs.events.mention.email = false;
     server
-        .http
-        .put(server.api("/preferences"))
-        .bearer_auth(&ana)
-        .header("If-Match", current.version.to_string())
-        .json(&prefs)
-        .send()
-        .await
-        .unwrap();
+        .edit_prefs(&ana, |p| {
+            p.events.assignment.email = false;
+            p.events.mention.email = false;
+        })
+        .await;
     let result: TestNotificationResult = server
         .http
         .post(server.api("/test-notification"))

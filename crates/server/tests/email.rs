@@ -377,22 +377,14 @@ async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
     let ana = server.sign_in("ana").await;
     // Summary at the next hour's minute (UTC), replies included in it.
     let due = start + chrono::Duration::hours(1);
-    let current: VersionedPreferences = server.get(&ana, "/preferences").await;
-    let mut prefs = current.preferences;
-    prefs.email.mode = EmailMode::Summary;
-    prefs.email.time_zone = "UTC".into();
-    prefs.email.summary_at = LocalTime::of(due.time());
-    prefs.events.reply.email = true;
-    let saved = server
-        .http
-        .put(server.api("/preferences"))
-        .bearer_auth(&ana)
-        .header("If-Match", current.version.to_string())
-        .json(&prefs)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), StatusCode::OK);
+    server
+        .edit_prefs(&ana, |p| {
+            p.email.mode = EmailMode::Summary;
+            p.email.time_zone = "UTC".into();
+            p.email.summary_at = LocalTime::of(due.time());
+            p.events.reply.email = true;
+        })
+        .await;
     for (id, conversation) in [("s1", "c-1"), ("s2", "c-1"), ("s3", "c-2")] {
         server.ingest_ok(&reply(id, conversation, "ana")).await;
     }
@@ -534,20 +526,13 @@ async fn an_agent_who_chose_portuguese_gets_portuguese() {
     };
     let server = server_with_email(&sink).await;
     let carla = server.sign_in("carla").await;
-    let current: VersionedPreferences = server.get(&carla, "/preferences").await;
-    let prefs = current.preferences.with(&[PrefEdit::Language {
-        language: Language::PtBr,
-    }]);
-    let saved = server
-        .http
-        .put(server.api("/preferences"))
-        .bearer_auth(&carla)
-        .header("If-Match", current.version.to_string())
-        .json(&prefs)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), StatusCode::OK);
+    server
+        .edit_prefs(&carla, |p| {
+            p.apply(&PrefEdit::Language {
+                language: Language::PtBr,
+            })
+        })
+        .await;
     server.ingest_ok(&assignment("pt1", "c-5", "carla")).await;
     let mail = sink.wait_for(1).await;
     assert_eq!(mail[0]["subject"], "Bruno atribuiu a você: Subject of c-5");

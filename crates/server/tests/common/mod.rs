@@ -147,6 +147,29 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
+    /// Reads the agent's preferences, changes them with `edit`, saves them over the version
+    /// read (If-Match), and asserts the save went through.
+    pub async fn edit_prefs(
+        &self,
+        token: &str,
+        edit: impl FnOnce(&mut Preferences),
+    ) -> VersionedPreferences {
+        let current: VersionedPreferences = self.get(token, "/preferences").await;
+        let mut prefs = current.preferences;
+        edit(&mut prefs);
+        let response = self
+            .http
+            .put(self.api("/preferences"))
+            .bearer_auth(token)
+            .header("If-Match", current.version.to_string())
+            .json(&prefs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "saving preferences");
+        response.json().await.unwrap()
+    }
+
     /// Every item of an agent's inbox (bell and hidden), oldest first.
     pub async fn all_items(&self, token: &str) -> Vec<Notification> {
         let mut items = Vec::new();
