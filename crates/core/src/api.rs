@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use herald_protocol::{
-    AgentProfile, ApiError, InboxPage, MarkRequest, MarkResult, Preferences, SessionGrant,
-    SignInRequest, TestNotificationResult, UnreadCount, VersionedPreferences,
+    AgentProfile, ApiError, EmailStatus, InboxPage, MarkRequest, MarkResult, Preferences,
+    SessionGrant, SignInRequest, TestNotificationResult, UnreadCount, VersionedPreferences,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -163,6 +163,11 @@ impl Api {
             .header("If-Match", format!("\"{version}\""))
             .json(prefs);
         Self::send(request).await
+    }
+
+    /// Where the agent's email goes and whether the server can send it (diagnostics).
+    pub async fn email_status(&self, token: &Sensitive<String>) -> Result<EmailStatus> {
+        Self::send(self.request(Method::GET, "email", Some(token))).await
     }
 
     /// Sends a test notification through the server's whole pipeline.

@@ -309,9 +309,27 @@ impl Client {
     /// Marks items read (or unread) at once in the bell, then on the server; rolls back if
     /// the server refuses.
     pub async fn mark(&self, ids: Vec<Uuid>, read: bool) -> Result<MarkResult> {
-        let before = self.model().bell.set_read(&ids, read.then(Utc::now));
+        let optimistic = ids.clone();
+        self.mark_as(&optimistic, read, MarkRequest::Items { ids, read })
+            .await
+    }
+
+    /// Marks everything read: at once for the items in the bell, on the server for all of
+    /// them (older ones not loaded here too).
+    pub async fn mark_all(&self) -> Result<MarkResult> {
+        let ids: Vec<Uuid> = self
+            .model()
+            .bell
+            .items()
+            .filter(|n| n.read_at.is_none())
+            .map(|n| n.id)
+            .collect();
+        self.mark_as(&ids, true, MarkRequest::All).await
+    }
+
+    async fn mark_as(&self, ids: &[Uuid], read: bool, request: MarkRequest) -> Result<MarkResult> {
+        let before = self.model().bell.set_read(ids, read.then(Utc::now));
         self.inner.sink.emit(UiEvent::ReadChanged);
-        let request = MarkRequest::Items { ids, read };
         match self.inner.api.mark(&self.inner.token, &request).await {
             Ok(result) => Ok(result),
             Err(err) => {

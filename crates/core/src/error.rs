@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Storage,
     /// Not found.
     NotFound,
+    /// The operating system refused (no notification service, a window that cannot open).
+    Os,
 }
 
 /// An error with its kind and a message for a person. Never carries a token.

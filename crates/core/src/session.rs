@@ -132,3 +132,17 @@ pub async fn sign_out(
     }
     local.save(&Saved::default())
 }
+
+/// The session ended on the server (revoked, expired): deletes its token here, keeps the
+/// local state (unsaved preference edits go out after the next sign-in).
+pub fn forget_token(
+    session: &Session,
+    secrets: &Arc<dyn SecretStore>,
+    local: &Arc<dyn LocalState>,
+) -> Result<()> {
+    let saved = local.load().unwrap_or_default();
+    match saved.email.as_deref() {
+        Some(email) => secrets.delete(&account(session.api.url(), email)),
+        None => Ok(()),
+    }
+}

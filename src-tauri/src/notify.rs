@@ -1,0 +1,162 @@
+//! The core's `Notifier` port over tauri-plugin-notification, and the way back: a click on a
+//! notification (or its "Open" / "Mark read" action, where the OS shows actions) goes to the
+//! core, which marks the item read and hands back the conversation's https link, if any.
+
+use herald_core::client::NotificationAction;
+use herald_core::error::{CoreError, ErrorKind, Result};
+use herald_core::ports::{Notifier, OsNotification};
+use herald_protocol::Tone;
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::{Action, ActionType, NotificationExt};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::herald::Herald;
+use crate::sink::EVENT;
+
+/// The action type every item notification carries.
+const ITEM_ACTIONS: &str = "herald-item";
+
+/// Shows the core's notifications.
+pub struct OsNotifier {
+    app: AppHandle,
+}
+
+impl OsNotifier {
+    /// A notifier for `app`.
+    pub fn new(app: AppHandle) -> OsNotifier {
+        OsNotifier { app }
+    }
+}
+
+/// Linux notification servers read the body as markup: hostile text must stay text.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The freedesktop sound theme name closest to each tone.
+fn sound_name(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Chime => "message-new-instant",
+        Tone::Ping => "dialog-information",
+        Tone::Knock => "bell",
+    }
+}
+
+impl Notifier for OsNotifier {
+    fn show(&self, n: &OsNotification) -> Result<()> {
+        let herald = self.app.state::<Herald>();
+        let id = herald.remember_shown(n.id);
+        let body = if cfg!(all(unix, not(target_os = "macos"))) {
+            escape_markup(&n.body)
+        } else {
+            n.body.clone()
+        };
+        let mut builder = self
+            .app
+            .notification()
+            .builder()
+            .id(id)
+            .title(&n.title)
+            .body(body)
+            .action_type_id(ITEM_ACTIONS);
+        // With the window open the UI plays the tone at the chosen volume; otherwise the
+        // notification asks the OS for a sound of its own theme.
+        if n.sound && crate::window::main(&self.app).is_none() {
+            let tone = herald
+                .current_preferences()
+                .map(|p| p.sound.tone)
+                .unwrap_or(Tone::Chime);
+            builder = builder.sound(sound_name(tone));
+        }
+        builder.show().map_err(|e| {
+            CoreError::new(
+                ErrorKind::Os,
+                format!("the notification could not be shown: {e}"),
+            )
+        })
+    }
+}
+
+/// Registers the notification actions and handles clicks.
+pub fn register(app: &AppHandle) {
+    let notifications = app.notification();
+    let types = vec![ActionType::builder(ITEM_ACTIONS)
+        .actions(vec![
+            Action::builder("open", "Open").build(),
+            Action::builder("mark_read", "Mark read").build(),
+        ])
+        .build()];
+    if let Err(err) = notifications.register_action_types(types) {
+        tracing::warn!(error = %err, "notification actions are not available");
+    }
+    let handle = app.clone();
+    let registered = notifications.on_action(move |performed| {
+        let Some(shown) = performed.notification().map(|n| n.id()) else {
+            return;
+        };
+        let action = match performed.action_id() {
+            "mark_read" => NotificationAction::MarkRead,
+            // "tap" (a click on the notification), "open", "default"
+            _ => NotificationAction::Open,
+        };
+        let app = handle.clone();
+        tauri::async_runtime::spawn(async move { acted(&app, shown, action).await });
+    });
+    if let Err(err) = registered {
+        tracing::warn!(error = %err, "notification clicks will not be reported");
+    }
+}
+
+async fn acted(app: &AppHandle, shown: i32, action: NotificationAction) {
+    let herald = app.state::<Herald>();
+    let Some(item) = herald.shown_item(shown) else {
+        return;
+    };
+    let Ok(client) = herald.client() else {
+        return;
+    };
+    match client.act(item, action).await {
+        Ok(Some(link)) => {
+            if let Err(err) = app.opener().open_url(link, None::<&str>) {
+                tracing::warn!(error = %err, "could not open the conversation");
+            }
+        }
+        Ok(None) if action == NotificationAction::Open => {
+            // No link of the platform: show the item in Herald.
+            crate::window::show(app);
+            let _ = app.emit(
+                EVENT,
+                serde_json::json!({ "type": "focus_item", "id": item }),
+            );
+        }
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(kind = ?err.kind, error = %err, "the notification action failed")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_in_hostile_text_is_escaped() {
+        assert_eq!(
+            escape_markup("<img src=x onerror=alert(1)> & <b>"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;"
+        );
+        assert_eq!(escape_markup("plain"), "plain");
+    }
+}

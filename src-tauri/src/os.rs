@@ -1,0 +1,86 @@
+//! What the OS says about notifications, as far as it can tell. tauri-plugin-notification
+//! answers "granted" on every desktop, so Herald asks the OS itself where it can:
+//!
+//! - Linux: the notification service on the session D-Bus (`org.freedesktop.Notifications`):
+//!   its name, version and capabilities. None there means no notification can show.
+//! - macOS, Windows: no check is wired; reported as "unknown" with where to look.
+
+use herald_protocol::OsPermission;
+use serde::Serialize;
+
+/// The notification service that answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// Its product name (dunst, GNOME Shell, Plasma…).
+    pub name: String,
+    /// Its vendor.
+    pub vendor: String,
+    /// Its version.
+    pub version: String,
+    /// What it can do ("actions", "body", "body-markup", "sound"…).
+    pub capabilities: Vec<String>,
+}
+
+/// The OS side of the diagnostics.
+#[derive(Debug, Clone, Serialize)]
+pub struct OsCheck {
+    /// As far as Herald can tell.
+    pub permission: OsPermission,
+    /// How that was found out.
+    pub permission_detail: String,
+    /// The service, when one answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
+    /// Why none answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_error: Option<String>,
+    /// The OS.
+    pub platform: &'static str,
+}
+
+/// Asks the OS (blocking: D-Bus round trips; call it off the async threads).
+#[cfg(target_os = "linux")]
+pub fn check() -> OsCheck {
+    match notify_rust::get_server_information() {
+        Ok(info) => OsCheck {
+            permission: OsPermission::Granted,
+            permission_detail: format!(
+                "{} answers on the session bus; Linux has no per-app permission",
+                info.name
+            ),
+            service: Some(Service {
+                name: info.name,
+                vendor: info.vendor,
+                version: info.version,
+                capabilities: notify_rust::get_capabilities().unwrap_or_default(),
+            }),
+            service_error: None,
+            platform: "linux",
+        },
+        Err(err) => OsCheck {
+            permission: OsPermission::Denied,
+            permission_detail: "no notification service answers on the session bus".into(),
+            service: None,
+            service_error: Some(err.to_string()),
+            platform: "linux",
+        },
+    }
+}
+
+/// Asks the OS (no check wired on this platform).
+#[cfg(not(target_os = "linux"))]
+pub fn check() -> OsCheck {
+    OsCheck {
+        permission: OsPermission::Unknown,
+        permission_detail: if cfg!(target_os = "macos") {
+            "macOS does not tell apps; see System Settings › Notifications › Herald".into()
+        } else if cfg!(windows) {
+            "Windows does not tell apps; see Settings › System › Notifications".into()
+        } else {
+            "this system does not tell apps".into()
+        },
+        service: None,
+        service_error: None,
+        platform: std::env::consts::OS,
+    }
+}

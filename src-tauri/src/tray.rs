@@ -1,0 +1,91 @@
+//! The tray icon: the unread count beside it (where the desktop shows a label), the
+//! connection state in its tooltip and menu, and the menu: open, pause for an hour, quit.
+
+use chrono::Utc;
+use herald_core::ports::ConnState;
+use herald_protocol::PrefEdit;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+use crate::herald::{Herald, Live};
+
+const TRAY: &str = "herald";
+
+/// The menu item that shows the state (disabled: it is a label).
+struct StatusItem(MenuItem<Wry>);
+
+/// Creates the tray icon.
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", "Herald: signed out", false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", "Open Herald", true, None::<&str>)?;
+    let pause = MenuItem::with_id(
+        app,
+        "pause",
+        "Pause notifications for an hour",
+        true,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(app, "quit", "Quit Herald", true, None::<&str>)?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(
+        app,
+        &[&status, &separator, &open, &pause, &separator, &quit],
+    )?;
+    let mut builder = TrayIconBuilder::with_id(TRAY)
+        .tooltip("Herald")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => crate::window::show(app),
+            "pause" => pause_for_an_hour(app),
+            "quit" => app.exit(0),
+            _ => {}
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    app.manage(StatusItem(status));
+    Ok(())
+}
+
+fn pause_for_an_hour(app: &AppHandle) {
+    let herald = app.state::<Herald>();
+    let Ok(prefs) = herald.prefs() else {
+        crate::window::show(app);
+        return;
+    };
+    let until = Utc::now() + chrono::Duration::hours(1);
+    match prefs.edit(PrefEdit::PausedUntil { until: Some(until) }) {
+        Ok(_) => herald.schedule_save(),
+        Err(err) => tracing::warn!(error = %err, "could not pause"),
+    }
+}
+
+/// The words for the state, for the tooltip and the menu.
+pub fn describe(live: &Live) -> String {
+    let state = match &live.connection {
+        ConnState::Live => "live",
+        ConnState::Connecting { .. } => "connecting",
+        ConnState::Reconnecting { .. } => "reconnecting",
+        ConnState::SignedOut { .. } | ConnState::Stopped => "signed out",
+    };
+    match live.unread {
+        0 => format!("Herald: {state}"),
+        n => format!("Herald: {state}, {n} unread"),
+    }
+}
+
+/// Shows `live` in the tray.
+pub fn update(app: &AppHandle, live: &Live) {
+    let text = describe(live);
+    if let Some(tray) = app.tray_by_id(TRAY) {
+        let _ = tray.set_tooltip(Some(&text));
+        let label = (live.unread > 0).then(|| live.unread.to_string());
+        let _ = tray.set_title(label);
+    }
+    if let Some(status) = app.try_state::<StatusItem>() {
+        let _ = status.0.set_text(&text);
+    }
+}

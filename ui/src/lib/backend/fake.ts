@@ -1,0 +1,374 @@
+// An in-memory backend for the browser tests, the component tests and `npm run dev` without
+// the shell. It behaves like the shell where the UI can tell (errors, events, save states),
+// and exposes a few handles for tests (`push`, `setConnection`, `failSaves`).
+import type {
+  AgentProfile,
+  Decision,
+  EventKind,
+  Notification,
+  PrefEdit,
+  Preferences,
+  TestNotificationResult,
+} from "../generated/protocol";
+import type {
+  Backend,
+  BackendError,
+  BellSnapshot,
+  ConnState,
+  Diagnostics,
+  PrefsSnapshot,
+  SaveStatus,
+  SessionState,
+  Trail,
+  UiEvent,
+} from "./types";
+
+export const FAKE_PASSWORD = "herald-demo";
+
+const on = (dashboard: boolean, email: boolean, push: boolean) => ({ dashboard, email, push });
+
+export function defaultPreferences(): Preferences {
+  return {
+    events: {
+      new_conversation: on(true, false, false),
+      assignment: on(true, true, true),
+      mention: on(true, true, true),
+      reply: on(true, false, true),
+      module: on(true, false, false),
+      other: on(true, false, false),
+    },
+    push_scope: "all",
+    email: { mode: "summary", summary_at: "18:00", time_zone: "UTC" },
+    mentions_always_alert: true,
+    quiet_hours: {
+      enabled: false,
+      time_zone: "UTC",
+      windows: [],
+      break_through: { mentions: true, assignments: true },
+    },
+    sound: { enabled: true, tone: "chime", volume: 70 },
+    unread_badge: true,
+    language: "en",
+  };
+}
+
+function deliver(): Decision {
+  const d = { outcome: "deliver" as const, reasons: [{ code: "channel_on" as const }] };
+  return { dashboard: d, email: { outcome: "suppress", reasons: [{ code: "channel_off" }] }, push: d, sound: d };
+}
+
+let counter = 0;
+
+export type FakeItem = Partial<Notification> & { title?: string; kind?: EventKind };
+
+export function fakeNotification(seq: number, item: FakeItem = {}): Notification {
+  counter += 1;
+  const now = new Date(Date.now() - (item.seq ?? 0)).toISOString();
+  return {
+    id: `00000000-0000-4000-8000-${String(counter).padStart(12, "0")}`,
+    seq,
+    event_id: `fake-${counter}`,
+    kind: "new_conversation",
+    title: "New conversation",
+    body: "Hello, I need help with my order.",
+    conversation: { id: `c-${counter}`, subject: "Order #1234", customer_name: "Maria Souza" },
+    occurred_at: now,
+    created_at: now,
+    decision: deliver(),
+    context: {
+      assigned_to_me: false,
+      mentioned: false,
+      directly_addressed: false,
+      app_focused: false,
+      device_muted: false,
+      push_permission: "granted",
+    },
+    ...item,
+  };
+}
+
+function failure(kind: BackendError["kind"], message: string): BackendError {
+  return { kind, message };
+}
+
+export class FakeBackend implements Backend {
+  private signedIn = false;
+  private agent: AgentProfile = {
+    id: "00000000-0000-4000-8000-00000000a11a",
+    external_id: "ana",
+    email: "ana@demo.herald.test",
+    name: "Ana Lima",
+    workspace: "Demo",
+  };
+  private items: Notification[] = [];
+  private seq = 0;
+  private prefs = defaultPreferences();
+  private version = 1;
+  private save: SaveStatus = { state: "saved" };
+  private connection: ConnState = { state: "stopped" };
+  private handlers = new Set<(event: UiEvent) => void>();
+  private lastEventAt: string | undefined;
+  private muted = false;
+  /** Saves fail while this is set (to show the failed state and retry). */
+  failSaves = false;
+  /** How long a save takes, in ms. */
+  saveDelayMs = 400;
+  /** Calls made, for tests. */
+  readonly calls: string[] = [];
+
+  constructor(options: { items?: number } = {}) {
+    for (let i = 0; i < (options.items ?? 6); i++) this.seed();
+  }
+
+  private seed() {
+    const kinds: EventKind[] = ["new_conversation", "assignment", "mention", "reply", "module"];
+    const kind = kinds[this.seq % kinds.length] ?? "reply";
+    this.seq += 1;
+    const n = fakeNotification(this.seq, {
+      kind,
+      title: `${kind.replace("_", " ")} #${this.seq}`,
+      occurred_at: new Date(Date.now() - this.seq * 7 * 60_000).toISOString(),
+    });
+    this.items.push(n);
+  }
+
+  private emit(event: UiEvent) {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  private unread() {
+    return { total: this.items.filter((n) => !n.read_at).length };
+  }
+
+  private requireSession() {
+    if (!this.signedIn) throw failure("signed_out", "Sign in again.");
+  }
+
+  // --- test handles ---------------------------------------------------------------------
+
+  /** A live item arrives on the stream. */
+  push(item: FakeItem = {}): Notification {
+    this.seq += 1;
+    const n = fakeNotification(this.seq, { ...item, seq: this.seq });
+    this.items.unshift(n);
+    this.lastEventAt = new Date().toISOString();
+    this.emit({ type: "item", notification: n, local: n.decision });
+    this.emit({ type: "unread", unread: this.unread() });
+    return n;
+  }
+
+  setConnection(state: ConnState) {
+    this.connection = state;
+    this.emit({ type: "connection", state });
+  }
+
+  // --- the seam -------------------------------------------------------------------------
+
+  async sessionState(): Promise<SessionState> {
+    this.calls.push("sessionState");
+    return {
+      signed_in: this.signedIn,
+      ...(this.signedIn ? { agent: this.agent } : {}),
+      server: "http://127.0.0.1:7878",
+      email: this.agent.email,
+      connection: this.connection,
+      device_muted: this.muted,
+    };
+  }
+
+  async signIn(server: string, email: string, password: string): Promise<AgentProfile> {
+    this.calls.push("signIn");
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw failure("bad_server_url", `"${server}" is not a web address`);
+    }
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+      throw failure("bad_server_url", "the server must use https (plain http only to this computer)");
+    }
+    if (url.hostname.endsWith(".invalid")) {
+      throw failure("offline", `could not reach ${url.host}`);
+    }
+    if (password !== FAKE_PASSWORD || !email.includes("@")) {
+      throw failure("signed_out", "wrong email or password");
+    }
+    this.signedIn = true;
+    this.agent = { ...this.agent, email };
+    this.setConnection({ state: "live" });
+    return this.agent;
+  }
+
+  async signOut(): Promise<void> {
+    this.signedIn = false;
+    this.setConnection({ state: "stopped" });
+  }
+
+  async bell(): Promise<BellSnapshot> {
+    this.requireSession();
+    return {
+      items: [...this.items],
+      unread: this.unread(),
+      connection: this.connection,
+      ...(this.lastEventAt ? { last_event_at: this.lastEventAt } : {}),
+    };
+  }
+
+  async loadOlder(limit: number): Promise<number> {
+    this.requireSession();
+    const before = this.items.length;
+    for (let i = 0; i < Math.min(limit, 50); i++) this.seed();
+    return this.items.length - before;
+  }
+
+  async mark(ids: string[], read: boolean): Promise<void> {
+    this.requireSession();
+    this.calls.push(`mark:${ids.join(",")}:${read}`);
+    const at = new Date().toISOString();
+    this.items = this.items.map((n) => {
+      if (!ids.includes(n.id)) return n;
+      if (read) return { ...n, read_at: at };
+      const { read_at: _, ...unread } = n;
+      return unread;
+    });
+    this.emit({ type: "read_changed" });
+    this.emit({ type: "unread", unread: this.unread() });
+  }
+
+  async markAll(): Promise<void> {
+    await this.mark(
+      this.items.map((n) => n.id),
+      true,
+    );
+  }
+
+  async openItem(id: string): Promise<void> {
+    this.calls.push(`open:${id}`);
+    await this.mark([id], true);
+  }
+
+  async why(id: string): Promise<Trail | null> {
+    const n = this.items.find((item) => item.id === id);
+    if (!n) return null;
+    return { server: n.decision, local: n.decision, os: { os: "shown" } };
+  }
+
+  async preferences(): Promise<PrefsSnapshot> {
+    this.requireSession();
+    return { preferences: structuredClone(this.prefs), status: this.save, version: this.version };
+  }
+
+  private setSave(status: SaveStatus) {
+    this.save = status;
+    this.emit({ type: "save", status });
+  }
+
+  async editPreferences(edit: PrefEdit): Promise<Preferences> {
+    this.requireSession();
+    this.calls.push(`edit:${edit.edit}`);
+    this.prefs = applyEdit(this.prefs, edit);
+    this.setSave({ state: "saving" });
+    setTimeout(() => this.finishSave(), this.saveDelayMs);
+    return structuredClone(this.prefs);
+  }
+
+  private finishSave() {
+    if (this.failSaves) {
+      this.setSave({ state: "failed", kind: "offline", message: "the server cannot be reached" });
+    } else {
+      this.version += 1;
+      this.setSave({ state: "saved" });
+    }
+  }
+
+  async retrySave(): Promise<void> {
+    this.setSave({ state: "saving" });
+    await new Promise((resolve) => setTimeout(resolve, this.saveDelayMs));
+    this.finishSave();
+    if (this.save.state === "failed") throw failure(this.save.kind, this.save.message);
+  }
+
+  async sendTest(): Promise<TestNotificationResult> {
+    this.requireSession();
+    const n = this.push({ kind: "test", title: "Test notification", body: "If you see this, notifications work." });
+    return { notification: n, delivered: ["dashboard", "push"] };
+  }
+
+  async diagnostics(): Promise<Diagnostics> {
+    return {
+      os: {
+        permission: "granted",
+        permission_detail: "a notification service answers on the session bus",
+        service: { name: "fake", vendor: "Herald", version: "1", capabilities: ["actions", "body", "sound"] },
+        platform: "browser",
+      },
+      connection: this.connection,
+      ...(this.lastEventAt ? { last_event_at: this.lastEventAt } : {}),
+      server: { url: "http://127.0.0.1:7878", reachable: true, detail: "herald-server (fake)" },
+      profile_email: this.agent.email,
+      email: { configured: false, to: this.agent.email, pending: 0 },
+      preferences: structuredClone(this.prefs),
+      save: this.save,
+      device_muted: this.muted,
+      window_focused: true,
+    };
+  }
+
+  async setDeviceMuted(muted: boolean): Promise<void> {
+    this.muted = muted;
+  }
+
+  async subscribe(handler: (event: UiEvent) => void): Promise<() => void> {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+}
+
+const ROWS = ["new_conversation", "assignment", "mention", "reply", "module"] as const;
+
+/** The protocol's `PrefEdit::apply`, for the fake (the real one runs in Rust). */
+export function applyEdit(prefs: Preferences, edit: PrefEdit): Preferences {
+  const next = structuredClone(prefs);
+  switch (edit.edit) {
+    case "channel": {
+      const row = (ROWS as readonly string[]).includes(edit.kind)
+        ? next.events[edit.kind as (typeof ROWS)[number]]
+        : next.events.other;
+      row[edit.channel] = edit.on;
+      break;
+    }
+    case "push_scope":
+      next.push_scope = edit.scope;
+      break;
+    case "email_mode":
+      next.email.mode = edit.mode;
+      break;
+    case "summary_at":
+      next.email.summary_at = edit.at;
+      break;
+    case "email_time_zone":
+      next.email.time_zone = edit.time_zone;
+      break;
+    case "mentions_always_alert":
+      next.mentions_always_alert = edit.on;
+      break;
+    case "quiet_hours":
+      next.quiet_hours = edit.quiet_hours;
+      break;
+    case "paused_until":
+      if (edit.until) next.paused_until = edit.until;
+      else delete next.paused_until;
+      break;
+    case "sound":
+      next.sound = edit.sound;
+      break;
+    case "unread_badge":
+      next.unread_badge = edit.on;
+      break;
+    case "language":
+      next.language = edit.language;
+      break;
+  }
+  return next;
+}

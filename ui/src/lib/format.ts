@@ -1,0 +1,73 @@
+// Pure formatting helpers: relative times, kinds, reasons. Tested in format.test.ts.
+import type { ChannelDecision, EventKind, Reason } from "./generated/protocol";
+import type { Key } from "./i18n.svelte";
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+/** "5 minutes ago", "yesterday", in the given language; under a minute is `justNow`. */
+export function relativeTime(iso: string, now: Date, language: string, justNow: string): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "";
+  const seconds = Math.round((then - now.getTime()) / 1000);
+  if (Math.abs(seconds) < 60) return justNow;
+  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+  }
+  return justNow;
+}
+
+/** A full date and time for tooltips and screen readers. */
+export function absoluteTime(iso: string, language: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+const KNOWN = ["new_conversation", "assignment", "mention", "reply", "module", "test"] as const;
+type KnownKind = (typeof KNOWN)[number];
+
+/** The kind's family: unknown kinds from a newer platform are "other", never an error. */
+export function kindFamily(kind: EventKind): KnownKind | "other" {
+  return (KNOWN as readonly string[]).includes(kind) ? (kind as KnownKind) : "other";
+}
+
+/** A glyph per kind, so kinds are told apart at a glance (with the label beside it). */
+export const KIND_GLYPH: Record<KnownKind | "other", string> = {
+  new_conversation: "✉",
+  assignment: "➜",
+  mention: "@",
+  reply: "↩",
+  module: "⚙",
+  test: "✓",
+  other: "•",
+};
+
+export function kindLabelKey(kind: EventKind): Key {
+  return `kind_${kindFamily(kind)}` as Key;
+}
+
+/** The words of a reason, as a key and its parameters. */
+export function reasonText(reason: Reason): [Key, Record<string, string>] {
+  switch (reason.code) {
+    case "paused":
+      return ["r_paused", { until: reason.until }];
+    case "quiet_hours":
+      return ["r_quiet_hours", { ends_at: reason.ends_at }];
+    case "in_summary":
+      return ["r_in_summary", { at: reason.at, time_zone: reason.time_zone }];
+    default:
+      return [`r_${reason.code}` as Key, {}];
+  }
+}
+
+export function outcomeKey(decision: ChannelDecision): Key {
+  return `out_${decision.outcome}` as Key;
+}

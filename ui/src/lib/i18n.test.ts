@@ -1,0 +1,28 @@
+import { expect, test } from "vitest";
+import { allDictionaries, locale, setLanguage, systemLanguage, t } from "./i18n.svelte";
+
+test("both languages have every text, and the same placeholders", () => {
+  const en = allDictionaries.en;
+  const pt = allDictionaries["pt-BR"];
+  const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  for (const key of Object.keys(en) as (keyof typeof en)[]) {
+    expect(pt[key], key).toBeTruthy();
+    expect(placeholders(pt[key]), key).toEqual(placeholders(en[key]));
+  }
+});
+
+test("the system language picks Portuguese for any pt locale", () => {
+  expect(systemLanguage(["pt-BR"])).toBe("pt-BR");
+  expect(systemLanguage(["pt-PT", "en"])).toBe("pt-BR");
+  expect(systemLanguage(["de-DE", "en-US"])).toBe("en");
+  expect(systemLanguage([])).toBe("en");
+});
+
+test("t fills parameters and follows the language", () => {
+  setLanguage("en");
+  expect(t("unread_count", { n: 3 })).toBe("3 unread");
+  setLanguage("pt-BR");
+  expect(locale.language).toBe("pt-BR");
+  expect(t("unread_count", { n: 3 })).toBe("3 não lidas");
+  setLanguage("en");
+});

@@ -1,0 +1,182 @@
+// The UI's state, fed by the backend's snapshots and events. Components read it; actions go
+// through the backend and come back as events (the Rust side is the source of truth).
+import type { AgentProfile, Notification, PrefEdit, Preferences } from "./generated/protocol";
+import { setLanguage } from "./i18n.svelte";
+import { play } from "./sound";
+import {
+  asBackendError,
+  type Backend,
+  type BackendError,
+  type ConnState,
+  type SaveStatus,
+  type UiEvent,
+} from "./backend/types";
+
+export type Phase = "loading" | "signed_out" | "signed_in";
+
+export class AppState {
+  phase = $state<Phase>("loading");
+  agent = $state<AgentProfile | undefined>();
+  /** Prefill for the sign-in form. */
+  lastServer = $state("https://");
+  lastEmail = $state("");
+  signedOutReason = $state<string | undefined>();
+  /** The bell's items, newest first. Replaced, never mutated (thousands of items). */
+  items = $state.raw<Notification[]>([]);
+  unread = $state(0);
+  connection = $state<ConnState>({ state: "stopped" });
+  lastEventAt = $state<string | undefined>();
+  prefs = $state.raw<Preferences | undefined>();
+  save = $state<SaveStatus>({ state: "saved" });
+  deviceMuted = $state(false);
+  /** An item to scroll to and highlight (a click on its OS notification). */
+  focusId = $state<string | undefined>();
+  error = $state<BackendError | undefined>();
+
+  private unsubscribe: (() => void) | undefined;
+  private refetch: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly backend: Backend) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
+    const session = await this.backend.sessionState();
+    if (session.server) this.lastServer = session.server;
+    if (session.email) this.lastEmail = session.email;
+    this.deviceMuted = session.device_muted;
+    this.connection = session.connection;
+    if (session.signed_in) {
+      this.agent = session.agent;
+      await this.enter();
+    } else {
+      this.phase = "signed_out";
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  async signIn(server: string, email: string, password: string): Promise<void> {
+    this.agent = await this.backend.signIn(server, email, password);
+    this.lastServer = server;
+    this.lastEmail = email;
+    this.signedOutReason = undefined;
+    await this.enter();
+  }
+
+  async signOut(): Promise<void> {
+    await this.backend.signOut();
+    this.phase = "signed_out";
+    this.items = [];
+    this.unread = 0;
+    this.prefs = undefined;
+  }
+
+  private async enter(): Promise<void> {
+    await Promise.all([this.loadBell(), this.loadPrefs()]);
+    this.phase = "signed_in";
+  }
+
+  async loadBell(): Promise<void> {
+    const bell = await this.backend.bell();
+    this.items = bell.items;
+    this.unread = bell.unread.total;
+    this.connection = bell.connection;
+    this.lastEventAt = bell.last_event_at;
+  }
+
+  async loadPrefs(): Promise<void> {
+    const snapshot = await this.backend.preferences();
+    this.prefs = snapshot.preferences;
+    this.save = snapshot.status;
+    setLanguage(snapshot.preferences.language);
+  }
+
+  /** Runs an action; a failure lands in `error` for the UI to show. */
+  async run(action: () => Promise<unknown>): Promise<void> {
+    try {
+      this.error = undefined;
+      await action();
+    } catch (error) {
+      this.error = asBackendError(error);
+      if (this.error.kind === "signed_out") this.phase = "signed_out";
+    }
+  }
+
+  mark(ids: string[], read: boolean) {
+    return this.run(() => this.backend.mark(ids, read));
+  }
+
+  markAll() {
+    return this.run(() => this.backend.markAll());
+  }
+
+  open(id: string) {
+    return this.run(() => this.backend.openItem(id));
+  }
+
+  async edit(edit: PrefEdit): Promise<void> {
+    await this.run(async () => {
+      this.prefs = await this.backend.editPreferences(edit);
+      if (edit.edit === "language") setLanguage(edit.language);
+    });
+  }
+
+  setDeviceMuted(muted: boolean) {
+    this.deviceMuted = muted;
+    return this.run(() => this.backend.setDeviceMuted(muted));
+  }
+
+  apply(event: UiEvent): void {
+    switch (event.type) {
+      case "item": {
+        const n = event.notification;
+        if (!this.items.some((item) => item.id === n.id)) {
+          this.items = [n, ...this.items];
+        }
+        this.lastEventAt = new Date().toISOString();
+        if (event.local.sound.outcome === "deliver" && this.prefs?.sound.enabled && !this.deviceMuted) {
+          play(this.prefs.sound.tone, this.prefs.sound.volume);
+        }
+        break;
+      }
+      case "read_changed":
+      case "reset":
+        this.scheduleRefetch();
+        break;
+      case "unread":
+        this.unread = event.unread.total;
+        break;
+      case "preferences":
+        this.prefs = event.preferences.preferences;
+        setLanguage(event.preferences.preferences.language);
+        break;
+      case "connection":
+        this.connection = event.state;
+        if (event.state.state === "signed_out") {
+          this.signedOutReason = event.state.reason;
+          this.phase = "signed_out";
+        }
+        break;
+      case "save":
+        this.save = event.status;
+        break;
+      case "focus_item":
+        this.focusId = event.id;
+        break;
+      case "signed_out":
+        this.signedOutReason = event.reason;
+        this.phase = "signed_out";
+        break;
+    }
+  }
+
+  /** Read changes arrive in bursts (mark all, another device): fetch once per burst. */
+  private scheduleRefetch() {
+    clearTimeout(this.refetch);
+    this.refetch = setTimeout(() => {
+      if (this.phase === "signed_in") void this.run(() => this.loadBell());
+    }, 30);
+  }
+}
