@@ -64,3 +64,24 @@ python_test_env() {
   fi
   export HERALD_TEST_PYTHON="$PWD/.venv-test/bin/python"
 }
+
+# What building the desktop app needs (webkit2gtk brings gtk, soup, javascriptcore, libdbus;
+# appindicator is the tray icon).
+APP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev)
+# What testing the UI and the real app needs: a virtual display, a notification service on
+# D-Bus, WebKit's WebDriver, Debian's Chromium (never a downloaded browser), focus control.
+APP_TEST_PACKAGES=(xvfb xauth x11-utils dbus dbus-x11 dunst webkit2gtk-driver chromium xdotool keyutils)
+
+# tauri-driver (WebDriver for Tauri apps), pinned to 2: the registry also serves 3.0 alphas.
+tauri_driver_ensure() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v tauri-driver >/dev/null; then
+    say "Installing tauri-driver 2 (cargo install, about a minute)"
+    cargo install tauri-driver --version '^2' --locked --quiet || die "could not install tauri-driver"
+  fi
+}
+
+# The UI's npm packages, exactly as locked.
+ui_deps_ensure() {
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+}

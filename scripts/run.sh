@@ -1,23 +1,50 @@
 #!/usr/bin/env bash
 # Runs Herald, installing what it needs first.
 #
-# Today that is the notification server with its embedded demo: its own SQLite database, a
-# seeded workspace with three agents (their passwords are printed) and simulated traffic
-# through the real ingest API. The desktop app is not built yet; when it is, this command
-# starts it against the demo where there is a display.
+# With a display: the desktop app against the embedded demo server (its own SQLite database,
+# a seeded workspace with three agents, simulated traffic through the real ingest API). The
+# sign-in form is prefilled; the password is printed below. Closing the window keeps Herald
+# in the tray; "Quit Herald" in the tray menu (or Ctrl+C here) ends both.
+# Without a display (a server, CI): the demo server alone.
 #
 #   bash scripts/run.sh                 # demo on http://127.0.0.1:7878, 0.5 events/s
 #   bash scripts/run.sh --rate 5        # any `herald-server demo` option
+#   HERALD_NO_APP=1 bash scripts/run.sh # the server alone even with a display
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+with_app=1
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -n "${HERALD_NO_APP:-}" ]; then with_app=0; fi
+
 say "Checking the tools (installs what is missing)"
 rust_ensure
+if [ "$with_app" = 1 ]; then
+  node_ensure
+  apt_ensure "${APP_BUILD_PACKAGES[@]}" dunst curl
+  ui_deps_ensure
+fi
 
-say "Building herald-server (release; the first build takes a few minutes)"
-cargo build --release --locked -p herald-server --bin herald-server
+say "Building herald-server (the first build takes a few minutes)"
+cargo build --locked -p herald-server --bin herald-server
 
-say "Starting the demo server (Ctrl+C stops it)"
-echo "The desktop app is not built yet: sign in through the REST API (see README.md, 'Try it')."
-exec ./target/release/herald-server demo "$@"
+if [ "$with_app" = 0 ]; then
+  say "Starting the demo server (Ctrl+C stops it)"
+  echo "No display here: the desktop app is not started. Sign in through the REST API (README.md, 'Try it')."
+  exec ./target/debug/herald-server demo "$@"
+fi
+
+say "Building the desktop app (the first build takes a few minutes)"
+(cd ui && npm run --silent build >/dev/null)
+cargo build --locked -p herald-app --features custom-protocol
+
+say "Starting the demo server and the app"
+./target/debug/herald-server demo "$@" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS http://127.0.0.1:7878/api/v1/health >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "Sign in as ana@demo.herald.test with the password herald-demo (prefilled but the password)."
+HERALD_SERVER=http://127.0.0.1:7878 HERALD_EMAIL=ana@demo.herald.test ./target/debug/herald

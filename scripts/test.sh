@@ -2,11 +2,16 @@
 # Runs every test of Herald, installing what it needs first. This is the README's test
 # command and the only thing CI runs.
 #
-#   1. Rust toolchain (rustup if cargo is missing), Node.js + npm, keyutils (Debian packages),
-#      a Python virtualenv with aiosmtpd (the real SMTP server of the email tests)
-#   2. cargo fmt --check, cargo clippy -D warnings, cargo test (the default workspace members),
-#      inside a kernel session keyring so the OS keychain test exercises the real store
-#   3. the UI: npm ci, then the TypeScript check of the generated protocol types
+#   1. Tools: Rust (rustup if cargo is missing), Node.js + npm, Debian packages (webkit2gtk
+#      to build the app; Xvfb, dunst, WebKitWebDriver, Chromium, xdotool, keyutils to test
+#      it), tauri-driver, a Python virtualenv with aiosmtpd (the email tests' SMTP server),
+#      the UI's npm packages
+#   2. cargo fmt --check; the UI's type check (svelte-check), unit and component tests
+#      (Vitest) and build
+#   3. cargo clippy -D warnings and cargo test for the whole workspace (the server, the core
+#      against a real server, the shell), inside a kernel session keyring
+#   4. the UI in Debian's Chromium against the fake backend (Playwright)
+#   5. the real app under Xvfb through WebDriver against a real server (scripts/test-app.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -14,21 +19,36 @@ source scripts/lib.sh
 say "Checking the tools (installs what is missing)"
 rust_ensure
 node_ensure
-apt_ensure keyutils
+apt_ensure "${APP_BUILD_PACKAGES[@]}" "${APP_TEST_PACKAGES[@]}"
+tauri_driver_ensure
 python_test_env
+ui_deps_ensure
 echo "cargo: $(cargo --version)  node: $(node --version)  npm: $(npm --version)"
 
 say "Rust: formatting"
 cargo fmt --all -- --check || die "code is not formatted: run cargo fmt --all"
 
+say "UI: type check, unit and component tests, build"
+(cd ui && npm run --silent check && npm run --silent test && npm run --silent build >/dev/null)
+
+# The shell is built the way the tests run it: serving the built UI (custom-protocol), so
+# clippy, the tests and the app build share one set of compiled dependencies.
+FEATURES=(--features herald-app/custom-protocol)
+
 say "Rust: clippy (warnings are errors)"
-# src-tauri is a placeholder without Tauri today; once it links webkit it gets its own step.
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
 say "Rust: tests (protocol, core, server)"
-HERALD_EXPECT_KEYCHAIN=1 HERALD_REQUIRE_SMTP=1 keyctl session - cargo test --workspace --locked
+HERALD_EXPECT_KEYCHAIN=1 HERALD_REQUIRE_SMTP=1 keyctl session - cargo test --locked
 
-say "UI: install and type-check"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
+# On its own: selected alone, the shell resolves the same dependency features as the app
+# build of the real-app tests, so the two share every compiled dependency.
+say "Rust: tests (shell)"
+cargo test --locked -p herald-app --features custom-protocol
+
+say "UI in Chromium (Playwright, fake backend)"
+(cd ui && npm run --silent e2e)
+
+bash scripts/test-app.sh
 
 say "All tests passed"

@@ -66,6 +66,9 @@ pub struct SessionView {
     pub connection: ConnState,
     /// This device is muted.
     pub device_muted: bool,
+    /// An item to show: its OS notification was clicked while no window was open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus_item: Option<Uuid>,
 }
 
 /// Live facts the tray, the badge and the diagnostics read; updated from the core's events.
@@ -95,6 +98,8 @@ pub struct Herald {
     shown: Mutex<HashMap<i32, Uuid>>,
     next_shown: AtomicI32,
     save_scheduled: AtomicBool,
+    /// An item the next window should show (a click on its notification opened the window).
+    focus: Mutex<Option<Uuid>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -133,6 +138,7 @@ impl Herald {
             shown: Mutex::new(HashMap::new()),
             next_shown: AtomicI32::new(1),
             save_scheduled: AtomicBool::new(false),
+            focus: Mutex::new(None),
         })
     }
 
@@ -289,11 +295,23 @@ impl Herald {
         SessionView {
             signed_in: running.is_some(),
             agent: running.and_then(|r| r.session.agent),
-            server: saved.server,
-            email: saved.email,
+            // Before the first sign-in, the form can be prefilled (scripts/run.sh points it
+            // at the demo server this way).
+            server: saved.server.or_else(|| std::env::var("HERALD_SERVER").ok()),
+            email: saved.email.or_else(|| std::env::var("HERALD_EMAIL").ok()),
             connection: self.live().connection,
             device_muted: self.muted(),
+            focus_item: lock(&self.focus).take(),
         }
+    }
+
+    /// Shows `item` in the window: now if the UI is listening, else when it asks at start.
+    pub fn focus_item(&self, item: Uuid) {
+        *lock(&self.focus) = Some(item);
+        let _ = self.app.emit(
+            EVENT,
+            serde_json::json!({ "type": "focus_item", "id": item }),
+        );
     }
 
     /// At start: resumes the session kept in the keychain, if any.

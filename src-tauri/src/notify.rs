@@ -6,12 +6,11 @@ use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use herald_core::ports::{Notifier, OsNotification};
 use herald_protocol::Tone;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::herald::Herald;
-use crate::sink::EVENT;
 
 /// The action type every item notification carries.
 const ITEM_ACTIONS: &str = "herald-item";
@@ -135,10 +134,7 @@ async fn acted(app: &AppHandle, shown: i32, action: NotificationAction) {
         Ok(None) if action == NotificationAction::Open => {
             // No link of the platform: show the item in Herald.
             crate::window::show(app);
-            let _ = app.emit(
-                EVENT,
-                serde_json::json!({ "type": "focus_item", "id": item }),
-            );
+            herald.focus_item(item);
         }
         Ok(None) => {}
         Err(err) => {

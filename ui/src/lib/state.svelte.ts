@@ -44,6 +44,7 @@ export class AppState {
     if (session.server) this.lastServer = session.server;
     if (session.email) this.lastEmail = session.email;
     this.deviceMuted = session.device_muted;
+    this.focusId = session.focus_item;
     this.connection = session.connection;
     if (session.signed_in) {
       this.agent = session.agent;

@@ -82,6 +82,8 @@ export type SessionState = {
   email?: string;
   connection: ConnState;
   device_muted: boolean;
+  /** An item to show (its OS notification was clicked while no window was open). */
+  focus_item?: string;
 };
 
 export type BellSnapshot = {

@@ -1,0 +1,290 @@
+// The real app under Xvfb, driven through WebDriver (tauri-driver + Debian's WebKitWebDriver),
+// against a real herald-server with its own SQLite file, with the real kernel keychain and a
+// real notification service on the session D-Bus (dunst, started by D-Bus activation).
+//
+// Run by scripts/test-app.sh, which provides the display, the session bus and the keyring:
+//   xvfb-run -a dbus-run-session -- keyctl session - node --test app-e2e/
+// Screenshots go to docs/screenshots/ (HERALD_SCREENSHOTS=0 to skip).
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const APP = process.env.HERALD_APP ?? join(ROOT, "target/debug/herald");
+const SERVER = process.env.HERALD_SERVER_BIN ?? join(ROOT, "target/debug/herald-server");
+const SHOTS = join(ROOT, "docs/screenshots");
+const TAKE_SHOTS = process.env.HERALD_SCREENSHOTS !== "0";
+const EMAIL = "ana@e2e.herald.test";
+const PASSWORD = "correct horse battery";
+
+const work = mkdtempSync(join(tmpdir(), "herald-app-e2e-"));
+const database = join(work, "herald.db");
+const children = [];
+let base;
+let ingestKey;
+let driver;
+let browser;
+const dbusLog = join(work, "notify.log");
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+function start(command, args, env = {}, logName) {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  child.output = () => output;
+  child.logName = logName ?? command;
+  children.push(child);
+  return child;
+}
+
+async function until(what, check, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+async function api(path, { method = "GET", token, body, headers = {} } = {}) {
+  const response = await fetch(`${base}/api/v1/${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function ingest(event) {
+  return api("events", { method: "POST", token: ingestKey, body: event });
+}
+
+let eventNumber = 0;
+function assignment(subject) {
+  eventNumber += 1;
+  return {
+    id: `e2e-${Date.now()}-${eventNumber}`,
+    kind: "assignment",
+    occurred_at: new Date().toISOString(),
+    conversation: {
+      id: `c-${eventNumber}`,
+      subject,
+      customer_name: "Maria Souza",
+      url: `https://platform.example.com/conversations/c-${eventNumber}`,
+    },
+    actor: { name: "Bruno Lima" },
+    assignee: "ana",
+    text: "Can you take this one?",
+  };
+}
+
+async function openSession() {
+  browser = await remote({
+    hostname: "127.0.0.1",
+    port: driver.port,
+    logLevel: "error",
+    capabilities: {
+      "tauri:options": { application: APP },
+      "wdio:enforceWebDriverClassic": true,
+    },
+  });
+}
+
+const byTest = (id) => browser.$(`[data-testid="${id}"]`);
+
+async function unreadCount() {
+  const text = await (await byTest("unread-count")).getText();
+  return Number(text.trim() || "0");
+}
+
+async function shot(name) {
+  if (!TAKE_SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+}
+
+before(async () => {
+  assert.ok(process.env.DISPLAY, "run under Xvfb (scripts/test-app.sh)");
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside dbus-run-session (scripts/test-app.sh)");
+  const run = (args, env) => execFileSync(SERVER, args, { env: { ...process.env, ...env }, encoding: "utf8" });
+  run(["migrate", "--database", database]);
+  run(
+    ["agent", "add", "--database", database, "--workspace", "E2E", "--external-id", "ana", "--email", EMAIL, "--name", "Ana Souza", "--group", "inbox:support"],
+    { HERALD_AGENT_PASSWORD: PASSWORD },
+  );
+  const created = run(["ingest-key", "create", "--database", database, "--workspace", "E2E"]);
+  ingestKey = created.trim().split("\n")[1].trim();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database], { HERALD_LOG: "warn" }, "herald-server");
+  await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
+
+  // Every Notify call on the session bus, as the notification service receives it.
+  // Line-buffered: into a pipe dbus-monitor would hold its output back.
+  const monitor = start("stdbuf", ["-oL", "dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"]);
+  monitor.logName = "dbus-monitor";
+  monitor.stdout.on("data", () => {});
+  await new Promise((r) => setTimeout(r, 300));
+
+  const driverPort = await freePort();
+  const nativePort = await freePort();
+  driver = start(
+    "tauri-driver",
+    ["--port", String(driverPort), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
+    {
+      // The app's own data folder for this run (state.json, device.json).
+      XDG_DATA_HOME: join(work, "data"),
+      XDG_CONFIG_HOME: join(work, "config"),
+      HERALD_LOG: "info",
+    },
+    "tauri-driver",
+  );
+  driver.port = driverPort;
+  await until("tauri-driver", async () => (await fetch(`http://127.0.0.1:${driverPort}/status`)).ok);
+  await openSession();
+});
+
+after(async () => {
+  await browser?.deleteSession().catch(() => {});
+  for (const child of children.reverse()) child.kill("SIGTERM");
+  if (process.env.HERALD_E2E_LOGS) {
+    for (const child of children) console.log(`--- ${child.logName}\n${child.output()}`);
+  }
+});
+
+function notifyCalls() {
+  return children.find((c) => c.logName === "dbus-monitor")?.output() ?? "";
+}
+
+test("sign in with a wrong password says so; the right one opens the bell", async () => {
+  await (await browser.$('input[name="server"]')).setValue(base);
+  await (await browser.$('input[name="email"]')).setValue(EMAIL);
+  await (await browser.$('input[name="password"]')).setValue("not the password");
+  await (await browser.$('button[type="submit"]')).click();
+  const error = await byTest("sign-in-error");
+  await error.waitForExist({ timeout: 15_000 });
+  assert.equal(await error.getAttribute("data-kind"), "signed_out");
+
+  await (await browser.$('input[name="password"]')).setValue(PASSWORD);
+  await (await browser.$('button[type="submit"]')).click();
+  await (await byTest("connection")).waitForExist({ timeout: 15_000 });
+  await until("the live connection", async () => (await (await byTest("connection")).getText()).includes("Live"));
+  assert.equal(await unreadCount(), 0);
+});
+
+/** Another app takes the focus (X input focus, as a click elsewhere would): with Herald in
+ * front of the agent the bell alone shows new items, so OS notifications need this. */
+async function focusAnotherApp() {
+  const other = start("xmessage", ["-name", "herald-e2e-other", "-geometry", "+900+600", "another app"]);
+  other.logName = "xmessage";
+  execFileSync("xdotool", ["search", "--sync", "--classname", "herald-e2e-other", "windowfocus", "--sync"]);
+}
+
+test("an ingested event increments the bell and raises an OS notification", async () => {
+  await focusAnotherApp();
+  const stamp = String(Date.now());
+  const subject = `Refund <b>now</b> & "quickly" ${stamp}`;
+  await ingest({ ...assignment(subject), text: 'See <a href="http://evil.example/">this</a> & pay' });
+  await until("the bell to count 1", async () => (await unreadCount()) === 1);
+  const item = await (await byTest("bell-item")).getText();
+  assert.ok(item.includes("Assigned to you"), item);
+  assert.ok(item.includes(subject), "the subject shows as text, markup and all");
+
+  // The notification service received it: the heading (plain text by the specification),
+  // the body escaped for markup (a raw "<a href" never reaches it), and the actions.
+  const calls = await until("a Notify call", async () => {
+    const log = notifyCalls();
+    return log.includes(stamp) ? log : undefined;
+  });
+  assert.match(calls, /member=Notify/);
+  assert.match(calls, /string "herald"/i);
+  assert.ok(calls.includes(`string "Bruno Lima assigned you: ${subject}"`), calls);
+  assert.ok(calls.includes("&lt;a href=&quot;http://evil.example/&quot;&gt;"), calls);
+  assert.ok(!calls.includes('<a href="http://evil.example/">'), "markup in the body must be escaped");
+  assert.match(calls, /string "open"/);
+  assert.match(calls, /string "mark_read"/);
+
+  await ingest(assignment("Second order question"));
+  await until("the bell to count 2", async () => (await unreadCount()) === 2);
+  await until("a second Notify call", async () => notifyCalls().includes("Second order question"));
+  await shot("bell");
+});
+
+test("a click on the OS notification marks its item read", async () => {
+  // dunst's "action 0" is a click on the body of a shown notification ("default" → "tap").
+  execFileSync("dunstctl", ["action", "0"]);
+  await until("the bell to count 1", async () => (await unreadCount()) === 1);
+  await until("one item shown read", async () => (await browser.$$('[data-testid="bell-item"][data-read="true"]')).length === 1);
+});
+
+test("mark read lowers the count, in the app and on the server", async () => {
+  const unread = await browser.$('[data-testid="bell-item"][data-read="false"] [data-testid="toggle-read"]');
+  await unread.click();
+  await until("the bell to count 0", async () => (await unreadCount()) === 0);
+  const grant = await api("session", { method: "POST", body: { email: EMAIL, password: PASSWORD } });
+  const server = await api("inbox/unread", { token: grant.token });
+  assert.equal(server.total, 0);
+});
+
+test("a preference change is saved and survives an app restart", async () => {
+  await (await browser.$("#tab-prefs")).click();
+  const box = await byTest("pref-reply-email");
+  await box.waitForExist();
+  const before = await box.isSelected();
+  await box.click();
+  await until("saved", async () => (await (await byTest("save-status")).getAttribute("data-state")) === "saved" && (await box.isSelected()) !== before);
+  await shot("preferences");
+  const grant = await api("session", { method: "POST", body: { email: EMAIL, password: PASSWORD } });
+  const saved = await api("preferences", { token: grant.token });
+  assert.equal(saved.preferences.events.reply.email, !before);
+
+  // Restart: the session comes back from the keychain, the preference from the server.
+  await browser.deleteSession();
+  await openSession();
+  await (await browser.$("#tab-prefs")).waitForExist({ timeout: 20_000 });
+  await (await browser.$("#tab-prefs")).click();
+  const again = await byTest("pref-reply-email");
+  await again.waitForExist();
+  assert.equal(await again.isSelected(), !before);
+});
+
+test("diagnostics see the notification service and the live stream", async () => {
+  await (await browser.$("#tab-diag")).click();
+  const service = await byTest("diag-service");
+  await service.waitForExist({ timeout: 15_000 });
+  assert.match(await service.getText(), /dunst/i);
+  await until("the stream to be live", async () => (await (await byTest("diag-stream")).getText()) === "live");
+  await shot("diagnostics");
+});
