@@ -40,9 +40,12 @@ pub fn bell(herald: State<'_, Herald>) -> Result<BellView> {
     herald.bell_view()
 }
 
-/// Loads older items into the bell.
+/// Loads older items into the bell and returns them.
 #[tauri::command]
-pub async fn load_older(herald: State<'_, Herald>, limit: u32) -> Result<usize> {
+pub async fn load_older(
+    herald: State<'_, Herald>,
+    limit: u32,
+) -> Result<Vec<herald_protocol::Notification>> {
     herald.client()?.load_older(limit.clamp(1, 200)).await
 }
 

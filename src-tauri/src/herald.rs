@@ -21,8 +21,8 @@ use herald_core::sensitive::Sensitive;
 use herald_core::session::{self, Session};
 use herald_core::state::{FileState, LocalState};
 use herald_protocol::{
-    AgentProfile, OsPermission, PrefEdit, Preferences, TestNotificationResult, UnreadCount,
-    VersionedPreferences,
+    AgentProfile, Language, OsPermission, PrefEdit, Preferences, TestNotificationResult,
+    UnreadCount, VersionedPreferences,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -66,6 +66,9 @@ pub struct SessionView {
     pub connection: ConnState,
     /// This device is muted.
     pub device_muted: bool,
+    /// The session kept in the keychain is still being restored (the UI waits for the
+    /// `restored` event instead of showing the sign-in form).
+    pub restoring: bool,
     /// An item to show: its OS notification was clicked while no window was open.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus_item: Option<Uuid>,
@@ -100,6 +103,10 @@ pub struct Herald {
     save_scheduled: AtomicBool,
     /// An item the next window should show (a click on its notification opened the window).
     focus: Mutex<Option<Uuid>>,
+    /// The language the tray and the notification buttons are in.
+    language: Mutex<Language>,
+    /// Until the start-up restore has finished.
+    restoring: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,6 +146,8 @@ impl Herald {
             next_shown: AtomicI32::new(1),
             save_scheduled: AtomicBool::new(false),
             focus: Mutex::new(None),
+            language: Mutex::new(Language::En),
+            restoring: AtomicBool::new(true),
         })
     }
 
@@ -262,6 +271,8 @@ impl Herald {
                     live.connection = state.clone();
                     true
                 }
+                // The badge setting or the language may have changed on another device.
+                UiEvent::Preferences { .. } => true,
                 _ => false,
             }
         };
@@ -273,12 +284,14 @@ impl Herald {
     /// Shows the counter and the connection in the tray and on the app icon.
     pub fn refresh_indicators(&self) {
         let live = self.live();
+        let prefs = self.current_preferences();
+        let language = prefs.as_ref().map(|p| p.language).unwrap_or_default();
+        if std::mem::replace(&mut *lock(&self.language), language) != language {
+            crate::notify::name_actions(&self.app, language);
+        }
         #[cfg(desktop)]
-        crate::tray::update(&self.app, &live);
-        let badge = self
-            .current_preferences()
-            .map(|p| p.unread_badge)
-            .unwrap_or(true);
+        crate::tray::update(&self.app, &live, language);
+        let badge = prefs.map(|p| p.unread_badge).unwrap_or(true);
         if let Some(window) = crate::window::main(&self.app) {
             let count = (badge && live.unread > 0).then(|| i64::from(live.unread));
             // Not every desktop has a badge (Linux needs a launcher that shows one).
@@ -301,6 +314,7 @@ impl Herald {
             email: saved.email.or_else(|| std::env::var("HERALD_EMAIL").ok()),
             connection: self.live().connection,
             device_muted: self.muted(),
+            restoring: self.restoring.load(Ordering::Acquire),
             focus_item: lock(&self.focus).take(),
         }
     }
@@ -328,6 +342,10 @@ impl Herald {
                 tracing::warn!(kind = ?err.kind, error = %err, "could not restore the session")
             }
         }
+        self.restoring.store(false, Ordering::Release);
+        let _ = self
+            .app
+            .emit(EVENT, serde_json::json!({ "type": "restored" }));
         self.refresh_indicators();
     }
 

@@ -17,6 +17,7 @@
 //! - [`window`]: the main window is created on demand and destroyed on close, so the tray
 //!   costs no webview.
 //! - [`os`]: what the OS says about notifications (Linux: the service on the session D-Bus).
+//! - [`texts`]: the shell's own words (tray, notification buttons) in English and Portuguese.
 //!
 //! # Platforms
 //!
@@ -29,6 +30,7 @@ pub mod herald;
 pub mod notify;
 pub mod os;
 pub mod sink;
+pub mod texts;
 #[cfg(desktop)]
 pub mod tray;
 pub mod window;
@@ -62,7 +64,7 @@ pub fn run() {
         .setup(|app| {
             let herald = Herald::new(app.handle())?;
             app.manage(herald);
-            notify::register(app.handle());
+            notify::register(app.handle(), herald_protocol::Language::En);
             #[cfg(desktop)]
             tray::create(app.handle())?;
             let handle = app.handle().clone();

@@ -5,12 +5,13 @@
 use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use herald_core::ports::{Notifier, OsNotification};
-use herald_protocol::Tone;
+use herald_protocol::{Language, Tone};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::herald::Herald;
+use crate::texts::texts;
 
 /// The action type every item notification carries.
 const ITEM_ACTIONS: &str = "herald-item";
@@ -87,18 +88,24 @@ impl Notifier for OsNotifier {
     }
 }
 
-/// Registers the notification actions and handles clicks.
-pub fn register(app: &AppHandle) {
-    let notifications = app.notification();
+/// Names the notification buttons in the agent's language (registering again replaces them).
+pub fn name_actions(app: &AppHandle, language: Language) {
+    let words = texts(language);
     let types = vec![ActionType::builder(ITEM_ACTIONS)
         .actions(vec![
-            Action::builder("open", "Open").build(),
-            Action::builder("mark_read", "Mark read").build(),
+            Action::builder("open", words.action_open).build(),
+            Action::builder("mark_read", words.action_mark_read).build(),
         ])
         .build()];
-    if let Err(err) = notifications.register_action_types(types) {
+    if let Err(err) = app.notification().register_action_types(types) {
         tracing::warn!(error = %err, "notification actions are not available");
     }
+}
+
+/// Registers the notification actions and handles clicks.
+pub fn register(app: &AppHandle, language: Language) {
+    name_actions(app, language);
+    let notifications = app.notification();
     let handle = app.clone();
     let registered = notifications.on_action(move |performed| {
         let Some(shown) = performed.notification().map(|n| n.id()) else {

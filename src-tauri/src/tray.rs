@@ -3,17 +3,24 @@
 
 use chrono::Utc;
 use herald_core::ports::ConnState;
-use herald_protocol::PrefEdit;
+use herald_protocol::{Language, PrefEdit};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
 use crate::herald::{Herald, Live};
+use crate::texts::texts;
 
 const TRAY: &str = "herald";
 
-/// The menu item that shows the state (disabled: it is a label).
-struct StatusItem(MenuItem<Wry>);
+/// The menu's items, to reword them when the state or the language changes.
+struct TrayMenu {
+    /// Shows the state (disabled: it is a label).
+    status: MenuItem<Wry>,
+    open: MenuItem<Wry>,
+    pause: MenuItem<Wry>,
+    quit: MenuItem<Wry>,
+}
 
 /// Creates the tray icon.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -46,7 +53,12 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         builder = builder.icon(icon.clone());
     }
     builder.build(app)?;
-    app.manage(StatusItem(status));
+    app.manage(TrayMenu {
+        status,
+        open,
+        pause,
+        quit,
+    });
     Ok(())
 }
 
@@ -64,28 +76,33 @@ fn pause_for_an_hour(app: &AppHandle) {
 }
 
 /// The words for the state, for the tooltip and the menu.
-pub fn describe(live: &Live) -> String {
+pub fn describe(live: &Live, language: Language) -> String {
+    let words = texts(language);
     let state = match &live.connection {
-        ConnState::Live => "live",
-        ConnState::Connecting { .. } => "connecting",
-        ConnState::Reconnecting { .. } => "reconnecting",
-        ConnState::SignedOut { .. } | ConnState::Stopped => "signed out",
+        ConnState::Live => words.live,
+        ConnState::Connecting { .. } => words.connecting,
+        ConnState::Reconnecting { .. } => words.reconnecting,
+        ConnState::SignedOut { .. } | ConnState::Stopped => words.signed_out,
     };
     match live.unread {
         0 => format!("Herald: {state}"),
-        n => format!("Herald: {state}, {n} unread"),
+        n => format!("Herald: {state}, {n} {}", words.unread),
     }
 }
 
-/// Shows `live` in the tray.
-pub fn update(app: &AppHandle, live: &Live) {
-    let text = describe(live);
+/// Shows `live` in the tray, in `language`.
+pub fn update(app: &AppHandle, live: &Live, language: Language) {
+    let text = describe(live, language);
     if let Some(tray) = app.tray_by_id(TRAY) {
         let _ = tray.set_tooltip(Some(&text));
         let label = (live.unread > 0).then(|| live.unread.to_string());
         let _ = tray.set_title(label);
     }
-    if let Some(status) = app.try_state::<StatusItem>() {
-        let _ = status.0.set_text(&text);
+    if let Some(menu) = app.try_state::<TrayMenu>() {
+        let words = texts(language);
+        let _ = menu.status.set_text(&text);
+        let _ = menu.open.set_text(words.open_window);
+        let _ = menu.pause.set_text(words.pause_hour);
+        let _ = menu.quit.set_text(words.quit);
     }
 }

@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { remote } from "webdriverio";
+import { closeWindows } from "./x11.mjs";
 
 const HERALD = process.env.HERALD_APP;
 const TEMPLATE = process.env.TEMPLATE_APP;
@@ -100,9 +101,18 @@ function appPid(binary) {
   return found.sort((a, b) => b.pid - a.pid)[0].pid;
 }
 
+function pssAnon(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").match(/^Pss_Anon:\s+(\d+) kB/m);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function memory(root) {
   const procs = tree(root);
-  const parts = procs.map((p) => ({ comm: p.comm, mib: pss(p.pid) }));
+  const parts = procs.map((p) => ({ comm: p.comm, mib: pss(p.pid), anon: pssAnon(p.pid) }));
   return { total: parts.reduce((s, p) => s + p.mib, 0), parts };
 }
 
@@ -194,8 +204,9 @@ async function heraldRun(first) {
   const pid = appPid(HERALD);
   const open = memory(pid);
   const cpuOpen = await cpu(pid);
-  // Close the window: Herald stays in the tray without a webview.
-  await browser.closeWindow().catch(() => {});
+  // Close the window as the agent would (the window manager's close): Herald stays in the
+  // tray without a webview.
+  closeWindows(pid);
   await sleep(SETTLE_MS);
   const tray = memory(pid);
   const cpuTray = await cpu(pid);
@@ -262,7 +273,7 @@ async function main() {
   console.log(`idle CPU, tray (%)       ${f(h.cpuTray, 2).padStart(8)}`);
   console.log("\nper process, Herald window open (last run):");
   for (const p of last.open.parts) console.log(`  ${p.comm.padEnd(22)} ${f(p.mib, 1)} MiB`);
-  if (last.tray) for (const p of last.tray.parts) console.log(`  tray: ${p.comm.padEnd(16)} ${f(p.mib, 1)} MiB`);
+  if (last.tray) for (const p of last.tray.parts) console.log(`  tray: ${p.comm.padEnd(16)} ${f(p.mib, 1)} MiB (${f(p.anon, 1)} MiB of it private data, the rest shared libraries)`);
   console.log("per process, template (last run):");
   for (const p of template.at(-1).open.parts) console.log(`  ${p.comm.padEnd(22)} ${f(p.mib, 1)} MiB`);
   console.log("\nall runs:", JSON.stringify({ herald: herald.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1), tray: r.tray && +r.tray.total.toFixed(1) })), template: template.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1) })) }));

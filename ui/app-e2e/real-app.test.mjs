@@ -7,13 +7,14 @@
 // Screenshots go to docs/screenshots/ (HERALD_SCREENSHOTS=0 to skip).
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
+import { closeWindows } from "./x11.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const APP = process.env.HERALD_APP ?? join(ROOT, "target/debug/herald");
@@ -287,4 +288,34 @@ test("diagnostics see the notification service and the live stream", async () =>
   assert.match(await service.getText(), /dunst/i);
   await until("the stream to be live", async () => (await (await byTest("diag-stream")).getText()) === "live");
   await shot("diagnostics");
+});
+
+/** The app's process and its children (WebKit's), from /proc. */
+function appProcess() {
+  const procs = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      procs.push({ pid: Number(name), ppid, comm });
+    } catch {}
+  }
+  const app = procs.filter((p) => p.comm === "herald").sort((a, b) => b.pid - a.pid)[0];
+  return app && { pid: app.pid, children: procs.filter((p) => p.ppid === app.pid).map((p) => p.comm) };
+}
+
+test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {
+  const before = appProcess();
+  assert.ok(before, "the app runs");
+  assert.ok(before.children.some((c) => c.startsWith("WebKitWebProces")), before.children.join(","));
+  assert.ok(closeWindows(before.pid) > 0);
+  await until("the web process to go", async () => !appProcess()?.children.some((c) => c.startsWith("WebKitWebProces")));
+  const after = appProcess();
+  assert.equal(after?.pid, before.pid, "the app is still running");
+
+  const subject = `While in the tray ${Date.now()}`;
+  await ingest(assignment(subject));
+  await until("a Notify call from the tray", async () => notifyCalls().includes(subject));
+  process.kill(before.pid, "SIGTERM");
 });

@@ -134,6 +134,30 @@ test("keyboard only: tabs move with the arrow keys; Portuguese follows the prefe
   await page.close();
 });
 
+test("the connection state shows: reconnecting, offline, live again", async () => {
+  const page = await open();
+  await signIn(page);
+  await page.getByTestId("bell-item").first().waitFor();
+  await page.evaluate(() => window.heraldFake.setConnection({ state: "reconnecting", attempt: 2, retry_in_ms: 4000 }));
+  await page.getByText("Connection lost. Reconnecting; nothing will be missed.").waitFor();
+  assert.match(await page.getByTestId("connection").innerText(), /Reconnecting in 4 s/);
+  await page.evaluate(() => window.heraldFake.setConnection({ state: "stopped" }));
+  await page.getByText("You are offline.", { exact: false }).waitFor();
+  await page.evaluate(() => window.heraldFake.setConnection({ state: "live" }));
+  await page.getByText("You are offline.", { exact: false }).waitFor({ state: "detached" });
+  assert.match(await page.getByTestId("connection").innerText(), /Live/);
+  await page.close();
+});
+
+test("a session ended on the server returns to sign-in with the reason", async () => {
+  const page = await open();
+  await signIn(page);
+  await page.getByTestId("bell-item").first().waitFor();
+  await page.evaluate(() => window.heraldFake.setConnection({ state: "signed_out", reason: "your session was revoked" }));
+  await page.getByText("Your session ended: your session was revoked. Sign in again.").waitFor();
+  await page.close();
+});
+
 test("no errors in the console (CSP violations included)", () => {
   assert.deepEqual(problems, []);
 });

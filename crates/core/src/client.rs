@@ -20,8 +20,8 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
 use herald_protocol::{
-    decide, ClientMessage, CloseReason, Decision, EventKind, MarkRequest, MarkResult, Notification,
-    OsPermission, ServerMessage, UnreadCount, VersionedPreferences,
+    decide, ClientMessage, CloseReason, Decision, EventKind, Language, MarkRequest, MarkResult,
+    Notification, OsPermission, ServerMessage, UnreadCount, VersionedPreferences,
 };
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
@@ -254,17 +254,17 @@ impl Client {
     }
 
     /// Loads the next older page into the bell; returns how many items came.
-    pub async fn load_older(&self, limit: u32) -> Result<usize> {
+    pub async fn load_older(&self, limit: u32) -> Result<Vec<Notification>> {
         let oldest = self.model().bell.oldest_seq();
         let page = self
             .inner
             .api
             .inbox(&self.inner.token, oldest, limit)
             .await?;
-        let count = page.items.len();
-        self.model().bell.extend(page.items);
-        self.inner.sink.emit(UiEvent::ReadChanged);
-        Ok(count)
+        // Handed back rather than announced: the UI appends them instead of fetching the
+        // whole bell again (thousands of items, one page at a time).
+        self.model().bell.extend(page.items.clone());
+        Ok(page.items)
     }
 
     /// The agent acted on an OS notification. Both actions mark the item read; `Open`
@@ -728,7 +728,17 @@ impl Client {
                 me.close_burst(&conversation);
             });
         }
-        self.show(n.id, os_notification(n, local), OsOutcome::Shown);
+        self.show(
+            n.id,
+            os_notification(n, local, self.language()),
+            OsOutcome::Shown,
+        );
+    }
+
+    /// The agent's language, for the words of OS notifications.
+    fn language(&self) -> Language {
+        let prefs = self.model().prefs.clone();
+        prefs.map(|p| p.view().language).unwrap_or_default()
     }
 
     /// The end of a burst window: one notification for everything folded into it.
@@ -742,7 +752,7 @@ impl Client {
         let count = burst.folded.len();
         let summary = OsNotification {
             id: last,
-            title: format!("{count} more in {}", burst.subject)
+            title: more_in(count, &burst.subject, self.language())
                 .chars()
                 .take(200)
                 .collect(),
@@ -784,9 +794,10 @@ impl Client {
         })
         .filter(|(_, d)| d.push.delivers())
         .collect();
+        let language = self.language();
         if items.len() <= self.inner.config.replay_notify_max {
             for (n, d) in &items {
-                self.show(n.id, os_notification(n, d), OsOutcome::Shown);
+                self.show(n.id, os_notification(n, d, language), OsOutcome::Shown);
             }
             return;
         }
@@ -803,8 +814,8 @@ impl Client {
         self.persist();
         let summary = OsNotification {
             id: newest.id,
-            title: format!("{} notifications while you were away", fresh.len()),
-            body: heading(newest),
+            title: while_away(fresh.len(), language),
+            body: heading(newest, language),
             sound: d.sound.delivers(),
         };
         match self.inner.notifier.show(&summary) {
@@ -818,10 +829,10 @@ impl Client {
     }
 }
 
-fn os_notification(n: &Notification, local: &Decision) -> OsNotification {
+fn os_notification(n: &Notification, local: &Decision, language: Language) -> OsNotification {
     OsNotification {
         id: n.id,
-        title: heading(n),
+        title: heading(n, language),
         body: if n.body.is_empty() {
             n.title.clone()
         } else {
@@ -831,10 +842,23 @@ fn os_notification(n: &Notification, local: &Decision) -> OsNotification {
     }
 }
 
-/// A plain-text heading for an OS notification (English; the UI words its own).
-pub fn heading(n: &Notification) -> String {
-    n.headline(herald_protocol::Language::En)
-        .chars()
-        .take(200)
-        .collect()
+/// A plain-text heading for an OS notification, in the agent's language.
+pub fn heading(n: &Notification, language: Language) -> String {
+    n.headline(language).chars().take(200).collect()
+}
+
+/// "N more in <conversation>", folded notifications of a burst.
+fn more_in(count: usize, subject: &str, language: Language) -> String {
+    match language {
+        Language::PtBr => format!("mais {count} em {subject}"),
+        Language::En => format!("{count} more in {subject}"),
+    }
+}
+
+/// "N notifications while you were away".
+fn while_away(count: usize, language: Language) -> String {
+    match language {
+        Language::PtBr => format!("{count} notificações enquanto você estava ausente"),
+        Language::En => format!("{count} notifications while you were away"),
+    }
 }

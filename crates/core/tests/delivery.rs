@@ -195,7 +195,7 @@ async fn older_pages_load_and_actions_open_only_https_links() {
     // 60 items replayed on a first start: all held.
     assert_eq!(client.bell().0.len(), 60);
     assert_eq!(
-        client.load_older(50).await.unwrap(),
+        client.load_older(50).await.unwrap().len(),
         0,
         "nothing older than the first item"
     );

@@ -40,7 +40,13 @@ export class AppState {
 
   async start(): Promise<void> {
     this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
+    await this.checkSession();
+  }
+
+  /** Signed in or not, once the saved session (if any) has been restored. */
+  private async checkSession(): Promise<void> {
     const session = await this.backend.sessionState();
+    if (session.restoring) return; // the `restored` event calls this again
     if (session.server) this.lastServer = session.server;
     if (session.email) this.lastEmail = session.email;
     this.deviceMuted = session.device_muted;
@@ -85,6 +91,15 @@ export class AppState {
     this.unread = bell.unread.total;
     this.connection = bell.connection;
     this.lastEventAt = bell.last_event_at;
+  }
+
+  /** Appends a page of older items (the bell is never fetched whole for this). */
+  async loadOlder(limit: number): Promise<number> {
+    const older = await this.backend.loadOlder(limit);
+    const known = new Set(this.items.map((n) => n.id));
+    const fresh = older.filter((n) => !known.has(n.id));
+    if (fresh.length) this.items = [...this.items, ...fresh];
+    return fresh.length;
   }
 
   async loadPrefs(): Promise<void> {
@@ -169,6 +184,9 @@ export class AppState {
       case "signed_out":
         this.signedOutReason = event.reason;
         this.phase = "signed_out";
+        break;
+      case "restored":
+        if (this.phase === "loading") void this.run(() => this.checkSession());
         break;
     }
   }

@@ -70,7 +70,7 @@ impl EventSink for Terminal {
             } if self.all && !local.push.delivers() => {
                 println!(
                     "BELL   {} | {}",
-                    one_line(&heading(&notification)),
+                    one_line(&heading(&notification, herald_core::protocol::Language::En)),
                     one_line(&notification.body)
                 );
             }

@@ -113,6 +113,8 @@ export class FakeBackend implements Backend {
   failSaves = false;
   /** How long a save takes, in ms. */
   saveDelayMs = 400;
+  /** A saved session is being restored (see `finishRestore`). */
+  restoring = false;
   /** Calls made, for tests. */
   readonly calls: string[] = [];
 
@@ -157,6 +159,14 @@ export class FakeBackend implements Backend {
     return n;
   }
 
+  /** The saved session comes back, as the shell's start-up restore does. */
+  finishRestore() {
+    this.restoring = false;
+    this.signedIn = true;
+    this.connection = { state: "live" };
+    this.emit({ type: "restored" });
+  }
+
   setConnection(state: ConnState) {
     this.connection = state;
     this.emit({ type: "connection", state });
@@ -173,6 +183,7 @@ export class FakeBackend implements Backend {
       email: this.agent.email,
       connection: this.connection,
       device_muted: this.muted,
+      restoring: this.restoring,
     };
   }
 
@@ -215,11 +226,11 @@ export class FakeBackend implements Backend {
     };
   }
 
-  async loadOlder(limit: number): Promise<number> {
+  async loadOlder(limit: number): Promise<Notification[]> {
     this.requireSession();
     const before = this.items.length;
     for (let i = 0; i < Math.min(limit, 50); i++) this.seed();
-    return this.items.length - before;
+    return this.items.slice(before);
   }
 
   async mark(ids: string[], read: boolean): Promise<void> {

@@ -84,6 +84,8 @@ export type SessionState = {
   device_muted: boolean;
   /** An item to show (its OS notification was clicked while no window was open). */
   focus_item?: string;
+  /** The saved session is still being restored: wait for the `restored` event. */
+  restoring?: boolean;
 };
 
 export type BellSnapshot = {
@@ -131,15 +133,17 @@ export type UiEvent =
   | { type: "save"; status: SaveStatus }
   /** The agent clicked an OS notification of an item without a link: show it. */
   | { type: "focus_item"; id: string }
-  | { type: "signed_out"; reason: string };
+  | { type: "signed_out"; reason: string }
+  /** The start-up restore of the saved session has finished. */
+  | { type: "restored" };
 
 export interface Backend {
   sessionState(): Promise<SessionState>;
   signIn(server: string, email: string, password: string): Promise<AgentProfile>;
   signOut(): Promise<void>;
   bell(): Promise<BellSnapshot>;
-  /** Loads up to `limit` older items into the bell; resolves to how many came. */
-  loadOlder(limit: number): Promise<number>;
+  /** Loads up to `limit` older items into the bell and resolves to them (oldest last). */
+  loadOlder(limit: number): Promise<Notification[]>;
   mark(ids: string[], read: boolean): Promise<void>;
   markAll(): Promise<void>;
   /** Marks read and opens the conversation (only https links of the platform open). */

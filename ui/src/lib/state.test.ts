@@ -1,0 +1,39 @@
+import { expect, test } from "vitest";
+import { FakeBackend } from "./backend/fake";
+import { AppState } from "./state.svelte";
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test("while a saved session is restored the app waits, then opens the bell (no sign-in flash)", async () => {
+  const fake = new FakeBackend();
+  fake.restoring = true;
+  const app = new AppState(fake);
+  await app.start();
+  expect(app.phase).toBe("loading");
+  fake.finishRestore();
+  for (let i = 0; i < 10 && app.phase !== "signed_in"; i++) await tick();
+  expect(app.phase).toBe("signed_in");
+  expect(app.items.length).toBeGreaterThan(0);
+});
+
+test("older pages are appended, without duplicates and without refetching the bell", async () => {
+  const fake = new FakeBackend({ items: 3 });
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const before = app.items.map((n) => n.id);
+  expect(await app.loadOlder(50)).toBe(50);
+  expect(app.items.slice(0, 3).map((n) => n.id)).toEqual(before);
+  expect(new Set(app.items.map((n) => n.id)).size).toBe(53);
+});
+
+test("a live item arrives once even if the stream repeats it", async () => {
+  const fake = new FakeBackend({ items: 0 });
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const n = fake.push({ title: "once" });
+  app.apply({ type: "item", notification: n, local: n.decision });
+  expect(app.items.filter((i) => i.id === n.id)).toHaveLength(1);
+  expect(app.unread).toBe(1);
+});
