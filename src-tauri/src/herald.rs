@@ -107,6 +107,10 @@ pub struct Herald {
     language: Mutex<Language>,
     /// Until the start-up restore has finished.
     restoring: AtomicBool,
+    /// When the state was made (start-up timings in the log).
+    started: std::time::Instant,
+    /// The UI has asked for the bell once (start-up timings in the log).
+    bell_shown: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -148,6 +152,8 @@ impl Herald {
             focus: Mutex::new(None),
             language: Mutex::new(Language::En),
             restoring: AtomicBool::new(true),
+            started: std::time::Instant::now(),
+            bell_shown: AtomicBool::new(false),
         })
     }
 
@@ -171,13 +177,9 @@ impl Herald {
     }
 
     /// The server's API and the token, for the few calls the client does not wrap.
-    pub fn with_api(&self) -> Result<(Api, Sensitive<String>, Option<AgentProfile>)> {
+    fn with_api(&self) -> Result<(Api, Sensitive<String>)> {
         let running = self.signed_in()?;
-        Ok((
-            running.session.api.clone(),
-            running.session.token.clone(),
-            running.session.agent.clone(),
-        ))
+        Ok((running.session.api.clone(), running.session.token.clone()))
     }
 
     /// Live facts for the tray and the diagnostics.
@@ -343,6 +345,7 @@ impl Herald {
             }
         }
         self.restoring.store(false, Ordering::Release);
+        tracing::info!(after_ms = self.since_start(), "start-up restore done");
         let _ = self
             .app
             .emit(EVENT, serde_json::json!({ "type": "restored" }));
@@ -517,13 +520,6 @@ impl Herald {
         self.prefs()?.flush().await
     }
 
-    /// The unread counter the tray shows.
-    pub fn unread(&self) -> UnreadCount {
-        UnreadCount {
-            total: self.live().unread,
-        }
-    }
-
     /// At exit: stop the stream (the position is saved as items arrive).
     pub fn shutdown(&self) {
         self.stop_running();
@@ -597,9 +593,21 @@ pub struct Diagnostics {
 }
 
 impl Herald {
+    /// Milliseconds since the app's state was made (for start-up timings in the log).
+    pub fn since_start(&self) -> u128 {
+        self.started.elapsed().as_millis()
+    }
+
     /// The bell.
     pub fn bell_view(&self) -> Result<BellView> {
         let (items, unread) = self.client()?.bell();
+        if !self.bell_shown.swap(true, Ordering::Relaxed) {
+            tracing::info!(
+                after_ms = self.since_start(),
+                items = items.len(),
+                "first bell for the UI"
+            );
+        }
         let live = self.live();
         Ok(BellView {
             items,
@@ -641,9 +649,10 @@ impl Herald {
         Ok(())
     }
 
-    /// Saves pending edits, then sends a test notification through the server.
+    /// Sends a test notification through the server's whole pipeline (the UI's "Save and
+    /// test" saves pending edits first).
     pub async fn send_test(&self) -> Result<TestNotificationResult> {
-        let (api, token, _) = self.with_api()?;
+        let (api, token) = self.with_api()?;
         api.test_notification(&token).await
     }
 

@@ -63,6 +63,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let herald = Herald::new(app.handle())?;
+            let since_start = herald.since_start();
             app.manage(herald);
             notify::register(app.handle(), herald_protocol::Language::En);
             #[cfg(desktop)]
@@ -71,6 +72,7 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 handle.state::<Herald>().restore().await;
             });
+            tracing::info!(herald_ms = since_start, total_ms = ?app.state::<Herald>().since_start(), "set up");
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -39,8 +39,16 @@ function freePort() {
   });
 }
 
-function start(command, args, env = {}) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: "ignore" });
+function start(command, args, env = {}, keepOutput = false) {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", keepOutput ? "pipe" : "ignore", keepOutput ? "pipe" : "ignore"],
+  });
+  child.output = "";
+  if (keepOutput) {
+    child.stdout.on("data", (d) => (child.output += d));
+    child.stderr.on("data", (d) => (child.output += d));
+  }
   children.push(child);
   return child;
 }
@@ -159,13 +167,17 @@ async function serverUp() {
 }
 
 let driverPort;
+let driver;
 async function driverUp() {
   driverPort = await freePort();
   const native = await freePort();
-  start("tauri-driver", ["--port", String(driverPort), "--native-port", String(native), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+  driver = start("tauri-driver", ["--port", String(driverPort), "--native-port", String(native), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     XDG_DATA_HOME: join(work, "data"),
     XDG_CONFIG_HOME: join(work, "config"),
-  });
+    // The app's start-up timings ("set up", "start-up restore done", "first bell").
+    HERALD_LOG: "warn,herald_app=info",
+    NO_COLOR: "1",
+  }, true);
   await until("tauri-driver", async () => (await fetch(`http://127.0.0.1:${driverPort}/status`)).ok);
 }
 
@@ -276,6 +288,9 @@ async function main() {
   if (last.tray) for (const p of last.tray.parts) console.log(`  tray: ${p.comm.padEnd(16)} ${f(p.mib, 1)} MiB (${f(p.anon, 1)} MiB of it private data, the rest shared libraries)`);
   console.log("per process, template (last run):");
   for (const p of template.at(-1).open.parts) console.log(`  ${p.comm.padEnd(22)} ${f(p.mib, 1)} MiB`);
+  const timings = driver.output.split("\n").filter((l) => /set up|restore done|first bell/.test(l)).slice(-3);
+  console.log("\nHerald's start-up, last run (from its log):");
+  for (const line of timings) console.log(`  ${line.replace(/^\S+\s+/, "").replace(/\x1b\[[0-9;]*m/g, "")}`);
   console.log("\nall runs:", JSON.stringify({ herald: herald.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1), tray: r.tray && +r.tray.total.toFixed(1) })), template: template.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1) })) }));
 }
 
