@@ -18,8 +18,8 @@
 //! - [`prefsync`]: optimistic preference edits, saved with If-Match, kept offline.
 //! - [`ports`]: what the shell provides (notifier, UI event sink) and the events it gets.
 //!
-//! Not built yet (see the README's status table): per-conversation burst coalescing of OS
-//! notifications, the headless `herald watch` front, and the latency benchmark.
+//! Two fronts use it: the desktop app (`src-tauri`, through the ports) and `herald-watch`, the
+//! headless one (`src/bin/herald-watch.rs`). `examples/bench.rs` measures its latency.
 
 pub mod api;
 pub mod backoff;
