@@ -107,7 +107,7 @@ pub struct Herald {
     language: Mutex<Language>,
     /// Until the start-up restore has finished.
     restoring: AtomicBool,
-    /// When the state was made (start-up timings in the log).
+    /// When the app started (start-up timings in the log).
     started: std::time::Instant,
     /// The UI has asked for the bell once (start-up timings in the log).
     bell_shown: AtomicBool,
@@ -123,7 +123,10 @@ fn storage_error(what: &str, err: impl std::fmt::Display) -> CoreError {
 
 impl Herald {
     /// The state for `app`: local state in the app's data folder, the token in the keychain.
-    pub fn new(app: &AppHandle) -> std::result::Result<Herald, Box<dyn std::error::Error>> {
+    pub fn new(
+        app: &AppHandle,
+        started: std::time::Instant,
+    ) -> std::result::Result<Herald, Box<dyn std::error::Error>> {
         let dir = app.path().app_data_dir()?;
         std::fs::create_dir_all(&dir)?;
         let muted = app
@@ -152,7 +155,7 @@ impl Herald {
             focus: Mutex::new(None),
             language: Mutex::new(Language::En),
             restoring: AtomicBool::new(true),
-            started: std::time::Instant::now(),
+            started,
             bell_shown: AtomicBool::new(false),
         })
     }
@@ -593,7 +596,7 @@ pub struct Diagnostics {
 }
 
 impl Herald {
-    /// Milliseconds since the app's state was made (for start-up timings in the log).
+    /// Milliseconds since the app started (for start-up timings in the log).
     pub fn since_start(&self) -> u128 {
         self.started.elapsed().as_millis()
     }

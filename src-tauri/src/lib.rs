@@ -42,6 +42,7 @@ use crate::herald::Herald;
 /// Starts the app. Never returns on desktop until the agent quits.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
@@ -61,9 +62,8 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
-        .setup(|app| {
-            let herald = Herald::new(app.handle())?;
-            let since_start = herald.since_start();
+        .setup(move |app| {
+            let herald = Herald::new(app.handle(), started)?;
             app.manage(herald);
             notify::register(app.handle(), herald_protocol::Language::En);
             #[cfg(desktop)]
@@ -72,7 +72,7 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 handle.state::<Herald>().restore().await;
             });
-            tracing::info!(herald_ms = since_start, total_ms = ?app.state::<Herald>().since_start(), "set up");
+            tracing::info!(after_ms = started.elapsed().as_millis(), "set up");
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -9,6 +9,7 @@ import {
   type BackendError,
   type ConnState,
   type SaveStatus,
+  type SessionState,
   type UiEvent,
 } from "./backend/types";
 
@@ -39,14 +40,24 @@ export class AppState {
   constructor(readonly backend: Backend) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.backend.subscribe((event) => this.apply(event));
-    await this.checkSession();
+    // Both at once (one round trip less at start-up). A `restored` event sent before the
+    // subscription was in place is covered by asking again once it is.
+    const [unsubscribe, session] = await Promise.all([
+      this.backend.subscribe((event) => this.apply(event)),
+      this.backend.sessionState(),
+    ]);
+    this.unsubscribe = unsubscribe;
+    if (session.restoring) await this.checkSession();
+    else await this.enterSession(session);
   }
 
   /** Signed in or not, once the saved session (if any) has been restored. */
   private async checkSession(): Promise<void> {
-    const session = await this.backend.sessionState();
-    if (session.restoring) return; // the `restored` event calls this again
+    await this.enterSession(await this.backend.sessionState());
+  }
+
+  private async enterSession(session: SessionState): Promise<void> {
+    if (session.restoring) return; // the `restored` event calls checkSession again
     if (session.server) this.lastServer = session.server;
     if (session.email) this.lastEmail = session.email;
     this.deviceMuted = session.device_muted;
