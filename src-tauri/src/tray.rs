@@ -6,9 +6,10 @@ use herald_core::ports::ConnState;
 use herald_protocol::{Language, PrefEdit};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 
 use crate::herald::{Herald, Live};
+use crate::sink::EVENT;
 use crate::texts::texts;
 
 const TRAY: &str = "herald";
@@ -24,16 +25,13 @@ struct TrayMenu {
 
 /// Creates the tray icon.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let status = MenuItem::with_id(app, "status", "Herald: signed out", false, None::<&str>)?;
-    let open = MenuItem::with_id(app, "open", "Open Herald", true, None::<&str>)?;
-    let pause = MenuItem::with_id(
-        app,
-        "pause",
-        "Pause notifications for an hour",
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, "quit", "Quit Herald", true, None::<&str>)?;
+    // English until the agent's preferences are known (`update` rewords it all).
+    let words = texts(Language::En);
+    let signed_out = format!("Herald: {}", words.signed_out);
+    let status = MenuItem::with_id(app, "status", signed_out, false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", words.open_window, true, None::<&str>)?;
+    let pause = MenuItem::with_id(app, "pause", words.pause_hour, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", words.quit, true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(
         app,
@@ -70,7 +68,17 @@ fn pause_for_an_hour(app: &AppHandle) {
     };
     let until = Utc::now() + chrono::Duration::hours(1);
     match prefs.edit(PrefEdit::PausedUntil { until: Some(until) }) {
-        Ok(_) => herald.schedule_save(),
+        Ok(view) => {
+            herald.schedule_save();
+            // An open window shows "Paused until …" at once.
+            let _ = app.emit(
+                EVENT,
+                serde_json::json!({
+                    "type": "preferences",
+                    "preferences": { "version": 0, "preferences": view },
+                }),
+            );
+        }
         Err(err) => tracing::warn!(error = %err, "could not pause"),
     }
 }
