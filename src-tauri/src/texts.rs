@@ -19,8 +19,10 @@ pub struct Texts {
     pub reconnecting: &'static str,
     /// No session.
     pub signed_out: &'static str,
-    /// "{n} unread", the number goes first.
+    /// "{n} unread", the number goes first (more than one).
     pub unread: &'static str,
+    /// "1 unread".
+    pub unread_one: &'static str,
     /// Notification button: open the conversation.
     pub action_open: &'static str,
     /// Notification button: mark read.
@@ -36,6 +38,7 @@ const EN: Texts = Texts {
     reconnecting: "reconnecting",
     signed_out: "signed out",
     unread: "unread",
+    unread_one: "unread",
     action_open: "Open",
     action_mark_read: "Mark read",
 };
@@ -49,6 +52,7 @@ const PT_BR: Texts = Texts {
     reconnecting: "reconectando",
     signed_out: "desconectado",
     unread: "não lidas",
+    unread_one: "não lida",
     action_open: "Abrir",
     action_mark_read: "Marcar como lida",
 };

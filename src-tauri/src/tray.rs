@@ -94,6 +94,7 @@ pub fn describe(live: &Live, language: Language) -> String {
     };
     match live.unread {
         0 => format!("Herald: {state}"),
+        1 => format!("Herald: {state}, 1 {}", words.unread_one),
         n => format!("Herald: {state}, {n} {}", words.unread),
     }
 }
@@ -112,5 +113,46 @@ pub fn update(app: &AppHandle, live: &Live, language: Language) {
         let _ = menu.open.set_text(words.open_window);
         let _ = menu.pause.set_text(words.pause_hour);
         let _ = menu.quit.set_text(words.quit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use herald_core::ports::ConnState;
+    use herald_protocol::Language;
+
+    use super::describe;
+    use crate::herald::Live;
+
+    fn live(connection: ConnState, unread: u32) -> Live {
+        Live {
+            connection,
+            unread,
+            last_event_at: None,
+        }
+    }
+
+    #[test]
+    fn the_tray_says_the_state_and_the_count_in_the_agents_language() {
+        assert_eq!(
+            describe(&live(ConnState::Live, 0), Language::En),
+            "Herald: live"
+        );
+        assert_eq!(
+            describe(&live(ConnState::Live, 3), Language::En),
+            "Herald: live, 3 unread"
+        );
+        let waiting = ConnState::Reconnecting {
+            attempt: 2,
+            retry_in_ms: 4000,
+        };
+        assert_eq!(
+            describe(&live(waiting, 1), Language::PtBr),
+            "Herald: reconectando, 1 não lida"
+        );
+        assert_eq!(
+            describe(&live(ConnState::Stopped, 0), Language::PtBr),
+            "Herald: desconectado"
+        );
     }
 }

@@ -32,6 +32,7 @@ const en = {
   conn_stopped: "Offline",
   // bell
   unread_count: "{n} unread",
+  unread_count_one: "1 unread",
   mark_read: "Mark read",
   mark_unread: "Mark unread",
   mark_all_read: "Mark all read",
@@ -206,6 +207,7 @@ const ptBR: Record<Key, string> = {
   conn_signed_out: "Desconectado",
   conn_stopped: "Offline",
   unread_count: "{n} não lidas",
+  unread_count_one: "1 não lida",
   mark_read: "Marcar como lida",
   mark_unread: "Marcar como não lida",
   mark_all_read: "Marcar todas como lidas",
@@ -366,6 +368,11 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 export function setLanguage(language: Language) {
   locale.language = language;
   if (typeof document !== "undefined") document.documentElement.lang = language;
+}
+
+/** "3 unread", "1 não lida": the counter's words with the right number. */
+export function unreadText(n: number): string {
+  return n === 1 ? t("unread_count_one") : t("unread_count", { n });
 }
 
 /** For the tests: every key of every dictionary. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { allDictionaries, locale, setLanguage, systemLanguage, t } from "./i18n.svelte";
+import { allDictionaries, locale, setLanguage, systemLanguage, t, unreadText } from "./i18n.svelte";
 
 test("both languages have every text, and the same placeholders", () => {
   const en = allDictionaries.en;
@@ -24,5 +24,6 @@ test("t fills parameters and follows the language", () => {
   setLanguage("pt-BR");
   expect(locale.language).toBe("pt-BR");
   expect(t("unread_count", { n: 3 })).toBe("3 não lidas");
+  expect(unreadText(1)).toBe("1 não lida");
   setLanguage("en");
 });
