@@ -366,7 +366,10 @@ fn decide_test(ctx: &AgentContext, prefs: &Preferences) -> Decision {
             vec![Reason::TestRequested, Reason::PermissionDenied],
         );
     }
-    let sound = if !prefs.sound.enabled || prefs.sound.volume == 0 {
+    // As for any event: no sound for something that shows nowhere (every row off).
+    let sound = if !dashboard.delivers() && !push.delivers() {
+        ChannelDecision::new(Outcome::Suppress, vec![Reason::NothingToSoundFor])
+    } else if !prefs.sound.enabled || prefs.sound.volume == 0 {
         ChannelDecision::new(Outcome::Suppress, vec![Reason::SoundOff])
     } else {
         ChannelDecision::new(Outcome::Deliver, vec![Reason::TestRequested])
