@@ -5,7 +5,7 @@
 use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use herald_core::ports::{Notifier, OsNotification};
-use herald_protocol::{Language, Tone};
+use herald_protocol::{escape_markup, Language, Tone};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
 use tauri_plugin_opener::OpenerExt;
@@ -28,22 +28,6 @@ impl OsNotifier {
     }
 }
 
-/// Linux notification servers read the body as markup: hostile text must stay text.
-pub fn escape_markup(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The freedesktop sound theme name closest to each tone.
 fn sound_name(tone: Tone) -> &'static str {
     match tone {
@@ -58,6 +42,7 @@ impl Notifier for OsNotifier {
         let herald = self.app.state::<Herald>();
         let id = herald.remember_shown(n.id);
         let body = if cfg!(all(unix, not(target_os = "macos"))) {
+            // Notification servers read the body as markup: hostile text must stay text.
             escape_markup(&n.body)
         } else {
             n.body.clone()
@@ -147,19 +132,5 @@ async fn acted(app: &AppHandle, shown: i32, action: NotificationAction) {
         Err(err) => {
             tracing::warn!(kind = ?err.kind, error = %err, "the notification action failed")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_markup;
-
-    #[test]
-    fn markup_in_hostile_text_is_escaped() {
-        assert_eq!(
-            escape_markup("<img src=x onerror=alert(1)> & <b>"),
-            "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;"
-        );
-        assert_eq!(escape_markup("plain"), "plain");
     }
 }

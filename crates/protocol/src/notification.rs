@@ -103,3 +103,35 @@ pub struct UnreadCount {
     /// Unread items on the dashboard.
     pub total: u32,
 }
+
+/// Escapes text for markup: HTML (email) and the body of Linux desktop notifications, which
+/// notification servers read as a small HTML subset. Everything in a notification is
+/// attacker-controlled, so it must stay text wherever markup is read.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_in_hostile_text_is_escaped() {
+        assert_eq!(
+            escape_markup(r#"<img src=x onerror="alert(1)"> & <b>'"#),
+            "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &lt;b&gt;&#39;"
+        );
+        assert_eq!(escape_markup("plain Zoë"), "plain Zoë");
+    }
+}

@@ -16,8 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use herald_protocol::{
-    EmailFailure, EmailMode, EmailStatus, Language, Notification, Outcome, Preferences,
-    TestEmailResult,
+    escape_markup, EmailFailure, EmailMode, EmailStatus, Language, Notification, Outcome,
+    Preferences, TestEmailResult,
 };
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::response::Response;
@@ -161,22 +161,6 @@ pub fn header_safe(text: &str) -> String {
         .chars()
         .take(200)
         .collect()
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Herald's words in the agent's language (English, Brazilian Portuguese). Plain text:
@@ -339,14 +323,17 @@ pub fn compose_alert(
     let mut text = format!("{}\n\n", t.hello(&name));
     let mut html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><ul>",
-        html_escape(&t.hello(&name))
+        escape_markup(&t.hello(&name))
     );
     for n in items {
         text.push_str(&format!("- {}\n", t.what(n)));
-        html.push_str(&format!("<li><strong>{}</strong>", html_escape(&t.what(n))));
+        html.push_str(&format!(
+            "<li><strong>{}</strong>",
+            escape_markup(&t.what(n))
+        ));
         if !n.body.is_empty() {
             text.push_str(&format!("  {}\n", n.body));
-            html.push_str(&format!("<br>{}", html_escape(&n.body)));
+            html.push_str(&format!("<br>{}", escape_markup(&n.body)));
         }
         html.push_str("</li>");
     }
@@ -355,8 +342,8 @@ pub fn compose_alert(
         text.push_str(&format!("\n{}: {link}\n", t.open_conversation()));
         html.push_str(&format!(
             "<p><a href=\"{}\">{}</a></p>",
-            html_escape(&link),
-            html_escape(t.open_conversation())
+            escape_markup(&link),
+            escape_markup(t.open_conversation())
         ));
     }
     finish(t, &mut text, &mut html, t.alert_footer(), unsubscribe);
@@ -368,14 +355,14 @@ fn finish(t: Texts, text: &mut String, html: &mut String, footer: &str, unsubscr
     text.push_str(&format!("\n--\n{footer}\n"));
     html.push_str(&format!(
         "<hr><p style=\"color:#666;font-size:12px\">{}",
-        html_escape(footer)
+        escape_markup(footer)
     ));
     if let Some(url) = unsubscribe {
         text.push_str(&format!("{}: {url}\n", t.stop_all()));
         html.push_str(&format!(
             " <a href=\"{}\">{}</a>",
-            html_escape(url),
-            html_escape(t.stop_all())
+            escape_markup(url),
+            escape_markup(t.stop_all())
         ));
     }
     html.push_str("</p></body></html>");
@@ -455,9 +442,9 @@ pub async fn send_test(
     let text = format!("{}\n\n{reach}\n{spam}\n", t.hello(&name));
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p><p>{}</p></body></html>",
-        html_escape(&t.hello(&name)),
-        html_escape(&reach),
-        html_escape(&spam)
+        escape_markup(&t.hello(&name)),
+        escape_markup(&reach),
+        escape_markup(&spam)
     );
     let message = build(
         mailer,
@@ -892,14 +879,14 @@ pub fn compose_summary(
     let mut text = format!("{}\n\n{}\n", t.hello(&name), t.summary_intro(&date));
     let mut html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p><p>{}</p>",
-        html_escape(&t.hello(&name)),
-        html_escape(&t.summary_intro(&date))
+        escape_markup(&t.hello(&name)),
+        escape_markup(&t.summary_intro(&date))
     );
     for (title, list) in &groups {
         text.push_str(&format!("\n{title} ({})\n", list.len()));
         html.push_str(&format!(
             "<h3>{} ({})</h3><ul>",
-            html_escape(title),
+            escape_markup(title),
             list.len()
         ));
         for n in list {
@@ -912,7 +899,7 @@ pub fn compose_summary(
             text.push_str(&format!("- {}{mark}\n", t.what(n)));
             html.push_str(&format!(
                 "<li>{}{}</li>",
-                html_escape(&t.what(n)),
+                escape_markup(&t.what(n)),
                 if unread_item {
                     format!(" <strong>({})</strong>", t.unread())
                 } else {
@@ -925,7 +912,7 @@ pub fn compose_summary(
     text.push_str(&format!("\n{}: {unread}.\n", t.still_unread()));
     html.push_str(&format!(
         "<p>{}: <strong>{unread}</strong>.</p>",
-        html_escape(t.still_unread())
+        escape_markup(t.still_unread())
     ));
     finish(t, &mut text, &mut html, t.summary_footer(), unsubscribe);
     (subject, text, html)
@@ -938,7 +925,7 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(
-            html_escape("<img src=x onerror='a'>&\""),
+            escape_markup("<img src=x onerror='a'>&\""),
             "&lt;img src=x onerror=&#39;a&#39;&gt;&amp;&quot;"
         );
         assert_eq!(
