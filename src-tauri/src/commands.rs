@@ -64,7 +64,7 @@ pub async fn mark_all(herald: State<'_, Herald>) -> Result<MarkResult> {
 /// Marks an item read and opens its conversation (only https links open).
 #[tauri::command]
 pub async fn open_item(herald: State<'_, Herald>, id: Uuid) -> Result<()> {
-    herald.open(id, NotificationAction::Open).await
+    herald.open(id, NotificationAction::Open).await.map(|_| ())
 }
 
 /// Why an item did or did not reach the agent on each channel.

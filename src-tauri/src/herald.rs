@@ -638,18 +638,20 @@ impl Herald {
         Ok(view)
     }
 
-    /// Acts on an item as from its OS notification.
-    pub async fn open(&self, id: Uuid, action: NotificationAction) -> Result<()> {
-        if let Some(link) = self.client()?.act(id, action).await? {
-            use tauri_plugin_opener::OpenerExt;
-            self.app
-                .opener()
-                .open_url(link, None::<&str>)
-                .map_err(|e| {
-                    CoreError::new(ErrorKind::Os, format!("the link could not be opened: {e}"))
-                })?;
-        }
-        Ok(())
+    /// Acts on an item (from the bell or its OS notification): marks it read and, for
+    /// `Open`, opens its conversation's https link. `Ok(false)`: there was no link to open.
+    pub async fn open(&self, id: Uuid, action: NotificationAction) -> Result<bool> {
+        let Some(link) = self.client()?.act(id, action).await? else {
+            return Ok(false);
+        };
+        use tauri_plugin_opener::OpenerExt;
+        self.app
+            .opener()
+            .open_url(link, None::<&str>)
+            .map_err(|e| {
+                CoreError::new(ErrorKind::Os, format!("the link could not be opened: {e}"))
+            })?;
+        Ok(true)
     }
 
     /// Sends a test notification through the server's whole pipeline (the UI's "Save and

@@ -8,7 +8,6 @@ use herald_core::ports::{Notifier, OsNotification};
 use herald_protocol::{escape_markup, Language, Tone};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
-use tauri_plugin_opener::OpenerExt;
 
 use crate::herald::Herald;
 use crate::texts::texts;
@@ -114,21 +113,13 @@ async fn acted(app: &AppHandle, shown: i32, action: NotificationAction) {
     let Some(item) = herald.shown_item(shown) else {
         return;
     };
-    let Ok(client) = herald.client() else {
-        return;
-    };
-    match client.act(item, action).await {
-        Ok(Some(link)) => {
-            if let Err(err) = app.opener().open_url(link, None::<&str>) {
-                tracing::warn!(error = %err, "could not open the conversation");
-            }
-        }
-        Ok(None) if action == NotificationAction::Open => {
+    match herald.open(item, action).await {
+        Ok(false) if action == NotificationAction::Open => {
             // No link of the platform: show the item in Herald.
             crate::window::show(app);
             herald.focus_item(item);
         }
-        Ok(None) => {}
+        Ok(_) => {}
         Err(err) => {
             tracing::warn!(kind = ?err.kind, error = %err, "the notification action failed")
         }

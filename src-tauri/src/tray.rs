@@ -2,6 +2,7 @@
 //! connection state in its tooltip and menu, and the menu: open, pause for an hour, quit.
 
 use chrono::Utc;
+use herald_core::error::ErrorKind;
 use herald_core::ports::ConnState;
 use herald_protocol::{Language, PrefEdit};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -62,14 +63,9 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
 
 fn pause_for_an_hour(app: &AppHandle) {
     let herald = app.state::<Herald>();
-    let Ok(prefs) = herald.prefs() else {
-        crate::window::show(app);
-        return;
-    };
     let until = Utc::now() + chrono::Duration::hours(1);
-    match prefs.edit(PrefEdit::PausedUntil { until: Some(until) }) {
+    match herald.edit(PrefEdit::PausedUntil { until: Some(until) }) {
         Ok(view) => {
-            herald.schedule_save();
             // An open window shows "Paused until …" at once.
             let _ = app.emit(
                 EVENT,
@@ -79,6 +75,8 @@ fn pause_for_an_hour(app: &AppHandle) {
                 }),
             );
         }
+        // Nobody signed in: there is nothing to pause, show the sign-in form.
+        Err(err) if err.kind == ErrorKind::SignedOut => crate::window::show(app),
         Err(err) => tracing::warn!(error = %err, "could not pause"),
     }
 }
