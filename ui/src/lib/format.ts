@@ -1,5 +1,5 @@
 // Pure formatting helpers: relative times, kinds, reasons. Tested in format.test.ts.
-import type { ChannelDecision, EventKind, Reason } from "./generated/protocol";
+import type { ChannelDecision, EventKind, EventMatrix, Reason } from "./generated/protocol";
 import type { Key } from "./i18n.svelte";
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -49,6 +49,17 @@ export const KIND_GLYPH: Record<KnownKind | "other", string> = {
   test: "✓",
   other: "•",
 };
+
+/** The rows of the event × channel matrix with their labels, assignments and mentions first
+ * (what usually matters most, as the spec advises). */
+export const EVENT_ROWS: [keyof EventMatrix, Key][] = [
+  ["assignment", "kind_assignment"],
+  ["mention", "kind_mention"],
+  ["new_conversation", "kind_new_conversation"],
+  ["reply", "kind_reply"],
+  ["module", "kind_module"],
+  ["other", "kind_other"],
+];
 
 export function kindLabelKey(kind: EventKind): Key {
   return `kind_${kindFamily(kind)}` as Key;

@@ -1,6 +1,6 @@
 // English and Brazilian Portuguese. The language follows the agent's preference once signed
 // in (it is stored on the server, so email and the app agree), else the system's language.
-import type { Language } from "./generated/protocol";
+import type { Channel, Language } from "./generated/protocol";
 
 const en = {
   app_name: "Herald",
@@ -373,6 +373,12 @@ export function setLanguage(language: Language) {
 /** "3 unread", "1 não lida": the counter's words with the right number. */
 export function unreadText(n: number): string {
   return n === 1 ? t("unread_count_one") : t("unread_count", { n });
+}
+
+/** What a test notification reached: "Test sent. Delivered to: Dashboard, Push." */
+export function testSentText(delivered: readonly Channel[]): string {
+  if (!delivered.length) return t("test_none");
+  return t("test_sent", { channels: delivered.map((c) => t(`ch_${c}`)).join(", ") });
 }
 
 /** For the tests: every key of every dictionary. */

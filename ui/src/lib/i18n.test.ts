@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { allDictionaries, locale, setLanguage, systemLanguage, t, unreadText } from "./i18n.svelte";
+import { allDictionaries, locale, setLanguage, systemLanguage, t, testSentText, unreadText } from "./i18n.svelte";
 
 test("both languages have every text, and the same placeholders", () => {
   const en = allDictionaries.en;
@@ -25,5 +25,14 @@ test("t fills parameters and follows the language", () => {
   expect(locale.language).toBe("pt-BR");
   expect(t("unread_count", { n: 3 })).toBe("3 não lidas");
   expect(unreadText(1)).toBe("1 não lida");
+  setLanguage("en");
+});
+
+test("a test notification's result names the channels that delivered it, or says none did", () => {
+  setLanguage("en");
+  expect(testSentText(["dashboard", "push"])).toBe("Test sent. Delivered to: Dashboard, Push.");
+  expect(testSentText([])).toContain("no channel delivered it");
+  setLanguage("pt-BR");
+  expect(testSentText(["email"])).toBe("Teste enviado. Entregue em: E-mail.");
   setLanguage("en");
 });
