@@ -8,12 +8,10 @@
 // processes included), read from /proc/<pid>/smaps_rollup. Start is measured from asking
 // WebDriver for a session (which launches the app) to the first usable element: the same
 // overhead for both apps, so the ratio is what matters.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { remote } from "webdriverio";
+import { Children, newestProcess, openApp, processes, sleep, startDriver, startServer, until } from "./harness.mjs";
 import { closeWindows } from "./x11.mjs";
 
 const HERALD = process.env.HERALD_APP;
@@ -26,59 +24,9 @@ const EMAIL = "bench@herald.test";
 const PASSWORD = "bench password 1";
 
 const work = mkdtempSync(join(tmpdir(), "herald-bench-"));
-const children = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function start(command, args, env = {}, keepOutput = false) {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", keepOutput ? "pipe" : "ignore", keepOutput ? "pipe" : "ignore"],
-  });
-  child.output = "";
-  if (keepOutput) {
-    child.stdout.on("data", (d) => (child.output += d));
-    child.stderr.on("data", (d) => (child.output += d));
-  }
-  children.push(child);
-  return child;
-}
-
-async function until(what, check, timeout = 30_000, every = 25) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    try {
-      if (await check()) return;
-    } catch {}
-    await sleep(every);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const children = new Children();
 
 // --- /proc -------------------------------------------------------------------------------
-
-function processes() {
-  const all = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      all.push({ pid: Number(name), ppid: Number(rest[1]), comm, ticks: Number(rest[11]) + Number(rest[12]) });
-    } catch {}
-  }
-  return all;
-}
 
 function tree(root) {
   const all = processes();
@@ -103,10 +51,9 @@ function pss(pid) {
 }
 
 function appPid(binary) {
-  const name = binary.split("/").pop().slice(0, 15);
-  const found = processes().filter((p) => p.comm === name);
-  if (!found.length) throw new Error(`no ${name} process`);
-  return found.sort((a, b) => b.pid - a.pid)[0].pid;
+  const found = newestProcess(binary);
+  if (!found) throw new Error(`no ${binary} process`);
+  return found.pid;
 }
 
 function pssAnon(pid) {
@@ -137,17 +84,12 @@ async function cpu(root, ms = 10_000) {
 let base;
 let ingestKey;
 async function serverUp() {
-  const database = join(work, "herald.db");
-  const run = (args, env) => execFileSync(SERVER, args, { env: { ...process.env, ...env }, encoding: "utf8" });
-  run(["migrate", "--database", database]);
-  run(["agent", "add", "--database", database, "--workspace", "Bench", "--external-id", "bench", "--email", EMAIL, "--name", "Bench Agent"], {
-    HERALD_AGENT_PASSWORD: PASSWORD,
-  });
-  ingestKey = run(["ingest-key", "create", "--database", database, "--workspace", "Bench"]).trim().split("\n")[1].trim();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database], { HERALD_LOG: "warn" });
-  await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
+  ({ base, ingestKey } = await startServer(children, {
+    bin: SERVER,
+    work,
+    workspace: "Bench",
+    agent: { externalId: "bench", email: EMAIL, name: "Bench Agent", password: PASSWORD },
+  }));
   for (let i = 0; i < ITEMS; i += 100) {
     const events = Array.from({ length: Math.min(100, ITEMS - i) }, (_, j) => ({
       id: `bench-${i + j}`,
@@ -166,28 +108,19 @@ async function serverUp() {
   }
 }
 
-let driverPort;
 let driver;
 async function driverUp() {
-  driverPort = await freePort();
-  const native = await freePort();
-  driver = start("tauri-driver", ["--port", String(driverPort), "--native-port", String(native), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+  driver = await startDriver(children, {
     XDG_DATA_HOME: join(work, "data"),
     XDG_CONFIG_HOME: join(work, "config"),
     // The app's start-up timings ("set up", "start-up restore done", "first bell").
     HERALD_LOG: "warn,herald_app=info",
     NO_COLOR: "1",
-  }, true);
-  await until("tauri-driver", async () => (await fetch(`http://127.0.0.1:${driverPort}/status`)).ok);
+  });
 }
 
 function session(application) {
-  return remote({
-    hostname: "127.0.0.1",
-    port: driverPort,
-    logLevel: "error",
-    capabilities: { "tauri:options": { application }, "wdio:enforceWebDriverClassic": true },
-  });
+  return openApp(driver, application);
 }
 
 async function timedStart(application, selector) {
@@ -288,7 +221,7 @@ async function main() {
   if (last.tray) for (const p of last.tray.parts) console.log(`  tray: ${p.comm.padEnd(16)} ${f(p.mib, 1)} MiB (${f(p.anon, 1)} MiB of it private data, the rest shared libraries)`);
   console.log("per process, template (last run):");
   for (const p of template.at(-1).open.parts) console.log(`  ${p.comm.padEnd(22)} ${f(p.mib, 1)} MiB`);
-  const timings = driver.output.split("\n").filter((l) => /set up|restore done|first bell/.test(l)).slice(-3);
+  const timings = driver.output().split("\n").filter((l) => /set up|restore done|first bell/.test(l)).slice(-3);
   console.log("\nHerald's start-up, last run (from its log):");
   for (const line of timings) console.log(`  ${line.replace(/^\S+\s+/, "").replace(/\x1b\[[0-9;]*m/g, "")}`);
   console.log("\nall runs:", JSON.stringify({ herald: herald.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1), tray: r.tray && +r.tray.total.toFixed(1) })), template: template.map((r) => ({ ms: Math.round(r.ms), open: +r.open.total.toFixed(1) })) }));
@@ -297,5 +230,5 @@ async function main() {
 try {
   await main();
 } finally {
-  for (const c of children.reverse()) c.kill("SIGTERM");
+  children.stopAll();
 }

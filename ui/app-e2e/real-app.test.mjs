@@ -6,14 +6,13 @@
 //   xvfb-run -a dbus-run-session -- keyctl session - node --test app-e2e/
 // Screenshots go to docs/screenshots/ (HERALD_SCREENSHOTS=0 to skip).
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
+import { Children, openApp, processes, newestProcess, sleep, startDriver, startServer, until } from "./harness.mjs";
 import { closeWindows } from "./x11.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -25,53 +24,11 @@ const EMAIL = "ana@e2e.herald.test";
 const PASSWORD = "correct horse battery";
 
 const work = mkdtempSync(join(tmpdir(), "herald-app-e2e-"));
-const database = join(work, "herald.db");
-const children = [];
+const children = new Children();
 let base;
 let ingestKey;
 let driver;
 let browser;
-const dbusLog = join(work, "notify.log");
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-function start(command, args, env = {}, logName) {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  child.output = () => output;
-  child.logName = logName ?? command;
-  children.push(child);
-  return child;
-}
-
-async function until(what, check, timeout = 20_000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 
 async function api(path, { method = "GET", token, body, headers = {} } = {}) {
   const response = await fetch(`${base}/api/v1/${path}`, {
@@ -112,15 +69,7 @@ function assignment(subject) {
 }
 
 async function openSession() {
-  browser = await remote({
-    hostname: "127.0.0.1",
-    port: driver.port,
-    logLevel: "error",
-    capabilities: {
-      "tauri:options": { application: APP },
-      "wdio:enforceWebDriverClassic": true,
-    },
-  });
+  browser = await openApp(driver, APP);
 }
 
 const byTest = (id) => browser.$(`[data-testid="${id}"]`);
@@ -139,54 +88,42 @@ async function shot(name) {
 before(async () => {
   assert.ok(process.env.DISPLAY, "run under Xvfb (scripts/test-app.sh)");
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside dbus-run-session (scripts/test-app.sh)");
-  const run = (args, env) => execFileSync(SERVER, args, { env: { ...process.env, ...env }, encoding: "utf8" });
-  run(["migrate", "--database", database]);
-  run(
-    ["agent", "add", "--database", database, "--workspace", "E2E", "--external-id", "ana", "--email", EMAIL, "--name", "Ana Souza", "--group", "inbox:support"],
-    { HERALD_AGENT_PASSWORD: PASSWORD },
-  );
-  const created = run(["ingest-key", "create", "--database", database, "--workspace", "E2E"]);
-  ingestKey = created.trim().split("\n")[1].trim();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database], { HERALD_LOG: "warn" }, "herald-server");
-  await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
+  ({ base, ingestKey } = await startServer(children, {
+    bin: SERVER,
+    work,
+    workspace: "E2E",
+    agent: { externalId: "ana", email: EMAIL, name: "Ana Souza", password: PASSWORD, groups: ["inbox:support"] },
+  }));
 
   // Every Notify call on the session bus, as the notification service receives it.
   // Line-buffered: into a pipe dbus-monitor would hold its output back.
-  const monitor = start("stdbuf", ["-oL", "dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"]);
-  monitor.logName = "dbus-monitor";
-  monitor.stdout.on("data", () => {});
-  await new Promise((r) => setTimeout(r, 300));
-
-  const driverPort = await freePort();
-  const nativePort = await freePort();
-  driver = start(
-    "tauri-driver",
-    ["--port", String(driverPort), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
-    {
-      // The app's own data folder for this run (state.json, device.json).
-      XDG_DATA_HOME: join(work, "data"),
-      XDG_CONFIG_HOME: join(work, "config"),
-      HERALD_LOG: "info",
-    },
-    "tauri-driver",
+  children.start(
+    "stdbuf",
+    ["-oL", "dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
+    {},
+    "dbus-monitor",
   );
-  driver.port = driverPort;
-  await until("tauri-driver", async () => (await fetch(`http://127.0.0.1:${driverPort}/status`)).ok);
+  await sleep(300);
+
+  driver = await startDriver(children, {
+    // The app's own data folder for this run (state.json, device.json).
+    XDG_DATA_HOME: join(work, "data"),
+    XDG_CONFIG_HOME: join(work, "config"),
+    HERALD_LOG: "info",
+  });
   await openSession();
 });
 
 after(async () => {
   await browser?.deleteSession().catch(() => {});
-  for (const child of children.reverse()) child.kill("SIGTERM");
+  children.stopAll();
   if (process.env.HERALD_E2E_LOGS) {
-    for (const child of children) console.log(`--- ${child.logName}\n${child.output()}`);
+    for (const child of children.list) console.log(`--- ${child.logName}\n${child.output()}`);
   }
 });
 
 function notifyCalls() {
-  return children.find((c) => c.logName === "dbus-monitor")?.output() ?? "";
+  return children.named("dbus-monitor")?.output() ?? "";
 }
 
 test("sign in with a wrong password says so; the right one opens the bell", async () => {
@@ -208,8 +145,7 @@ test("sign in with a wrong password says so; the right one opens the bell", asyn
 /** Another app takes the focus (X input focus, as a click elsewhere would): with Herald in
  * front of the agent the bell alone shows new items, so OS notifications need this. */
 async function focusAnotherApp() {
-  const other = start("xmessage", ["-name", "herald-e2e-other", "-geometry", "+900+600", "another app"]);
-  other.logName = "xmessage";
+  children.start("xmessage", ["-name", "herald-e2e-other", "-geometry", "+900+600", "another app"]);
   execFileSync("xdotool", ["search", "--sync", "--classname", "herald-e2e-other", "windowfocus", "--sync"]);
 }
 
@@ -290,19 +226,11 @@ test("diagnostics see the notification service and the live stream", async () =>
   await shot("diagnostics");
 });
 
-/** The app's process and its children (WebKit's), from /proc. */
+/** The app's process and the names of its children (WebKit's). */
 function appProcess() {
-  const procs = [];
-  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      procs.push({ pid: Number(name), ppid, comm });
-    } catch {}
-  }
-  const app = procs.filter((p) => p.comm === "herald").sort((a, b) => b.pid - a.pid)[0];
-  return app && { pid: app.pid, children: procs.filter((p) => p.ppid === app.pid).map((p) => p.comm) };
+  const app = newestProcess(APP);
+  const children = processes().filter((p) => p.ppid === app?.pid);
+  return app && { pid: app.pid, children: children.map((p) => p.comm) };
 }
 
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {
