@@ -1,10 +1,14 @@
 // A static server for ui/dist on 127.0.0.1:0 (the browser tests' origin).
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../dist/", import.meta.url));
+const config = JSON.parse(readFileSync(new URL("../../tauri.conf.json", import.meta.url), "utf8"));
+const csp = Object.entries(config.app.security.csp)
+  .map(([directive, sources]) => `${directive} ${sources}`)
+  .join("; ");
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
 
 export async function serveDist() {
@@ -15,8 +19,8 @@ export async function serveDist() {
     if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, "index.html");
     res.writeHead(200, {
       "content-type": types[extname(file)] ?? "application/octet-stream",
-      // The app's CSP, so a violation shows up here too.
-      "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'",
+      // The app's own CSP (read from tauri.conf.json), so a violation shows up here too.
+      "content-security-policy": csp,
     });
     createReadStream(file).pipe(res);
   });
