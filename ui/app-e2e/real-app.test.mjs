@@ -217,12 +217,17 @@ test("a preference change is saved and survives an app restart", async () => {
   assert.equal(await again.isSelected(), !before);
 });
 
-test("diagnostics see the notification service and the live stream", async () => {
+test("diagnostics see the notification service, the live stream and the email set-up", async () => {
   await (await browser.$("#tab-diag")).click();
   const service = await byTest("diag-service");
   await service.waitForExist({ timeout: 15_000 });
   assert.match(await service.getText(), /dunst/i);
   await until("the stream to be live", async () => (await (await byTest("diag-stream")).getText()) === "live");
+  // The server of this test has no SMTP relay: the email card says so (GET /api/v1/email),
+  // beside the profile email.
+  const email = await (await byTest("diag-email")).getText();
+  assert.match(email, /the server has no email set up/);
+  assert.ok(email.includes(EMAIL), email);
   await shot("diagnostics");
 });
 

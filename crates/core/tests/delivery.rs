@@ -222,3 +222,27 @@ async fn older_pages_load_and_actions_open_only_https_links() {
     until("both marked read", || client.bell().1.total == 58).await;
     stop.cancel();
 }
+
+#[tokio::test]
+async fn mark_all_reads_everything_here_and_on_the_server() {
+    let server = TestServer::start().await;
+    for n in 0..5 {
+        server.ingest(&format!("all{n}")).await;
+    }
+    let (client, _, stop) = start(&server, Duration::ZERO).await;
+    until("caught up", || client.position().0 == 5).await;
+    assert_eq!(client.bell().1.total, 5);
+
+    let result = client.mark_all().await.unwrap();
+    assert_eq!(result.changed, 5);
+    assert!(client.bell().0.iter().all(|n| n.read_at.is_some()));
+    until("the counter from the server", || client.bell().1.total == 0).await;
+
+    let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
+    let (token, _) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+        .await
+        .unwrap();
+    assert_eq!(api.unread(&token).await.unwrap().total, 0);
+    stop.cancel();
+}

@@ -254,3 +254,31 @@ async fn sqlx_revoke(db: &herald_server::db::Db) {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_ended_session_forgets_its_token_and_keeps_the_local_state() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let local: Arc<dyn LocalState> = Arc::new(FileState::new(dir.path().join("state.json")));
+    let url = ServerUrl::parse(&server.url(), false).unwrap();
+    let signed = session::sign_in(url, "ana@acme.test", &password(), None, &secrets, &local)
+        .await
+        .unwrap();
+    let before = local.load().unwrap();
+
+    session::forget_token(&signed, &secrets, &local).unwrap();
+
+    assert!(
+        session::restore(&secrets, &local, false)
+            .await
+            .unwrap()
+            .is_none(),
+        "no token left to restore"
+    );
+    assert_eq!(
+        local.load().unwrap(),
+        before,
+        "server, email and unsaved edits stay for the next sign-in"
+    );
+}
