@@ -211,3 +211,57 @@ async fn kept_edits_go_out_by_themselves_when_the_stream_is_back() {
     );
     stop.cancel();
 }
+
+#[tokio::test]
+async fn os_notifications_are_worded_in_the_agents_language() {
+    use herald_core::client::{Client, ClientConfig};
+    let server = TestServer::start().await;
+    let (api, token, sync, local) = device(&server.url()).await;
+    let sync = Arc::new(sync);
+    sync.edit(PrefEdit::PushScope {
+        scope: PushScope::All,
+    })
+    .unwrap();
+    sync.edit(PrefEdit::Language {
+        language: herald_protocol::Language::PtBr,
+    })
+    .unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let client = Client::new(
+        api,
+        token,
+        local,
+        recorder.clone(),
+        recorder.clone(),
+        ClientConfig::default(),
+    )
+    .unwrap();
+    client.attach_preferences(sync);
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn({
+        let (client, stop) = (client.clone(), stop.clone());
+        async move { client.run(stop).await }
+    });
+    let mut conn = client.connection();
+    for _ in 0..200 {
+        if *conn.borrow_and_update() == herald_core::ports::ConnState::Live {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.ingest("pt1").await;
+    for _ in 0..200 {
+        if !recorder.shown.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let shown = recorder.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].title.contains(" respondeu: "),
+        "{}",
+        shown[0].title
+    );
+    stop.cancel();
+}
