@@ -39,7 +39,7 @@ say "Rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
 say "Rust: tests (protocol, core, server)"
-HERALD_EXPECT_KEYCHAIN=1 HERALD_REQUIRE_SMTP=1 keyctl session - cargo test --locked
+keyctl session - cargo test --locked
 
 # On its own: selected alone, the shell resolves the same dependency features as the app
 # build of the real-app tests, so the two share every compiled dependency.

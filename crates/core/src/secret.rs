@@ -153,11 +153,14 @@ mod tests {
                 eprintln!("OS keychain: works");
             }
             Err(err) => {
-                // scripts/test.sh runs the tests with a kernel session keyring and sets this.
+                // scripts/test.sh runs the tests inside a kernel session keyring; elsewhere
+                // the failure must be asked for, and is then still checked to fail closed.
                 assert!(
-                    std::env::var_os("HERALD_EXPECT_KEYCHAIN").is_none(),
-                    "a keychain is expected here, but: {err}"
+                    std::env::var_os("HERALD_SKIP_KEYCHAIN").is_some(),
+                    "no usable OS keychain here ({err}); scripts/test.sh runs the tests inside \
+                     `keyctl session`; set HERALD_SKIP_KEYCHAIN=1 to check only that it fails closed"
                 );
+                eprintln!("SKIPPED the working-keychain half (HERALD_SKIP_KEYCHAIN is set)");
                 assert_eq!(err.kind, ErrorKind::Keychain);
                 assert!(
                     !err.message.contains("hrld_s_probe"),

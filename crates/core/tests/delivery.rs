@@ -15,6 +15,7 @@ use herald_core::ports::ConnState;
 use herald_core::sensitive::Sensitive;
 use herald_core::state::MemoryState;
 use herald_protocol::{ActorRef, EventKind, OsPermission, Reason};
+use herald_testkit::wait_until as until;
 use support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -46,24 +47,9 @@ async fn start(
         let (client, stop) = (client.clone(), stop.clone());
         async move { client.run(stop).await }
     });
-    let mut conn = client.connection();
-    for _ in 0..200 {
-        if *conn.borrow_and_update() == ConnState::Live {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let conn = client.connection();
+    until("the stream is live", || *conn.borrow() == ConnState::Live).await;
     (client, recorder, stop)
-}
-
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out: {what}");
 }
 
 #[tokio::test]

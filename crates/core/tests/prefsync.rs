@@ -13,6 +13,7 @@ use herald_core::prefsync::{PrefSync, SaveStatus};
 use herald_core::sensitive::Sensitive;
 use herald_core::state::{LocalState, MemoryState};
 use herald_protocol::{Channel, EventKind, PrefEdit, PushScope, SoundPreferences, Tone};
+use herald_testkit::wait_until;
 use support::*;
 
 async fn device(server_url: &str) -> (Api, Sensitive<String>, PrefSync, Arc<dyn LocalState>) {
@@ -191,16 +192,11 @@ async fn kept_edits_go_out_by_themselves_when_the_stream_is_back() {
     let mut config = server_config(&server.dir.path().join("h.db"));
     config.bind = addr;
     server.running = Some(herald_server::start(config).await.unwrap());
-    for _ in 0..200 {
-        if sync.pending().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert!(
-        sync.pending().is_empty(),
-        "sent on reconnect, nobody called flush"
-    );
+    wait_until(
+        "the kept edit is sent on reconnect, nobody called flush",
+        || sync.pending().is_empty(),
+    )
+    .await;
     assert_eq!(
         api.preferences(&token)
             .await
@@ -242,20 +238,16 @@ async fn os_notifications_are_worded_in_the_agents_language() {
         let (client, stop) = (client.clone(), stop.clone());
         async move { client.run(stop).await }
     });
-    let mut conn = client.connection();
-    for _ in 0..200 {
-        if *conn.borrow_and_update() == herald_core::ports::ConnState::Live {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let conn = client.connection();
+    wait_until("the stream is live", || {
+        *conn.borrow() == herald_core::ports::ConnState::Live
+    })
+    .await;
     server.ingest("pt1").await;
-    for _ in 0..200 {
-        if !recorder.shown.lock().unwrap().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    wait_until("an OS notification", || {
+        !recorder.shown.lock().unwrap().is_empty()
+    })
+    .await;
     let shown = recorder.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(

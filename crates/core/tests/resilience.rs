@@ -17,6 +17,7 @@ use herald_core::error::ErrorKind;
 use herald_core::ports::ConnState;
 use herald_core::sensitive::Sensitive;
 use herald_core::state::{LocalState, MemoryState, Saved};
+use herald_testkit::wait_until;
 use support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -43,16 +44,6 @@ async fn signed_in(url: &str) -> (Api, Sensitive<String>) {
         .unwrap();
     assert_eq!(profile.external_id, "ana");
     (api, token)
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..600 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 struct Running {

@@ -1,10 +1,12 @@
 //! # herald-protocol
 //!
 //! The contract between `herald-server`, `herald-core` and the UI, the agent's preference
-//! model, and the notification policy. Pure data and pure functions: no I/O, no clock.
+//! model, and the notification policy. Pure data and pure functions: no I/O, and the policy never reads a clock
+//! (the one [`Clock`] the core and the server are handed is defined here).
 //!
 //! # Layout
 //!
+//! - [`clock`]: the injected clock (system, or moved by tests).
 //! - [`event`]: what the platform reports (kinds, channels, the ingest body).
 //! - [`prefs`]: the agent's preferences, their defaults and validation, summary timing.
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
@@ -17,6 +19,7 @@
 //! means changing a golden file on purpose.
 
 pub mod api;
+pub mod clock;
 pub mod event;
 pub mod notification;
 pub mod policy;
@@ -25,6 +28,7 @@ pub mod stream;
 pub mod ts;
 
 pub use api::*;
+pub use clock::{Clock, ManualClock};
 pub use event::*;
 pub use notification::*;
 pub use policy::*;

@@ -117,13 +117,8 @@ fn burst(
 }
 
 async fn wait_for(acked: &Arc<Mutex<Vec<String>>>, n: usize) {
-    for _ in 0..600 {
-        if acked.lock().unwrap().len() >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the burst did not reach {n} events");
+    let what = format!("the burst reaches {n} acknowledged events");
+    herald_testkit::wait_until(&what, || acked.lock().unwrap().len() >= n).await;
 }
 
 async fn stored_ids(url: &str) -> Vec<(u64, String)> {

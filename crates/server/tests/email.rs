@@ -3,8 +3,8 @@
 //! record permanent ones; hostile text arrives inert; the test email reports the answer.
 //!
 //! Needs Python with aiosmtpd: `scripts/test.sh` makes a virtualenv and sets
-//! HERALD_TEST_PYTHON and HERALD_REQUIRE_SMTP=1. A plain `cargo test` without it skips these
-//! tests with a message.
+//! HERALD_TEST_PYTHON. Without it these tests fail, unless HERALD_SKIP_SMTP=1 asks to skip
+//! them (each then prints a SKIPPED line).
 
 #![allow(clippy::unwrap_used)]
 
@@ -47,16 +47,13 @@ impl Sink {
             .unwrap()
             .unwrap()
             .unwrap_or_default();
-        let Some(port) = first.strip_prefix("READY ") else {
-            assert!(
-                std::env::var_os("HERALD_REQUIRE_SMTP").is_none(),
-                "the SMTP test server did not start ({first}); scripts/test.sh installs aiosmtpd"
-            );
-            eprintln!(
-                "SKIPPED: no aiosmtpd here ({first}); run scripts/test.sh for the email tests"
-            );
-            return None;
-        };
+        let port = first.strip_prefix("READY ");
+        let runs = herald_testkit::runs_with(
+            port.is_some(),
+            "HERALD_SKIP_SMTP",
+            &format!("the SMTP test server (Python with aiosmtpd) did not start: {first}"),
+        );
+        let port = port.filter(|_| runs)?;
         Some(Sink {
             port: port.parse().unwrap(),
             _child: child,
@@ -78,14 +75,12 @@ impl Sink {
     }
 
     async fn wait_for(&self, count: usize) -> Vec<serde_json::Value> {
-        for _ in 0..200 {
+        let what = format!("{count} emails arrive");
+        herald_testkit::wait_for(&what, || {
             let got = self.messages();
-            if got.len() >= count {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {count} emails, got {:?}", self.messages());
+            std::future::ready((got.len() >= count).then_some(got))
+        })
+        .await
     }
 }
 
@@ -252,30 +247,26 @@ async fn temporary_failures_are_retried_and_permanent_ones_recorded() {
         "delivered on the third try"
     );
     // The relay has it; the outbox records it right after.
-    let mut row: (String, i64) = (String::new(), 0);
-    for _ in 0..100 {
-        row = sqlx::query_as("SELECT status, attempts FROM outbox o JOIN agents a ON a.id = o.agent_id WHERE a.external_id = 'tempfail'")
+    let row: (String, i64) = herald_testkit::wait_for("the outbox records the delivery", || async {
+        let row: (String, i64) = sqlx::query_as("SELECT status, attempts FROM outbox o JOIN agents a ON a.id = o.agent_id WHERE a.external_id = 'tempfail'")
             .fetch_one(&server.running().db.reader)
             .await
             .unwrap();
-        if row.0 == "sent" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        (row.0 == "sent").then_some(row)
+    })
+    .await;
     assert_eq!(row, ("sent".to_string(), 3), "two 451s, then 250");
 
     let reject = server.sign_in("reject").await;
-    let mut status: EmailStatus = server.get(&reject, "/email").await;
-    for _ in 0..40 {
-        if status.last_failure.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        status = server.get(&reject, "/email").await;
-    }
+    let status: EmailStatus =
+        herald_testkit::wait_for("the permanent failure is recorded", || async {
+            let status: EmailStatus = server.get(&reject, "/email").await;
+            status.last_failure.is_some().then_some(status)
+        })
+        .await;
     let failure = status
         .last_failure
+        .clone()
         .expect("the permanent failure is recorded");
     assert!(
         failure.error.contains("550") || failure.error.contains("mailbox unavailable"),
