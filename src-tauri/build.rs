@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "why",
     "preferences",
     "edit_preferences",
+    "pause",
     "retry_save",
     "send_test",
     "diagnostics",

@@ -1,48 +1,98 @@
 //! # herald-app
 //!
-//! The Tauri shell of Herald: adapters and wiring only. What the app *does* (session, stream,
-//! bell, policy, preference sync) lives in herald-core and is tested there; this crate connects
-//! it to the window, the OS notifications, the tray and the keychain.
+//! The Tauri shell of Herald: adapters and wiring only. What the app *does* (the session and
+//! its transitions, stream, bell, policy, preference sync, diagnostics) lives in herald-core's
+//! `Account` and is tested there, headless; this crate connects it to the window, the OS
+//! notifications, the tray and the keychain.
 //!
 //! # Layout
 //!
-//! - [`herald`]: the app's state: the signed-in session, the core's client and preference
-//!   sync, the device context, and what the tray shows.
-//! - [`commands`]: the commands the UI calls, each a one-line delegation with a typed error
-//!   (`{kind, message}`); listed in `build.rs` and granted in `capabilities/main.json`.
+//! - this file: [`run`] (the real app) and [`app_builder`] (the plugins, the setup that
+//!   builds the core's `Account` with the adapters, the window events and the commands;
+//!   tests drive it on Tauri's mock runtime).
+//! - [`commands`]: the commands the UI calls, each a one-line delegation to the `Account`
+//!   with a typed error (`{kind, message}`); listed in `build.rs` and granted in
+//!   `capabilities/main.json`.
 //! - [`notify`]: the core's `Notifier` port over tauri-plugin-notification (text escaped for
-//!   Linux markup; clicks and actions back into the core).
-//! - [`sink`]: the core's `EventSink` port: events to the webview, counts to the tray and badge.
+//!   Linux markup; clicks and actions back into the account).
+//! - [`open`]: opening an item's https link with the OS.
+//! - [`sink`]: the core's `EventSink` port: events to the webview.
+//! - [`indicators`]: the core's indicators shown in the tray, the badge and the notification
+//!   buttons' words.
 //! - [`tray`]: the tray icon with the unread count, the connection state and its menu.
 //! - [`window`]: the main window is created on demand and destroyed on close, so the tray
 //!   costs no webview.
+//! - [`device`]: the device-only settings (mute) in tauri-plugin-store.
 //! - [`os`]: what the OS says about notifications (Linux: the service on the session D-Bus).
 //! - [`texts`]: the shell's own words (tray, notification buttons) in English and Portuguese.
+//! - [`startup`]: start-up timings in the log.
 //!
 //! # Platforms
 //!
 //! Built and tested on Linux. Windows and macOS compile from the same code (`cfg(desktop)`),
 //! with the OS checks reported as "unknown" there; iOS and Android need a mobile entry point
-//! build (see the README) and are not built here.
+//! build (see `docs/app.md`) and are not built here.
 
 pub mod commands;
-pub mod herald;
+pub mod device;
+pub mod indicators;
 pub mod notify;
+pub mod open;
 pub mod os;
 pub mod sink;
+pub mod startup;
 pub mod texts;
 #[cfg(desktop)]
 pub mod tray;
 pub mod window;
 
-use tauri::{Manager, RunEvent, WindowEvent};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::herald::Herald;
+use herald_core::account::{Account, AccountConfig, AccountPorts};
+use herald_core::client::DeviceContext;
+use herald_core::secret::{KeyringStore, SecretStore};
+use herald_core::state::FileState;
+use tauri::{App, Builder, Manager, RunEvent, Runtime, WindowEvent};
+
+/// The keychain service name (accounts are "server|email").
+const KEYCHAIN_SERVICE: &str = "dev.herald.app";
+
+/// What differs between the real app and a test of the shell.
+pub struct Options {
+    /// Where the session token is kept: the OS keychain in the app.
+    pub secrets: Arc<dyn SecretStore>,
+    /// The folder of the local state; the app's data folder when `None`.
+    pub data_dir: Option<PathBuf>,
+    /// The account's behaviour.
+    pub account: AccountConfig,
+    /// Show a tray icon (the real desktop app).
+    pub tray: bool,
+}
+
+impl Options {
+    /// The real app: the OS keychain, the app's data folder, the tray; the sign-in form
+    /// prefilled from `HERALD_SERVER` / `HERALD_EMAIL` (how `scripts/run.sh` points it at the
+    /// demo server).
+    pub fn app() -> Options {
+        Options {
+            secrets: Arc::new(KeyringStore::new(KEYCHAIN_SERVICE)),
+            data_dir: None,
+            account: AccountConfig {
+                device_name: format!("Herald desktop ({})", std::env::consts::OS),
+                prefill_server: std::env::var("HERALD_SERVER").ok(),
+                prefill_email: std::env::var("HERALD_EMAIL").ok(),
+                ..AccountConfig::default()
+            },
+            tray: cfg!(desktop),
+        }
+    }
+}
 
 /// Starts the app. Never returns on desktop until the agent quits.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let started = std::time::Instant::now();
+    startup::begin();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
@@ -58,51 +108,7 @@ pub fn run() {
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
         window::show(app);
     }));
-    let app = builder
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_store::Builder::default().build())
-        .plugin(tauri_plugin_opener::init())
-        .setup(move |app| {
-            let herald = Herald::new(app.handle(), started)?;
-            app.manage(herald);
-            notify::register(app.handle(), herald_protocol::Language::En);
-            #[cfg(desktop)]
-            tray::create(app.handle())?;
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                handle.state::<Herald>().restore().await;
-            });
-            tracing::info!(after_ms = started.elapsed().as_millis(), "set up");
-            Ok(())
-        })
-        .on_window_event(|window, event| match event {
-            WindowEvent::Focused(focused) => {
-                window.state::<Herald>().set_focused(*focused);
-            }
-            WindowEvent::Destroyed => {
-                window.state::<Herald>().set_focused(false);
-            }
-            _ => {}
-        })
-        .invoke_handler(tauri::generate_handler![
-            commands::session_state,
-            commands::sign_in,
-            commands::sign_out,
-            commands::bell,
-            commands::load_older,
-            commands::mark,
-            commands::mark_all,
-            commands::open_item,
-            commands::why,
-            commands::preferences,
-            commands::edit_preferences,
-            commands::retry_save,
-            commands::send_test,
-            commands::diagnostics,
-            commands::set_device_muted,
-        ])
-        .build(tauri::generate_context!());
-    let app = match app {
+    let app = match app_builder(builder, Options::app()).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(err) => {
             tracing::error!(error = %err, "Herald could not start");
@@ -118,7 +124,97 @@ pub fn run() {
         } if cfg!(desktop) => {
             api.prevent_exit();
         }
-        RunEvent::Exit => app.state::<Herald>().shutdown(),
+        RunEvent::Exit => {
+            if let Some(account) = app.try_state::<Account>() {
+                account.shutdown();
+            }
+        }
         _ => {}
     });
+}
+
+/// The app on any runtime: plugins, the account wired to its adapters, window events and
+/// commands.
+pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
+        .setup(move |app| setup(app, options))
+        .on_window_event(|window, event| {
+            let focused = match event {
+                WindowEvent::Focused(focused) => *focused,
+                WindowEvent::Destroyed => false,
+                _ => return,
+            };
+            if let Some(account) = window.try_state::<Account>() {
+                account.update_device(|device| device.app_focused = focused);
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session_state,
+            commands::sign_in,
+            commands::sign_out,
+            commands::bell,
+            commands::load_older,
+            commands::mark,
+            commands::mark_all,
+            commands::open_item,
+            commands::why,
+            commands::preferences,
+            commands::edit_preferences,
+            commands::pause,
+            commands::retry_save,
+            commands::send_test,
+            commands::diagnostics,
+            commands::set_device_muted,
+        ])
+}
+
+/// The Tokio runtime Tauri runs async commands on (the account's background work goes there).
+fn tokio_runtime() -> tokio::runtime::Handle {
+    match tauri::async_runtime::handle() {
+        tauri::async_runtime::RuntimeHandle::Tokio(handle) => handle,
+    }
+}
+
+/// Builds the account with the adapters, follows its indicators, restores the session.
+fn setup<R: Runtime>(app: &mut App<R>, options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle();
+    let dir = match options.data_dir {
+        Some(dir) => dir,
+        None => handle.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&dir)?;
+    let shown = Arc::new(notify::Shown::default());
+    let account = Account::new(
+        options.account,
+        AccountPorts {
+            secrets: options.secrets,
+            local: Arc::new(FileState::new(dir.join("state.json"))),
+            notifier: Arc::new(notify::OsNotifier::new(handle.clone(), shown.clone())),
+            sink: Arc::new(sink::Sink::new(handle.clone())),
+            runtime: tokio_runtime(),
+        },
+        DeviceContext {
+            device_muted: device::muted(handle),
+            ..DeviceContext::default()
+        },
+    );
+    notify::on_clicks(handle, account.clone(), shown);
+    #[cfg(desktop)]
+    let tray = match options.tray {
+        true => Some(tray::create(handle, account.clone())?),
+        false => None,
+    };
+    #[cfg(mobile)]
+    let tray = None;
+    indicators::follow(handle, &account, tray);
+    app.manage(account.clone());
+    tauri::async_runtime::spawn(async move {
+        account.restore().await;
+        startup::step("start-up restore done");
+    });
+    startup::step("set up");
+    Ok(())
 }

@@ -1,29 +1,62 @@
 //! The core's `Notifier` port over tauri-plugin-notification, and the way back: a click on a
 //! notification (or its "Open" / "Mark read" action, where the OS shows actions) goes to the
-//! core, which marks the item read and hands back the conversation's https link, if any.
+//! account, which marks the item read and hands back the conversation's https link, if any.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use herald_core::account::Account;
 use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use herald_core::ports::{Notifier, OsNotification};
 use herald_protocol::{escape_markup, Language, Tone};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::{Action, ActionType, NotificationExt};
+use uuid::Uuid;
 
-use crate::herald::Herald;
 use crate::texts::texts;
 
 /// The action type every item notification carries.
 const ITEM_ACTIONS: &str = "herald-item";
 
-/// Shows the core's notifications.
-pub struct OsNotifier {
-    app: AppHandle,
+/// OS notification ids (the plugin's i32) to the inbox items they show.
+#[derive(Default)]
+pub struct Shown {
+    items: Mutex<HashMap<i32, Uuid>>,
+    next: AtomicI32,
 }
 
-impl OsNotifier {
-    /// A notifier for `app`.
-    pub fn new(app: AppHandle) -> OsNotifier {
-        OsNotifier { app }
+impl Shown {
+    /// Remembers which item a new notification shows; returns the notification's id.
+    fn remember(&self, item: Uuid) -> i32 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        // A long shift shows many; the old ones cannot be clicked any more.
+        if items.len() > 2_000 {
+            items.clear();
+        }
+        items.insert(id, item);
+        id
+    }
+
+    /// The item a notification showed.
+    fn item(&self, id: i32) -> Option<Uuid> {
+        let items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        items.get(&id).copied()
+    }
+}
+
+/// Shows the core's notifications.
+pub struct OsNotifier<R: Runtime> {
+    app: AppHandle<R>,
+    shown: Arc<Shown>,
+}
+
+impl<R: Runtime> OsNotifier<R> {
+    /// A notifier for `app`, remembering what it shows in `shown` (for the clicks).
+    pub fn new(app: AppHandle<R>, shown: Arc<Shown>) -> OsNotifier<R> {
+        OsNotifier { app, shown }
     }
 }
 
@@ -36,10 +69,9 @@ fn sound_name(tone: Tone) -> &'static str {
     }
 }
 
-impl Notifier for OsNotifier {
+impl<R: Runtime> Notifier for OsNotifier<R> {
     fn show(&self, n: &OsNotification) -> Result<()> {
-        let herald = self.app.state::<Herald>();
-        let id = herald.remember_shown(n.id);
+        let id = self.shown.remember(n.id);
         let body = if cfg!(all(unix, not(target_os = "macos"))) {
             // Notification servers read the body as markup: hostile text must stay text.
             escape_markup(&n.body)
@@ -56,11 +88,7 @@ impl Notifier for OsNotifier {
             .action_type_id(ITEM_ACTIONS);
         // With the window open the UI plays the tone at the chosen volume; otherwise the
         // notification asks the OS for a sound of its own theme.
-        if n.sound && crate::window::main(&self.app).is_none() {
-            let tone = herald
-                .current_preferences()
-                .map(|p| p.sound.tone)
-                .unwrap_or(Tone::Chime);
+        if let (Some(tone), None) = (n.sound, crate::window::main(&self.app)) {
             builder = builder.sound(sound_name(tone));
         }
         builder.show().map_err(|e| {
@@ -73,7 +101,7 @@ impl Notifier for OsNotifier {
 }
 
 /// Names the notification buttons in the agent's language (registering again replaces them).
-pub fn name_actions(app: &AppHandle, language: Language) {
+pub fn name_actions<R: Runtime>(app: &AppHandle<R>, language: Language) {
     let words = texts(language);
     let types = vec![ActionType::builder(ITEM_ACTIONS)
         .actions(vec![
@@ -86,13 +114,11 @@ pub fn name_actions(app: &AppHandle, language: Language) {
     }
 }
 
-/// Registers the notification actions and handles clicks.
-pub fn register(app: &AppHandle, language: Language) {
-    name_actions(app, language);
-    let notifications = app.notification();
+/// Handles clicks and actions on the notifications `shown` remembers.
+pub fn on_clicks<R: Runtime>(app: &AppHandle<R>, account: Account, shown: Arc<Shown>) {
     let handle = app.clone();
-    let registered = notifications.on_action(move |performed| {
-        let Some(shown) = performed.notification().map(|n| n.id()) else {
+    let registered = app.notification().on_action(move |performed| {
+        let Some(item) = performed.notification().and_then(|n| shown.item(n.id())) else {
             return;
         };
         let action = match performed.action_id() {
@@ -100,28 +126,22 @@ pub fn register(app: &AppHandle, language: Language) {
             // "tap" (a click on the notification), "open", "default"
             _ => NotificationAction::Open,
         };
-        let app = handle.clone();
-        tauri::async_runtime::spawn(async move { acted(&app, shown, action).await });
+        let (app, account) = (handle.clone(), account.clone());
+        tauri::async_runtime::spawn(async move {
+            match crate::open::act(&app, &account, item, action).await {
+                Ok(false) if action == NotificationAction::Open => {
+                    // No link of the platform: show the item in Herald.
+                    crate::window::show(&app);
+                    account.focus_item(item);
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(kind = ?err.kind, error = %err, "the notification action failed")
+                }
+            }
+        });
     });
     if let Err(err) = registered {
         tracing::warn!(error = %err, "notification clicks will not be reported");
-    }
-}
-
-async fn acted(app: &AppHandle, shown: i32, action: NotificationAction) {
-    let herald = app.state::<Herald>();
-    let Some(item) = herald.shown_item(shown) else {
-        return;
-    };
-    match herald.open(item, action).await {
-        Ok(false) if action == NotificationAction::Open => {
-            // No link of the platform: show the item in Herald.
-            crate::window::show(app);
-            herald.focus_item(item);
-        }
-        Ok(_) => {}
-        Err(err) => {
-            tracing::warn!(kind = ?err.kind, error = %err, "the notification action failed")
-        }
     }
 }

@@ -4,39 +4,13 @@
 //! - Linux: the notification service on the session D-Bus (`org.freedesktop.Notifications`):
 //!   its name, version and capabilities. None there means no notification can show.
 //! - macOS, Windows: no check is wired; reported as "unknown" with where to look.
+//!
+//! The verdicts drawn from it are the core's (`herald_core::diagnostics`).
 
+#[cfg(target_os = "linux")]
+use herald_core::diagnostics::NotificationService;
+use herald_core::diagnostics::OsCheck;
 use herald_protocol::OsPermission;
-use serde::Serialize;
-
-/// The notification service that answered.
-#[derive(Debug, Clone, Serialize)]
-pub struct Service {
-    /// Its product name (dunst, GNOME Shell, Plasma…).
-    pub name: String,
-    /// Its vendor.
-    pub vendor: String,
-    /// Its version.
-    pub version: String,
-    /// What it can do ("actions", "body", "body-markup", "sound"…).
-    pub capabilities: Vec<String>,
-}
-
-/// The OS side of the diagnostics.
-#[derive(Debug, Clone, Serialize)]
-pub struct OsCheck {
-    /// As far as Herald can tell.
-    pub permission: OsPermission,
-    /// How that was found out.
-    pub permission_detail: String,
-    /// The service, when one answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<Service>,
-    /// Why none answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_error: Option<String>,
-    /// The OS.
-    pub platform: &'static str,
-}
 
 /// Asks the OS (blocking: D-Bus round trips; call it off the async threads).
 #[cfg(target_os = "linux")]
@@ -48,21 +22,21 @@ pub fn check() -> OsCheck {
                 "{} answers on the session bus; Linux has no per-app permission",
                 info.name
             ),
-            service: Some(Service {
+            service: Some(NotificationService {
                 name: info.name,
                 vendor: info.vendor,
                 version: info.version,
                 capabilities: notify_rust::get_capabilities().unwrap_or_default(),
             }),
             service_error: None,
-            platform: "linux",
+            platform: "linux".into(),
         },
         Err(err) => OsCheck {
             permission: OsPermission::Denied,
             permission_detail: "no notification service answers on the session bus".into(),
             service: None,
             service_error: Some(err.to_string()),
-            platform: "linux",
+            platform: "linux".into(),
         },
     }
 }
@@ -81,6 +55,17 @@ pub fn check() -> OsCheck {
         },
         service: None,
         service_error: None,
-        platform: std::env::consts::OS,
+        platform: std::env::consts::OS.into(),
+    }
+}
+
+/// The check when asking failed (the blocking task panicked or was cancelled).
+pub fn failed(error: impl std::fmt::Display) -> OsCheck {
+    OsCheck {
+        permission: OsPermission::Unknown,
+        permission_detail: format!("the check failed: {error}"),
+        service: None,
+        service_error: None,
+        platform: std::env::consts::OS.into(),
     }
 }

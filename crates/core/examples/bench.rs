@@ -111,10 +111,13 @@ async fn main() -> anyhow::Result<()> {
     let before = resident();
     let mut bell = Bell::new(10_000);
     for n in 1..=10_000 {
-        bell.apply(&ServerMessage::Item {
-            replay: false,
-            notification: Box::new(item(n)),
-        });
+        bell.apply(
+            &ServerMessage::Item {
+                replay: false,
+                notification: Box::new(item(n)),
+            },
+            chrono::Utc::now(),
+        );
     }
     let bytes = resident() - before;
     println!(

@@ -39,7 +39,7 @@ impl Bell {
         }
     }
 
-    /// The counter, as the server last said.
+    /// The counter: as the server last said, plus the unread items that arrived since.
     pub fn unread(&self) -> UnreadCount {
         self.unread
     }
@@ -108,11 +108,17 @@ impl Bell {
         self.unread = page.unread;
     }
 
-    /// Applies a stream message.
-    pub fn apply(&mut self, message: &ServerMessage) -> Applied {
+    /// Applies a stream message; `now` is the read time of items marked by "all read".
+    pub fn apply(&mut self, message: &ServerMessage, now: DateTime<Utc>) -> Applied {
         match message {
             ServerMessage::Item { notification, .. } => {
                 if self.insert((**notification).clone()) {
+                    // Counted at once, so the items and the counter agree for the UI; the
+                    // server's absolute counter follows and replaces the estimate.
+                    if notification.read_at.is_none() && notification.decision.dashboard.delivers()
+                    {
+                        self.unread.total = self.unread.total.saturating_add(1);
+                    }
                     Applied::NewItem(notification.id)
                 } else {
                     Applied::Duplicate
@@ -130,7 +136,6 @@ impl Bell {
                 up_to_seq,
                 conversation_id,
             } => {
-                let now = Utc::now();
                 for n in self.items.range_mut(..=*up_to_seq).map(|(_, n)| n) {
                     let in_scope = conversation_id
                         .as_ref()

@@ -2,9 +2,10 @@
 
 use herald_protocol::{ApiError, ErrorCode, FieldError};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// No valid session: show sign-in.
@@ -32,7 +33,7 @@ pub enum ErrorKind {
 }
 
 /// An error with its kind and a message for a person. Never carries a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct CoreError {
     /// What kind.
@@ -41,6 +42,7 @@ pub struct CoreError {
     pub message: String,
     /// Invalid fields, for `invalid_input`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<FieldError>>")]
     pub fields: Vec<FieldError>,
 }
 

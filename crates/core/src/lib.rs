@@ -14,18 +14,31 @@
 //! - [`backoff`]: exponential reconnect delays with full jitter.
 //! - [`bell`]: the bell model (dedupe by id, absolute counters, optimistic read marks).
 //! - [`session`]: sign in / restore / sign out over the API, the keychain and the state.
-//! - [`client`]: the connection state machine, resume, gap handling, OS notifications.
+//! - [`client`]: the connection state machine, resume, gap handling, OS notifications, the
+//!   decision trail.
 //! - [`prefsync`]: optimistic preference edits, saved with If-Match, kept offline.
-//! - [`ports`]: what the shell provides (notifier, UI event sink) and the events it gets.
+//! - [`agent`]: one signed-in session: its client, preference sync and debounced saves.
+//! - [`account`]: the account on this device: the session's slot and its transitions
+//!   (restore, sign in, sign out, ended on the server), the device context, the indicators,
+//!   and every answer the UI asks for. **Start here**: the shell's commands call it.
+//! - [`views`]: what the UI is sent when it asks (session, bell, preferences, pause choices).
+//! - [`diagnostics`]: the troubleshooting facts and the verdict of each card.
+//! - [`ports`]: what the shell provides (notifier, UI event sink) and [`ports::UiEvent`],
+//!   every event the UI is pushed.
+//! - [`ts`]: the TypeScript module generated for the UI from all of the above.
 //!
-//! Two fronts use it: the desktop app (`src-tauri`, through the ports) and `herald-watch`, the
-//! headless one (`src/bin/herald-watch.rs`). `examples/bench.rs` measures its latency.
+//! Two fronts use it: the desktop app (`src-tauri`, through [`account::Account`] and the
+//! ports) and `herald-watch`, the headless one (`src/bin/herald-watch.rs`).
+//! `examples/bench.rs` measures its latency.
 
+pub mod account;
+pub mod agent;
 pub mod api;
 pub mod backoff;
 pub mod bell;
 pub mod client;
 pub mod config;
+pub mod diagnostics;
 pub mod error;
 pub mod ports;
 pub mod prefsync;
@@ -33,5 +46,7 @@ pub mod secret;
 pub mod sensitive;
 pub mod session;
 pub mod state;
+pub mod ts;
+pub mod views;
 
 pub use herald_protocol as protocol;

@@ -1,12 +1,17 @@
-//! What the core needs from its surroundings, as narrow as its callers need. The Tauri shell
-//! implements these with tauri-plugin-notification and window events; tests and the headless
-//! front implement them with channels and stdout.
+//! What the core needs from its surroundings, as narrow as its callers need, and the events it
+//! sends them. The Tauri shell implements these with tauri-plugin-notification and window
+//! events; tests and the headless front implement them with channels and stdout.
+//!
+//! [`UiEvent`] is the one contract of everything pushed to the UI: the TypeScript union is
+//! generated from it (`crate::ts`) and each variant has a golden JSON file.
 
-use herald_protocol::{Decision, Notification, UnreadCount, VersionedPreferences};
+use herald_protocol::{Decision, Notification, Tone, UnreadCount, VersionedPreferences};
 use serde::Serialize;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::prefsync::SaveStatus;
 
 /// An OS notification to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,8 +22,8 @@ pub struct OsNotification {
     pub title: String,
     /// The body: plain text.
     pub body: String,
-    /// Play the agent's sound with it.
-    pub sound: bool,
+    /// The agent's tone to play with it; `None` when the policy keeps it silent.
+    pub sound: Option<Tone>,
 }
 
 /// Shows OS notifications.
@@ -28,7 +33,7 @@ pub trait Notifier: Send + Sync {
 }
 
 /// The connection as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnState {
     /// Opening a connection (attempt 0 is the first).
@@ -43,6 +48,7 @@ pub enum ConnState {
         /// Attempts since the last stable connection.
         attempt: u32,
         /// Milliseconds until the next try.
+        #[ts(type = "number")]
         retry_in_ms: u64,
     },
     /// The session ended (revoked, expired, agent disabled): sign in again.
@@ -54,11 +60,12 @@ pub enum ConnState {
     Stopped,
 }
 
-/// Something the UI should know.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Something the UI should know: every event the Rust side pushes to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UiEvent {
-    /// A new item (and what the client decided for it).
+    /// A new item, and what this device decided for it (OS notification and sound: the UI
+    /// plays the sound only when `local.sound` says deliver).
     Item {
         /// The item.
         notification: Box<Notification>,
@@ -74,7 +81,8 @@ pub enum UiEvent {
         /// The counter.
         unread: UnreadCount,
     },
-    /// The preferences changed on another device.
+    /// The preferences changed (on another device, or here from outside the preferences
+    /// screen, such as the tray's pause).
     Preferences {
         /// The new preferences.
         preferences: Box<VersionedPreferences>,
@@ -84,6 +92,24 @@ pub enum UiEvent {
         /// The new state.
         state: ConnState,
     },
+    /// The preferences' save state changed.
+    Save {
+        /// Saved, saving or failed.
+        status: SaveStatus,
+    },
+    /// The agent clicked an OS notification of an item without a link: show it.
+    FocusItem {
+        /// The item.
+        id: Uuid,
+    },
+    /// The session ended on the server (revoked, expired, agent disabled); its token is
+    /// forgotten here.
+    SignedOut {
+        /// Why, for a person.
+        reason: String,
+    },
+    /// The start-up restore of the saved session has finished.
+    Restored,
 }
 
 /// Receives UI events.

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use herald_protocol::{PrefEdit, Preferences, VersionedPreferences};
 use serde::Serialize;
 use tokio::sync::watch;
+use ts_rs::TS;
 
 use crate::api::Api;
 use crate::error::{CoreError, ErrorKind, Result};
@@ -19,7 +20,7 @@ use crate::sensitive::Sensitive;
 use crate::state::LocalState;
 
 /// What the preferences screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SaveStatus {
     /// Everything is on the server.

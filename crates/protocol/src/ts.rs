@@ -34,7 +34,7 @@ macro_rules! ts_alias {
 pub(crate) use ts_alias;
 
 /// One exported declaration: `export type Name = ...;` with its doc comment.
-fn export<T: TS + ?Sized>() -> String {
+pub fn export<T: TS + ?Sized>() -> String {
     let mut out = String::new();
     if let Some(docs) = T::docs() {
         out.push_str(&docs);
@@ -43,6 +43,16 @@ fn export<T: TS + ?Sized>() -> String {
     out.push_str(&T::decl());
     out.push('\n');
     out
+}
+
+/// The names of the types [`typescript_module`] exports (other generated modules import them).
+pub fn exported_names() -> Vec<String> {
+    typescript_module()
+        .lines()
+        .filter_map(|line| line.strip_prefix("export type "))
+        .filter_map(|rest| rest.split([' ', '<']).next())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The whole generated TypeScript module, in a stable order.

@@ -8,8 +8,9 @@ import {
   type Backend,
   type BackendError,
   type ConnState,
+  type PausePreset,
   type SaveStatus,
-  type SessionState,
+  type SessionView,
   type UiEvent,
 } from "./backend/types";
 
@@ -56,7 +57,7 @@ export class AppState {
     await this.enterSession(await this.backend.sessionState());
   }
 
-  private async enterSession(session: SessionState): Promise<void> {
+  private async enterSession(session: SessionView): Promise<void> {
     if (session.restoring) return; // the `restored` event calls checkSession again
     if (session.server) this.lastServer = session.server;
     if (session.email) this.lastEmail = session.email;
@@ -150,6 +151,12 @@ export class AppState {
     });
   }
 
+  async pause(preset: PausePreset): Promise<void> {
+    await this.run(async () => {
+      this.prefs = await this.backend.pause(preset);
+    });
+  }
+
   setDeviceMuted(muted: boolean) {
     this.deviceMuted = muted;
     return this.run(() => this.backend.setDeviceMuted(muted));
@@ -163,8 +170,11 @@ export class AppState {
           this.items = [n, ...this.items];
         }
         this.lastEventAt = new Date().toISOString();
-        if (event.local.sound.outcome === "deliver" && this.prefs?.sound.enabled && !this.deviceMuted) {
-          play(this.prefs.sound.tone, this.prefs.sound.volume);
+        // The local decision already weighed sound on/off, the device mute, quiet hours and
+        // "mentions always alert": the UI plays what it says, and decides nothing itself.
+        if (event.local.sound.outcome === "deliver") {
+          const sound = this.prefs?.sound;
+          play(sound?.tone ?? "chime", sound?.volume ?? 70);
         }
         break;
       }
@@ -199,6 +209,11 @@ export class AppState {
       case "restored":
         if (this.phase === "loading") void this.run(() => this.checkSession());
         break;
+      default: {
+        // Every event Rust sends is handled: a new variant fails the type check here.
+        const unhandled: never = event;
+        return unhandled;
+      }
     }
   }
 

@@ -1,6 +1,11 @@
-import { expect, test } from "vitest";
+import { beforeEach, expect, test, vi } from "vitest";
 import { FakeBackend } from "./backend/fake";
+import type { Decision } from "./generated/protocol";
+import { play } from "./sound";
 import { AppState } from "./state.svelte";
+
+vi.mock("./sound", () => ({ play: vi.fn() }));
+beforeEach(() => vi.mocked(play).mockClear());
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -36,4 +41,33 @@ test("a live item arrives once even if the stream repeats it", async () => {
   app.apply({ type: "item", notification: n, local: n.decision });
   expect(app.items.filter((i) => i.id === n.id)).toHaveLength(1);
   expect(app.unread).toBe(1);
+});
+
+test("a mention on a muted device still sounds when the local decision says so (mentions always alert)", async () => {
+  const fake = new FakeBackend({ items: 0 });
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  await app.setDeviceMuted(true);
+  const n = fake.push({ kind: "mention", title: "@ana, can you look?" });
+  vi.mocked(play).mockClear();
+  const breaksThrough: Decision = {
+    ...n.decision,
+    sound: { outcome: "deliver", reasons: [{ code: "mentions_always_alert" }] },
+  };
+  app.apply({ type: "item", notification: { ...n, id: "mention-1" }, local: breaksThrough });
+  expect(play, "Rust decided to sound; the UI must not re-decide from the mute").toHaveBeenCalledTimes(1);
+  expect(play).toHaveBeenCalledWith(app.prefs?.sound.tone, app.prefs?.sound.volume);
+});
+
+test("an item the local decision keeps silent plays nothing, whatever the UI knows", async () => {
+  const fake = new FakeBackend({ items: 0 });
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const n = fake.push({ kind: "reply" });
+  vi.mocked(play).mockClear();
+  const silent: Decision = { ...n.decision, sound: { outcome: "suppress", reasons: [{ code: "device_muted" }] } };
+  app.apply({ type: "item", notification: { ...n, id: "reply-1" }, local: silent });
+  expect(play).not.toHaveBeenCalled();
 });

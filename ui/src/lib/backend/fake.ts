@@ -1,6 +1,22 @@
 // An in-memory backend for the browser tests, the component tests and `npm run dev` without
 // the shell. It behaves like the shell where the UI can tell (errors, events, save states),
 // and exposes a few handles for tests (`push`, `setConnection`, `failSaves`).
+//
+// What Rust decides is not re-decided here: the default preferences and the diagnostics are
+// the Rust side's own golden samples (the same files its tests pin), read as they are.
+import defaultsJson from "../../../../crates/protocol/tests/golden/preferences_default.json";
+import diagnosticsJson from "../../../../crates/core/tests/golden/diagnostics.json";
+import type {
+  BellView,
+  ConnState,
+  Diagnostics,
+  PausePreset,
+  PrefsView,
+  SaveStatus,
+  SessionView,
+  Trail,
+  UiEvent,
+} from "../generated/core";
 import type {
   AgentProfile,
   Decision,
@@ -10,46 +26,13 @@ import type {
   Preferences,
   TestNotificationResult,
 } from "../generated/protocol";
-import type {
-  Backend,
-  BackendError,
-  BellSnapshot,
-  ConnState,
-  Diagnostics,
-  PrefsSnapshot,
-  SaveStatus,
-  SessionState,
-  Trail,
-  UiEvent,
-} from "./types";
+import type { Backend, BackendError } from "./types";
 
 export const FAKE_PASSWORD = "herald-demo";
 
-const on = (dashboard: boolean, email: boolean, push: boolean) => ({ dashboard, email, push });
-
+/** The defaults of `Preferences::default()` in Rust (its golden file). */
 export function defaultPreferences(): Preferences {
-  return {
-    events: {
-      new_conversation: on(true, false, false),
-      assignment: on(true, true, true),
-      mention: on(true, true, true),
-      reply: on(true, false, true),
-      module: on(true, false, false),
-      other: on(true, false, false),
-    },
-    push_scope: "all",
-    email: { mode: "summary", summary_at: "18:00", time_zone: "UTC" },
-    mentions_always_alert: true,
-    quiet_hours: {
-      enabled: false,
-      time_zone: "UTC",
-      windows: [],
-      break_through: { mentions: true, assignments: true },
-    },
-    sound: { enabled: true, tone: "chime", volume: 70 },
-    unread_badge: true,
-    language: "en",
-  };
+  return structuredClone(defaultsJson as Preferences);
 }
 
 function deliver(): Decision {
@@ -103,7 +86,6 @@ export class FakeBackend implements Backend {
   private items: Notification[] = [];
   private seq = 0;
   private prefs = defaultPreferences();
-  private version = 1;
   private save: SaveStatus = { state: "saved" };
   private connection: ConnState = { state: "stopped" };
   private handlers = new Set<(event: UiEvent) => void>();
@@ -174,7 +156,7 @@ export class FakeBackend implements Backend {
 
   // --- the seam -------------------------------------------------------------------------
 
-  async sessionState(): Promise<SessionState> {
+  async sessionState(): Promise<SessionView> {
     this.calls.push("sessionState");
     return {
       signed_in: this.signedIn,
@@ -216,7 +198,7 @@ export class FakeBackend implements Backend {
     this.setConnection({ state: "stopped" });
   }
 
-  async bell(): Promise<BellSnapshot> {
+  async bell(): Promise<BellView> {
     this.requireSession();
     return {
       items: [...this.items],
@@ -265,9 +247,9 @@ export class FakeBackend implements Backend {
     return { server: n.decision, local: n.decision, os: { os: "shown" } };
   }
 
-  async preferences(): Promise<PrefsSnapshot> {
+  async preferences(): Promise<PrefsView> {
     this.requireSession();
-    return { preferences: structuredClone(this.prefs), status: this.save, version: this.version };
+    return { preferences: structuredClone(this.prefs), status: this.save };
   }
 
   private setSave(status: SaveStatus) {
@@ -284,11 +266,18 @@ export class FakeBackend implements Backend {
     return structuredClone(this.prefs);
   }
 
+  async pause(preset: PausePreset): Promise<Preferences> {
+    // A stand-in for `PausePreset::edit` in Rust (the real one uses the agent's time zone).
+    const hour = new Date(Date.now() + 3600_000).toISOString();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const until = { hour, tomorrow, off: undefined }[preset];
+    return this.editPreferences(until ? { edit: "paused_until", until } : { edit: "paused_until" });
+  }
+
   private finishSave() {
     if (this.failSaves) {
       this.setSave({ state: "failed", kind: "offline", message: "the server cannot be reached" });
     } else {
-      this.version += 1;
       this.setSave({ state: "saved" });
     }
   }
@@ -307,22 +296,12 @@ export class FakeBackend implements Backend {
   }
 
   async diagnostics(): Promise<Diagnostics> {
+    const golden = diagnosticsJson as Diagnostics;
     return {
-      os: {
-        permission: "granted",
-        permission_detail: "a notification service answers on the session bus",
-        service: { name: "fake", vendor: "Herald", version: "1", capabilities: ["actions", "body", "sound"] },
-        platform: "browser",
-      },
+      ...structuredClone(golden),
       connection: this.connection,
       ...(this.lastEventAt ? { last_event_at: this.lastEventAt } : {}),
-      server: { url: "http://127.0.0.1:7878", reachable: true, detail: "herald-server (fake)" },
       profile_email: this.agent.email,
-      email: { configured: false, to: this.agent.email, pending: 0 },
-      preferences: structuredClone(this.prefs),
-      save: this.save,
-      device_muted: this.muted,
-      window_focused: true,
     };
   }
 

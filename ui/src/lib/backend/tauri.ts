@@ -28,6 +28,7 @@ export function tauriBackend(): Backend {
     why: (id) => call("why", { id }),
     preferences: () => call("preferences"),
     editPreferences: (edit: PrefEdit) => call("edit_preferences", { edit }),
+    pause: (preset) => call("pause", { preset }),
     retrySave: () => call("retry_save"),
     sendTest: () => call("send_test"),
     diagnostics: () => call("diagnostics"),

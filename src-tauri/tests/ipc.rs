@@ -1,0 +1,208 @@
+//! The shell on Tauri's mock runtime: the real builder (plugins, setup, the account wired to
+//! its adapters, every command), driven through IPC the way the webview calls it, against a
+//! real herald-server on 127.0.0.1:0. No window system, no keychain (an in-memory store).
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use herald_app::{app_builder, Options};
+use herald_core::account::AccountConfig;
+use herald_core::secret::MemoryStore;
+use herald_server::admin::{self, NewAgent};
+use herald_server::db::DatabaseUrl;
+use herald_server::ServerConfig;
+use herald_testkit::DEADLINE;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Calls a command as the webview does; `Err` is the command's `{kind, message}`.
+fn call(
+    window: &WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            // The app's own origin (a local URL: the webview's IPC is allowed only there).
+            url: if cfg!(windows) {
+                "http://tauri.localhost"
+            } else {
+                "tauri://localhost"
+            }
+            .parse()
+            .unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+/// Calls until `done` holds for the answer (the stream delivers in the background).
+fn call_until(
+    window: &WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let answer = call(window, cmd, json!({})).unwrap();
+        if done(&answer) {
+            return answer;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}: {answer}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_commands_drive_the_core_through_ipc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (running, key) = tauri::async_runtime::block_on(async {
+        let config = ServerConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            DatabaseUrl::Sqlite(dir.path().join("h.db")),
+        );
+        let running = herald_server::start(config).await.unwrap();
+        admin::add_agent(
+            &running.db,
+            &NewAgent {
+                workspace: "Acme".into(),
+                external_id: "ana".into(),
+                email: "ana@acme.test".into(),
+                name: "Ana".into(),
+                password: PASSWORD.into(),
+                groups: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let (_, key) = admin::create_ingest_key(&running.db, "Acme", None)
+            .await
+            .unwrap();
+        (running, key)
+    });
+    let url = format!("http://{}", running.addr);
+
+    let mut app = app_builder(
+        mock_builder(),
+        Options {
+            secrets: Arc::new(MemoryStore::default()),
+            data_dir: Some(dir.path().join("app")),
+            account: AccountConfig::default(),
+            tray: false,
+        },
+    )
+    .build(mock_context(noop_assets()))
+    .unwrap();
+    // The mock runtime has no event loop to say "ready": one iteration runs the setup.
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let session = call_until(&window, "session_state", "the start-up restore ends", |s| {
+        s["restoring"] == false
+    });
+    assert_eq!(session["signed_in"], false, "{session}");
+
+    let wrong = call(
+        &window,
+        "sign_in",
+        json!({"server": url, "email": "ana@acme.test", "password": "nope"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        wrong["kind"], "signed_out",
+        "a typed error the UI branches on: {wrong}"
+    );
+
+    let agent = call(
+        &window,
+        "sign_in",
+        json!({"server": url, "email": "ana@acme.test", "password": PASSWORD}),
+    )
+    .unwrap();
+    assert_eq!(agent["external_id"], "ana");
+    call_until(&window, "bell", "the stream is live", |bell| {
+        bell["connection"]["state"] == "live"
+    });
+
+    tauri::async_runtime::block_on(async {
+        let event = json!({
+            "id": "ipc-1", "kind": "assignment", "occurred_at": chrono::Utc::now(),
+            "conversation": {"id": "c-9", "subject": "Order #9"},
+            "assignee": "ana",
+        });
+        reqwest::Client::new()
+            .post(format!("{url}/api/v1/events"))
+            .bearer_auth(&key)
+            .json(&event)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    });
+    let bell = call_until(&window, "bell", "the assignment is in the bell", |bell| {
+        bell["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 1)
+    });
+    assert_eq!(bell["unread"]["total"], 1, "{bell}");
+    let id = bell["items"][0]["id"].clone();
+    let trail = call(&window, "why", json!({"id": id})).unwrap();
+    assert_eq!(trail["server"]["push"]["outcome"], "deliver", "{trail}");
+
+    let prefs = call(
+        &window,
+        "edit_preferences",
+        json!({"edit": {"edit": "push_scope", "scope": "all"}}),
+    )
+    .unwrap();
+    assert_eq!(prefs["push_scope"], "all");
+    let paused = call(&window, "pause", json!({"preset": "hour"})).unwrap();
+    assert!(paused["paused_until"].is_string(), "{paused}");
+    let refused = call(&window, "pause", json!({"preset": "forever"})).unwrap_err();
+    assert!(refused.to_string().contains("forever"), "{refused}");
+
+    let diagnostics = call(&window, "diagnostics", json!({})).unwrap();
+    let topics: Vec<&str> = diagnostics["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["push", "email", "noise", "save"]);
+    let push = &diagnostics["cards"][0];
+    assert_eq!(push["verdict"], "problem", "paused: {push}");
+
+    call(&window, "mark", json!({"ids": [id], "read": true})).unwrap();
+    call_until(&window, "bell", "the counter drops", |bell| {
+        bell["unread"]["total"] == 0
+    });
+
+    call(&window, "sign_out", json!({})).unwrap();
+    let session = call(&window, "session_state", json!({})).unwrap();
+    assert_eq!(session["signed_in"], false);
+    let after = call(&window, "bell", json!({})).unwrap_err();
+    assert_eq!(after["kind"], "signed_out", "{after}");
+
+    tauri::async_runtime::block_on(running.shutdown());
+}

@@ -1,0 +1,402 @@
+// Generated from the Rust types of herald-core by `crates/core/src/ts.rs`.
+// Do not edit: run `HERALD_BLESS=1 cargo test -p herald-core --test typescript`.
+
+import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, EmailStatus } from "./protocol";
+
+/**
+ * What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
+ */
+export type ErrorKind = "signed_out" | "offline" | "server" | "invalid_input" | "conflict" | "rate_limited" | "bad_server_url" | "keychain" | "storage" | "not_found" | "os";
+
+/**
+ * An error with its kind and a message for a person. Never carries a token.
+ */
+export type CoreError = { 
+/**
+ * What kind.
+ */
+kind: ErrorKind, 
+/**
+ * For a person.
+ */
+message: string, 
+/**
+ * Invalid fields, for `invalid_input`.
+ */
+fields?: Array<FieldError>, };
+
+/**
+ * The connection as the UI shows it.
+ */
+export type ConnState = { "state": "connecting", 
+/**
+ * Attempts since the last stable connection.
+ */
+attempt: number, } | { "state": "live" } | { "state": "reconnecting", 
+/**
+ * Attempts since the last stable connection.
+ */
+attempt: number, 
+/**
+ * Milliseconds until the next try.
+ */
+retry_in_ms: number, } | { "state": "signed_out", 
+/**
+ * Why, for a person.
+ */
+reason: string, } | { "state": "stopped" };
+
+/**
+ * What the preferences screen shows.
+ */
+export type SaveStatus = { "state": "saved" } | { "state": "saving" } | { "state": "failed", 
+/**
+ * Why (offline, signed out, …).
+ */
+kind: ErrorKind, 
+/**
+ * For a person.
+ */
+message: string, };
+
+/**
+ * What happened to an item's OS notification.
+ */
+export type OsOutcome = { "os": "shown" } | { "os": "coalesced", 
+/**
+ * The notification that opened the burst.
+ */
+into: string, } | { "os": "in_summary" } | { "os": "not_shown" } | { "os": "history" } | { "os": "failed", 
+/**
+ * What the notifier said.
+ */
+message: string, };
+
+/**
+ * The decision trail of one item: "why did / didn't I get this?".
+ */
+export type Trail = { 
+/**
+ * The server's decision (bell, email, mobile push), with reasons.
+ */
+server: Decision, 
+/**
+ * This device's decision (OS notification, sound), with reasons.
+ */
+local: Decision, 
+/**
+ * What happened to the OS notification.
+ */
+os: OsOutcome, };
+
+/**
+ * Something the UI should know: every event the Rust side pushes to the UI.
+ */
+export type UiEvent = { "type": "item", 
+/**
+ * The item.
+ */
+notification: Notification, 
+/**
+ * The client's decision for OS notification and sound.
+ */
+local: Decision, } | { "type": "read_changed" } | { "type": "reset" } | { "type": "unread", 
+/**
+ * The counter.
+ */
+unread: UnreadCount, } | { "type": "preferences", 
+/**
+ * The new preferences.
+ */
+preferences: VersionedPreferences, } | { "type": "connection", 
+/**
+ * The new state.
+ */
+state: ConnState, } | { "type": "save", 
+/**
+ * Saved, saving or failed.
+ */
+status: SaveStatus, } | { "type": "focus_item", 
+/**
+ * The item.
+ */
+id: string, } | { "type": "signed_out", 
+/**
+ * Why, for a person.
+ */
+reason: string, } | { "type": "restored" };
+
+/**
+ * What the UI shows before anything else.
+ */
+export type SessionView = { 
+/**
+ * Someone is signed in.
+ */
+signed_in: boolean, 
+/**
+ * Who (absent when restored offline and not yet confirmed).
+ */
+agent?: AgentProfile, 
+/**
+ * The last server, to prefill the form.
+ */
+server?: string, 
+/**
+ * The last email, to prefill the form.
+ */
+email?: string, 
+/**
+ * The connection.
+ */
+connection: ConnState, 
+/**
+ * This device is muted.
+ */
+device_muted: boolean, 
+/**
+ * The session kept in the keychain is still being restored (the UI waits for the
+ * `restored` event instead of showing the sign-in form).
+ */
+restoring: boolean, 
+/**
+ * An item to show: its OS notification was clicked while no window was open.
+ */
+focus_item?: string, };
+
+/**
+ * The bell as the UI shows it.
+ */
+export type BellView = { 
+/**
+ * Newest first.
+ */
+items: Array<Notification>, 
+/**
+ * The counter (from the server, absolute).
+ */
+unread: UnreadCount, 
+/**
+ * The connection.
+ */
+connection: ConnState, 
+/**
+ * When the last item arrived.
+ */
+last_event_at?: string, };
+
+/**
+ * The preferences as the UI shows them.
+ */
+export type PrefsView = { 
+/**
+ * With unsaved edits.
+ */
+preferences: Preferences, 
+/**
+ * Saved, saving or failed.
+ */
+status: SaveStatus, };
+
+/**
+ * The pause choices offered in the preferences and the tray.
+ */
+export type PausePreset = "hour" | "tomorrow" | "off";
+
+/**
+ * The notification service that answered (Linux: on the session D-Bus).
+ */
+export type NotificationService = { 
+/**
+ * Its product name (dunst, GNOME Shell, Plasma…).
+ */
+name: string, 
+/**
+ * Its vendor.
+ */
+vendor: string, 
+/**
+ * Its version.
+ */
+version: string, 
+/**
+ * What it can do ("actions", "body", "body-markup", "sound"…).
+ */
+capabilities: Array<string>, };
+
+/**
+ * What the OS says about notifications, as far as the shell can tell.
+ */
+export type OsCheck = { 
+/**
+ * As far as Herald can tell.
+ */
+permission: OsPermission, 
+/**
+ * How that was found out, for a person.
+ */
+permission_detail: string, 
+/**
+ * The service, when one answered.
+ */
+service?: NotificationService, 
+/**
+ * Why none answered.
+ */
+service_error?: string, 
+/**
+ * The OS ("linux", "macos", "windows"…).
+ */
+platform: string, };
+
+/**
+ * The server as the diagnostics see it.
+ */
+export type ServerCheck = { 
+/**
+ * Its address.
+ */
+url: string, 
+/**
+ * It answered.
+ */
+reachable: boolean, 
+/**
+ * What it said, or why not.
+ */
+detail: string, };
+
+/**
+ * A row of the preferences' event matrix (named as the matrix's fields are).
+ */
+export type Row = "assignment" | "mention" | "new_conversation" | "reply" | "module" | "other";
+
+/**
+ * The rows of the event matrix switched on, per channel.
+ */
+export type EventsOn = { 
+/**
+ * In the bell.
+ */
+dashboard: Array<Row>, 
+/**
+ * By email.
+ */
+email: Array<Row>, 
+/**
+ * As push.
+ */
+push: Array<Row>, };
+
+/**
+ * Which troubleshooting line a card answers.
+ */
+export type Topic = "push" | "email" | "noise" | "save";
+
+/**
+ * A card's verdict.
+ */
+export type Verdict = "ok" | "problem" | "info";
+
+/**
+ * One thing found, for the UI to word with what to do about it.
+ */
+export type Finding = { "finding": "permission_denied" } | { "finding": "permission_unknown" } | { "finding": "no_notification_service" } | { "finding": "stream_not_live" } | { "finding": "device_muted" } | { "finding": "paused", 
+/**
+ * Until when.
+ */
+until: string, } | { "finding": "quiet_hours", 
+/**
+ * When they end (the schedule's local time).
+ */
+until: LocalTime, 
+/**
+ * Mentions still alert.
+ */
+mentions_break_through: boolean, 
+/**
+ * Assignments still alert.
+ */
+assignments_break_through: boolean, } | { "finding": "push_only_assigned" } | { "finding": "no_push_events" } | { "finding": "window_focused" } | { "finding": "email_not_configured" } | { "finding": "email_failed", 
+/**
+ * When it was given up.
+ */
+at: string, 
+/**
+ * What the relay said.
+ */
+error: string, } | { "finding": "email_unknown", 
+/**
+ * Why.
+ */
+error: string, } | { "finding": "no_email_events" } | { "finding": "email_summary", 
+/**
+ * At this local time.
+ */
+at: LocalTime, } | { "finding": "switches_on", 
+/**
+ * On.
+ */
+on: number, 
+/**
+ * Of.
+ */
+of: number, } | { "finding": "everything_on" } | { "finding": "saving" } | { "finding": "save_failed", 
+/**
+ * Why.
+ */
+message: string, };
+
+/**
+ * The verdict on one troubleshooting line.
+ */
+export type Card = { 
+/**
+ * Which line.
+ */
+topic: Topic, 
+/**
+ * The verdict.
+ */
+verdict: Verdict, 
+/**
+ * What was found, most important first.
+ */
+findings: Array<Finding>, };
+
+/**
+ * Everything the troubleshooting section asks about, in one answer.
+ */
+export type Diagnostics = { 
+/**
+ * One card per troubleshooting line: push, email, noise, save.
+ */
+cards: Array<Card>, 
+/**
+ * Notification permission and service.
+ */
+os: OsCheck, 
+/**
+ * The stream.
+ */
+connection: ConnState, 
+/**
+ * When the last item arrived.
+ */
+last_event_at?: string, 
+/**
+ * The server.
+ */
+server: ServerCheck, 
+/**
+ * The agent's profile email.
+ */
+profile_email?: string, 
+/**
+ * Where email goes and whether the server sends it.
+ */
+email?: EmailStatus, 
+/**
+ * The event kinds on per channel (empty when signed out).
+ */
+events_on: EventsOn, };
