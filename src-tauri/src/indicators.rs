@@ -18,12 +18,13 @@ pub fn follow<R: Runtime>(app: &AppHandle<R>, account: &Account, tray: Option<Tr
     let mut indicators = account.indicators();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut language = Language::En;
+        // The notification buttons are named once at start, then again in each new language.
+        let mut named: Option<Language> = None;
         loop {
             let shown = indicators.borrow_and_update().clone();
-            if shown.language != language {
-                language = shown.language;
-                crate::notify::name_actions(&app, language);
+            if named != Some(shown.language) {
+                named = Some(shown.language);
+                crate::notify::name_actions(&app, shown.language);
             }
             show(&app, &shown, tray.as_ref());
             if indicators.changed().await.is_err() {

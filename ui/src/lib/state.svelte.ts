@@ -36,6 +36,9 @@ export class AppState {
   error = $state<BackendError | undefined>();
 
   private unsubscribe: (() => void) | undefined;
+  /** Counts the live updates of the connection and the counter: a snapshot asked for before
+   * the latest one is older than it (events and answers travel separately). */
+  private updates = 0;
   private refetch: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly backend: Backend) {}
@@ -98,11 +101,14 @@ export class AppState {
   }
 
   async loadBell(): Promise<void> {
+    const asked = this.updates;
     const bell = await this.backend.bell();
     this.items = bell.items;
-    this.unread = bell.unread.total;
-    this.connection = bell.connection;
     this.lastEventAt = bell.last_event_at;
+    if (asked === this.updates) {
+      this.unread = bell.unread.total;
+      this.connection = bell.connection;
+    }
   }
 
   /** Appends a page of older items (the bell is never fetched whole for this). */
@@ -183,6 +189,7 @@ export class AppState {
         this.scheduleRefetch();
         break;
       case "unread":
+        this.updates += 1;
         this.unread = event.unread.total;
         break;
       case "preferences":
@@ -190,6 +197,7 @@ export class AppState {
         setLanguage(event.preferences.preferences.language);
         break;
       case "connection":
+        this.updates += 1;
         this.connection = event.state;
         if (event.state.state === "signed_out") {
           this.signedOutReason = event.state.reason;

@@ -71,3 +71,22 @@ test("an item the local decision keeps silent plays nothing, whatever the UI kno
   app.apply({ type: "item", notification: { ...n, id: "reply-1" }, local: silent });
   expect(play).not.toHaveBeenCalled();
 });
+
+test("a bell snapshot asked for before a live update does not undo it", async () => {
+  const fake = new FakeBackend({ items: 0 });
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  fake.setConnection({ state: "connecting", attempt: 0 });
+  // The answer to bell() is computed now (connecting) but arrives after the live event.
+  const snapshot = await fake.bell();
+  let deliver: (() => void) | undefined;
+  fake.bell = () => new Promise((resolve) => (deliver = () => resolve(snapshot)));
+  const loading = app.loadBell();
+  app.apply({ type: "connection", state: { state: "live" } });
+  app.apply({ type: "unread", unread: { total: 3 } });
+  deliver?.();
+  await loading;
+  expect(app.connection, "the newer event wins over the older snapshot").toEqual({ state: "live" });
+  expect(app.unread).toBe(3);
+});
