@@ -182,7 +182,7 @@ pub async fn create_ingest_key(
     label: Option<&str>,
 ) -> Result<(Uuid, String), AppError> {
     let workspace = ensure_workspace(db, workspace).await?;
-    let (key, hash) = auth::new_token(auth::INGEST_PREFIX);
+    let (key, hash) = crate::token::new_token(crate::token::INGEST_PREFIX);
     let id = Uuid::now_v7();
     sqlx::query("INSERT INTO ingest_keys (id, workspace_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.to_string())

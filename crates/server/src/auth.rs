@@ -1,6 +1,7 @@
-//! Credentials: opaque bearer tokens (256 random bits, stored as SHA-256), Argon2id
-//! passwords, the sign-in rate limiter, and the extractors that turn an `Authorization`
-//! header into the caller's identity. Every query downstream is scoped by what these return.
+//! Credentials: Argon2id passwords, the sign-in rate limiter, the callers a token or an
+//! ingest key stands for ([`AgentSession`], [`IngestCaller`]) and the ingest-key cache. The
+//! tokens themselves are made in [`crate::token`]; `http/extract.rs` turns an
+//! `Authorization` header into these callers. Every query downstream is scoped by them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, OnceLock};
@@ -8,40 +9,12 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
+use rand_core::OsRng;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::http::AppState;
-
-/// Prefix of session tokens (lets secret scanners recognise a leaked one).
-pub const SESSION_PREFIX: &str = "hrld_s_";
-/// Prefix of ingest keys.
-pub const INGEST_PREFIX: &str = "hrld_i_";
-
-/// A new random token with `prefix`, and the hash to store.
-pub fn new_token(prefix: &str) -> (String, String) {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = format!("{prefix}{}", hex(&bytes));
-    let hash = hash_token(&token);
-    (token, hash)
-}
-
-/// The stored form of a token. Tokens carry 256 random bits, so a fast hash is enough: the
-/// database alone cannot be turned back into usable tokens.
-pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::token::hash_token;
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
@@ -147,16 +120,7 @@ pub struct AgentSession {
     pub workspace_id: Uuid,
 }
 
-/// The bearer token of a request, if it has one.
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
-    (!token.is_empty() && token.len() <= 256).then_some(token.trim())
-}
-
-fn parse_uuid(text: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_uuid(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text).map_err(|e| AppError::Internal(e.into()))
 }
 
@@ -207,21 +171,6 @@ pub async fn session_ended(
     })
 }
 
-impl FromRequestParts<AppState> for AgentSession {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or(AppError::Unauthorized(
-            "sign in first: this needs an Authorization: Bearer token",
-        ))?;
-        session_for_token(&state.db, token)
-            .await?
-            .ok_or(AppError::Unauthorized(
-                "your session has ended; sign in again",
-            ))
-    }
-}
-
 /// Valid ingest keys seen lately, so that a burst of events does not look the key up once
 /// per request. An entry lives `ttl`: a key revoked with the admin CLI (another process)
 /// stops working on a running server within that time.
@@ -240,7 +189,7 @@ impl KeyCache {
         }
     }
 
-    fn get(&self, hash: &str, now: Instant) -> Option<Uuid> {
+    pub(crate) fn get(&self, hash: &str, now: Instant) -> Option<Uuid> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(hash)
@@ -248,7 +197,7 @@ impl KeyCache {
             .map(|(ws, _)| *ws)
     }
 
-    fn put(&self, hash: String, workspace_id: Uuid, now: Instant) {
+    pub(crate) fn put(&self, hash: String, workspace_id: Uuid, now: Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() > 10_000 {
             entries.retain(|_, (_, at)| now.duration_since(*at) < self.ttl);
@@ -264,47 +213,9 @@ pub struct IngestCaller {
     pub workspace_id: Uuid,
 }
 
-impl FromRequestParts<AppState> for IngestCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let key = bearer(parts).ok_or(AppError::Unauthorized(
-            "ingest needs Authorization: Bearer <ingest key>",
-        ))?;
-        let hash = hash_token(key);
-        if let Some(workspace_id) = state.ingest_keys.get(&hash, Instant::now()) {
-            return Ok(IngestCaller { workspace_id });
-        }
-        let row = sqlx::query(
-            "SELECT workspace_id FROM ingest_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(&hash)
-        .fetch_optional(&state.db.reader)
-        .await?
-        .ok_or(AppError::Unauthorized("unknown or revoked ingest key"))?;
-        let workspace_id = parse_uuid(row.try_get("workspace_id")?)?;
-        state.ingest_keys.put(hash, workspace_id, Instant::now());
-        Ok(IngestCaller { workspace_id })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_random_prefixed_and_hashed() {
-        let (a, ha) = new_token(SESSION_PREFIX);
-        let (b, hb) = new_token(SESSION_PREFIX);
-        assert_ne!(a, b);
-        assert!(a.starts_with(SESSION_PREFIX) && a.len() == SESSION_PREFIX.len() + 64);
-        assert_eq!(ha, hash_token(&a));
-        assert_ne!(ha, hb);
-        assert!(
-            !ha.contains(&a[SESSION_PREFIX.len()..]),
-            "the hash is not the token"
-        );
-    }
 
     #[test]
     fn passwords_verify_only_themselves() {

@@ -203,7 +203,7 @@ impl Db {
         .execute(&self.writer)
         .await?;
         // The key that signs links in emails (random, made once, never leaves the database).
-        let (key, _) = crate::auth::new_token("");
+        let (key, _) = crate::token::new_token("");
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ('link_key', $1) ON CONFLICT (key) DO NOTHING",
         )

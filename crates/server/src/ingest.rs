@@ -183,10 +183,7 @@ pub fn validate(event: &PlatformEvent) -> Result<(), AppError> {
 /// The idempotency fingerprint of an event: a hash of its canonical JSON.
 fn fingerprint(event: &PlatformEvent) -> Result<String, AppError> {
     let bytes = serde_json::to_vec(event)?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::token::hex(&Sha256::digest(&bytes)))
 }
 
 /// A job split into its input and where its answer goes.

@@ -13,8 +13,9 @@
 //! - [`hub`]: live streams, bounded per-connection queues, close signals.
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
-//! - [`auth`]: tokens, Argon2id passwords, the sign-in limiter, request identities.
-//! - [`http`]: the `/api/v1` routes and the WebSocket stream.
+//! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
+//! - [`auth`]: Argon2id passwords, the sign-in limiter, the callers tokens and keys stand for.
+//! - [`http`]: the `/api/v1` routes, the extractors of the caller, and the WebSocket stream.
 //! - [`admin`]: workspace, agent and ingest-key administration (the CLI's commands).
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
@@ -36,6 +37,7 @@ pub mod ingest;
 pub mod links;
 pub mod openapi;
 pub mod recipients;
+pub mod token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

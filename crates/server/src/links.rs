@@ -21,13 +21,7 @@ fn mac(key: &[u8], agent_id: Uuid, expires: i64) -> Option<Hmac<Sha256>> {
 pub fn sign(key: &[u8], agent_id: Uuid, expires: DateTime<Utc>) -> String {
     let expires = expires.timestamp();
     let tag = mac(key, agent_id, expires)
-        .map(|m| {
-            m.finalize()
-                .into_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        })
+        .map(|m| crate::token::hex(&m.finalize().into_bytes()))
         .unwrap_or_default();
     format!("{}.{expires}.{tag}", agent_id.simple())
 }

@@ -308,7 +308,7 @@ async fn ingest_key(db: &Db, cmd: KeyCommand) -> anyhow::Result<()> {
 }
 
 fn generated_password() -> String {
-    let (token, _) = herald_server::auth::new_token("");
+    let (token, _) = herald_server::token::new_token("");
     token[..20].to_owned()
 }
 

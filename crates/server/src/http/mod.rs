@@ -2,6 +2,7 @@
 //! bodies in the one error shape.
 
 mod events;
+mod extract;
 mod inbox;
 mod prefs;
 mod session;

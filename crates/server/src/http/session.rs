@@ -68,7 +68,7 @@ pub async fn sign_in(
         }
     };
     state.limiter.succeeded(&email);
-    let (token, hash) = auth::new_token(auth::SESSION_PREFIX);
+    let (token, hash) = crate::token::new_token(crate::token::SESSION_PREFIX);
     let session_id = Uuid::now_v7();
     let now = Utc::now();
     let device: Option<String> = req.device_name.map(|d| d.chars().take(100).collect());
