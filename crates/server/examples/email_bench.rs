@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -100,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
     email.poll = Duration::from_millis(10);
     email.summary_poll = Duration::from_millis(200);
     // Two hours ahead: every summary set for the next hour is due.
-    email.clock = Arc::new(move || chrono::Utc::now() + chrono::Duration::hours(2));
+    config.clock = herald_protocol::ManualClock::new(now + chrono::Duration::hours(2)).clock();
     config.email = Some(email);
     let server = herald_server::start(config).await?;
     let mut prefs = Preferences::default();

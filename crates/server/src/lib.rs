@@ -79,6 +79,9 @@ pub struct ServerConfig {
     /// How long a valid ingest key is trusted without a lookup (a key revoked from another
     /// process stops working within this time).
     pub ingest_key_ttl: Duration,
+    /// The server's clock: inbox rows, read marks, sessions, links, email schedules. Tests
+    /// move it instead of sleeping.
+    pub clock: herald_protocol::Clock,
 }
 
 impl ServerConfig {
@@ -95,6 +98,7 @@ impl ServerConfig {
             ingest_batch: ingest::MAX_BATCH,
             email: None,
             ingest_key_ttl: Duration::from_secs(10),
+            clock: herald_protocol::Clock::system(),
         }
     }
 }
@@ -157,7 +161,11 @@ impl Running {
 
 /// Opens the database, binds, and serves until shut down.
 pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
-    let mailer = config.email.clone().map(email::Mailer::new).transpose()?;
+    let mailer = config
+        .email
+        .clone()
+        .map(|email| email::Mailer::new(email, config.clock.clone()))
+        .transpose()?;
     let db = Db::open(&config.database).await?;
     let listener = TcpListener::bind(config.bind)
         .await
@@ -177,6 +185,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         Arc::clone(&hub),
         config.ingest_batch,
         alert_delay,
+        config.clock.clone(),
     );
     let shutdown = CancellationToken::new();
     let email_worker = mailer
@@ -196,6 +205,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         shutdown: shutdown.clone(),
         epoch: Arc::from(epoch),
         mailer,
+        clock: config.clock.clone(),
     };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let checkpointer = db.checkpointer(Duration::from_millis(250), shutdown.child_token());

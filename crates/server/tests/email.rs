@@ -343,26 +343,27 @@ async fn without_smtp_the_email_channel_says_so() {
 
 #[tokio::test]
 async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
-    use std::sync::{Arc, Mutex};
     let Some(sink) = Sink::start().await else {
         return;
     };
     let start = chrono::Utc::now();
-    let clock = Arc::new(Mutex::new(start));
-    let email_config = |port: u16, clock: Arc<Mutex<chrono::DateTime<chrono::Utc>>>| {
+    let clock = herald_protocol::ManualClock::new(start);
+    let email_config = |port: u16| {
         let mut email = EmailConfig::new(
             format!("smtp://127.0.0.1:{port}"),
             "Herald <herald@acme.test>",
         );
         email.poll = Duration::from_millis(50);
         email.summary_poll = Duration::from_millis(50);
-        email.clock = Arc::new(move || *clock.lock().unwrap());
         email
     };
     let port = sink.port;
     let mut server = TestServer::start_with({
-        let clock = clock.clone();
-        move |c| c.email = Some(email_config(port, clock))
+        let clock = clock.clock();
+        move |c| {
+            c.email = Some(email_config(port));
+            c.clock = clock;
+        }
     })
     .await;
     let ana = server.sign_in("ana").await;
@@ -399,7 +400,7 @@ async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
     assert!(sink.messages().is_empty(), "{:?}", sink.messages());
 
     // The clock passes the summary time: one summary.
-    *clock.lock().unwrap() = start + chrono::Duration::hours(2);
+    clock.set(start + chrono::Duration::hours(2));
     let mail = sink.wait_for(1).await;
     let subject = mail[0]["subject"].as_str().unwrap();
     assert!(
@@ -417,7 +418,8 @@ async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
     server.stop().await;
     let db = server.dir.path().join("herald.db");
     let mut config = common::config(&db);
-    config.email = Some(email_config(port, clock.clone()));
+    config.email = Some(email_config(port));
+    config.clock = clock.clock();
     server.server = Some(herald_server::start(config).await.unwrap());
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(

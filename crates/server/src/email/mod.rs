@@ -22,7 +22,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use herald_protocol::Clock;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::response::Response;
 use lettre::transport::smtp::PoolConfig;
@@ -65,8 +65,6 @@ pub struct EmailConfig {
     pub poll: Duration,
     /// How often the worker checks whose end-of-day summary is due.
     pub summary_poll: Duration,
-    /// The clock of the email worker (tests move it; the policy itself never reads one).
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     /// Where agents reach this server (`--public-url`): emails carry a signed one-click
     /// unsubscribe link under it. Without it, emails have no such link.
     pub public_url: Option<String>,
@@ -94,7 +92,6 @@ impl EmailConfig {
             max_attempts: 8,
             poll: Duration::from_secs(1),
             summary_poll: Duration::from_secs(30),
-            clock: Arc::new(Utc::now),
             public_url: None,
         }
     }
@@ -122,11 +119,13 @@ pub struct Mailer {
     from: Mailbox,
     config: EmailConfig,
     link_key: Option<Arc<Vec<u8>>>,
+    /// The server's clock (alert and summary times, link expiry).
+    clock: Clock,
 }
 
 impl Mailer {
-    /// Checks the settings; nothing is sent yet.
-    pub fn new(config: EmailConfig) -> Result<Mailer, EmailConfigError> {
+    /// Checks the settings; nothing is sent yet. `clock` is the server's.
+    pub fn new(config: EmailConfig, clock: Clock) -> Result<Mailer, EmailConfigError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| EmailConfigError::Url(e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
@@ -141,6 +140,7 @@ impl Mailer {
             from,
             config,
             link_key: None,
+            clock,
         })
     }
 
@@ -155,7 +155,7 @@ impl Mailer {
         let base = self.config.public_url.as_deref()?.trim_end_matches('/');
         let key = self.link_key.as_ref()?;
         let agent = Uuid::parse_str(agent_id).ok()?;
-        let token = crate::links::sign(key, agent, (self.config.clock)() + crate::links::VALIDITY);
+        let token = crate::links::sign(key, agent, self.clock.now() + crate::links::VALIDITY);
         Some(format!("{base}/api/v1/unsubscribe?token={token}"))
     }
 

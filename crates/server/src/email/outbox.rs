@@ -31,7 +31,7 @@ pub fn start_worker(
             }
             if last_schedule.is_none_or(|t| t.elapsed() >= mailer.config.summary_poll) {
                 last_schedule = Some(tokio::time::Instant::now());
-                if let Err(err) = schedule_summaries(&db, (mailer.config.clock)()).await {
+                if let Err(err) = schedule_summaries(&db, mailer.clock.now()).await {
                     tracing::warn!(error = %err, "summary scheduling failed; will retry");
                 }
             }
@@ -44,7 +44,7 @@ pub fn start_worker(
 
 /// One round: every due alert, grouped per agent and conversation.
 pub async fn send_due(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
-    let now = (mailer.config.clock)();
+    let now = mailer.clock.now();
     let mut sent = send_summaries(db, mailer, now).await?;
     let due = sqlx::query(
         "SELECT DISTINCT agent_id, conversation_id FROM outbox \

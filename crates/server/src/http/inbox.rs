@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use chrono::Utc;
 use herald_protocol::{
     Channel, InboxPage, MarkRequest, MarkResult, Notification, TestNotificationResult, UnreadCount,
 };
@@ -46,7 +45,7 @@ pub async fn mark(
     who: AgentSession,
     ApiJson(req): ApiJson<MarkRequest>,
 ) -> Result<Json<MarkResult>, AppError> {
-    let (result, notices) = inbox::mark(&state.db, who.agent_id, &req, Utc::now()).await?;
+    let (result, notices) = inbox::mark(&state.db, who.agent_id, &req, state.clock.now()).await?;
     for notice in &notices {
         state.hub.publish(who.agent_id, notice);
     }

@@ -71,6 +71,8 @@ pub struct AppState {
     pub epoch: Arc<str>,
     /// The SMTP relay, when configured.
     pub mailer: Option<crate::email::Mailer>,
+    /// The server's clock.
+    pub clock: herald_protocol::Clock,
 }
 
 /// Largest ingest body (one event).

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::Json;
-use chrono::Utc;
 use herald_protocol::{AgentProfile, CloseReason, SessionGrant, SessionInfo, SignInRequest};
 use sqlx::Row;
 use uuid::Uuid;
@@ -70,7 +69,7 @@ pub async fn sign_in(
     state.limiter.succeeded(&email);
     let (token, hash) = crate::token::new_token(crate::token::SESSION_PREFIX);
     let session_id = Uuid::now_v7();
-    let now = Utc::now();
+    let now = state.clock.now();
     let device: Option<String> = req.device_name.map(|d| d.chars().take(100).collect());
     sqlx::query(
         "INSERT INTO sessions (id, agent_id, token_hash, device_name, created_at, last_seen_at) \
@@ -168,7 +167,7 @@ async fn revoke_session(state: &AppState, who: &AgentSession, id: Uuid) -> Resul
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
     )
-    .bind(Utc::now())
+    .bind(state.clock.now())
     .bind(id.to_string())
     .bind(who.agent_id.to_string())
     .execute(&state.db.writer)

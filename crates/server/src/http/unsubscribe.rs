@@ -5,7 +5,6 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use herald_protocol::{
     Channel, EventKind, PrefEdit, Preferences, ServerMessage, VersionedPreferences,
 };
@@ -45,7 +44,7 @@ async fn agent_of(state: &AppState, link: &Link) -> Result<uuid::Uuid, AppError>
         .as_deref()
         .ok_or(AppError::Unauthorized("this link has no token"))?;
     let key = state.db.link_key().await?;
-    links::verify(&key, token, Utc::now())
+    links::verify(&key, token, state.clock.now())
 }
 
 /// `GET /unsubscribe?token=`: asks to confirm.

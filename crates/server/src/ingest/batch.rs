@@ -1,0 +1,529 @@
+//! One transaction's worth of jobs, resolved in memory: idempotency, conversation state,
+//! recipients, the policy per agent and their seqs. Safe because this writer is the only one
+//! that writes events, conversations, inbox rows and seqs.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use herald_protocol::{
+    decide, ActorRef, AgentContext, EventKind, IngestResult, Notification, PlatformEvent,
+    Preferences,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::recipients::{context_for, plan, ConversationState};
+
+use super::*;
+
+/// An agent as the writer needs it.
+#[derive(Debug, Clone)]
+pub(super) struct AgentRow {
+    pub(super) workspace_id: Uuid,
+    pub(super) external_id: String,
+    pub(super) prefs: Preferences,
+    pub(super) last_seq: i64,
+}
+
+/// An event received before (idempotency).
+#[derive(Debug, Clone)]
+pub(super) struct KnownEvent {
+    /// Its fingerprint: the same id with another body is refused.
+    pub(super) body_hash: String,
+    /// How many agents it reached.
+    pub(super) recipients: i64,
+}
+
+/// A new inbox row.
+pub(super) struct InboxRow {
+    pub(super) agent_id: Uuid,
+    pub(super) notification: Notification,
+    /// The dashboard decision delivered (the bell shows it and counts it).
+    pub(super) on_bell: bool,
+}
+
+/// A new row of the events table.
+pub(super) struct EventRow {
+    pub(super) workspace_id: Uuid,
+    pub(super) event_id: String,
+    pub(super) body_hash: String,
+    pub(super) kind: String,
+    pub(super) recipients: i64,
+}
+
+/// An email alert to queue in the outbox.
+pub(super) struct AlertRow {
+    pub(super) agent_id: Uuid,
+    pub(super) item: Uuid,
+    /// Alerts of one conversation fold into one email.
+    pub(super) conversation: Option<String>,
+    /// When it is due (after the alert delay, unless read by then).
+    pub(super) due: DateTime<Utc>,
+}
+
+/// What a committed batch tells: one answer per input (in order), the new items, counters.
+pub(super) struct Done {
+    pub(super) answers: Vec<Result<Answer, AppError>>,
+    pub(super) items: Vec<(Uuid, Notification)>,
+    pub(super) unread: Vec<(Uuid, herald_protocol::UnreadCount)>,
+}
+
+/// One transaction's worth of jobs, resolved in memory and written with bulk statements:
+/// a handful of statements per batch instead of several per event. Safe because this
+/// writer is the only one that writes events, conversations, inbox rows and seqs.
+pub(super) struct Batch {
+    /// The batch's time: every row it writes says it was made now.
+    pub(super) now: DateTime<Utc>,
+    pub(super) agents: HashMap<Uuid, AgentRow>,
+    pub(super) by_external: HashMap<(Uuid, String), Uuid>,
+    /// Members of inbox / team groups and of whole workspaces, loaded on first use.
+    pub(super) members: HashMap<(Uuid, String), Vec<Uuid>>,
+    pub(super) conversations: HashMap<(Uuid, String), ConversationState>,
+    pub(super) known_events: HashMap<(Uuid, String), KnownEvent>,
+    pub(super) rows: Vec<InboxRow>,
+    pub(super) events: Vec<EventRow>,
+    pub(super) touched: BTreeSet<Uuid>,
+    pub(super) alerts: Vec<AlertRow>,
+    /// When email is configured: how long alerts wait.
+    pub(super) alert_delay: Option<chrono::Duration>,
+}
+
+/// Rows per multi-row statement (SQLite allows 32 766 bound values).
+pub(super) const CHUNK: usize = 500;
+
+impl Batch {
+    pub(super) async fn run(
+        db: &Db,
+        inputs: Vec<Input>,
+        alert_delay: Option<std::time::Duration>,
+        now: DateTime<Utc>,
+    ) -> Result<Done, sqlx::Error> {
+        let t0 = std::time::Instant::now();
+        let mut tx = db.write_tx().await?;
+        let mut batch = Batch {
+            now,
+            agents: HashMap::new(),
+            by_external: HashMap::new(),
+            members: HashMap::new(),
+            conversations: HashMap::new(),
+            known_events: HashMap::new(),
+            rows: Vec::new(),
+            events: Vec::new(),
+            touched: BTreeSet::new(),
+            alerts: Vec::new(),
+            alert_delay: alert_delay.and_then(|d| chrono::Duration::from_std(d).ok()),
+        };
+        batch.preload(&mut tx, &inputs).await?;
+        let t1 = t0.elapsed();
+        let mut answers = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            answers.push(match input {
+                Input::Event {
+                    workspace_id,
+                    event,
+                } => batch
+                    .event(&mut tx, *workspace_id, event, now)
+                    .await?
+                    .map(Answer::Event),
+                Input::Test { agent_id } => batch
+                    .test(*agent_id, now)
+                    .map(|n| Answer::Test(Box::new(n))),
+            });
+        }
+        let t2 = t0.elapsed();
+        batch.flush(&mut tx).await?;
+        let t3 = t0.elapsed();
+        let unread = unread_counts(&mut tx, &batch.touched).await?;
+        let t4 = t0.elapsed();
+        tx.commit().await?;
+        tracing::trace!(
+            n = inputs.len(),
+            preload_us = t1.as_micros() as u64,
+            resolve_us = (t2 - t1).as_micros() as u64,
+            flush_us = (t3 - t2).as_micros() as u64,
+            unread_us = (t4 - t3).as_micros() as u64,
+            commit_us = (t0.elapsed() - t4).as_micros() as u64,
+            "batch phases"
+        );
+        Ok(Done {
+            answers,
+            items: batch
+                .rows
+                .into_iter()
+                .map(|row| (row.agent_id, row.notification))
+                .collect(),
+            unread,
+        })
+    }
+
+    /// Loads, in a few queries, what the batch's events refer to.
+    pub(super) async fn preload(
+        &mut self,
+        tx: &mut SqliteConnection,
+        inputs: &[Input],
+    ) -> Result<(), sqlx::Error> {
+        let events: Vec<(Uuid, &PlatformEvent)> = inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Event {
+                    workspace_id,
+                    event,
+                } => Some((*workspace_id, event.as_ref())),
+                Input::Test { .. } => None,
+            })
+            .collect();
+        // Events seen before (idempotency).
+        for chunk in events.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT workspace_id, event_id, body_hash, recipients FROM events WHERE (workspace_id, event_id) IN (VALUES ",
+            );
+            push_pairs(
+                &mut q,
+                chunk.iter().map(|(ws, e)| (ws.to_string(), e.id.clone())),
+            );
+            q.push(")");
+            for row in q.build().fetch_all(&mut *tx).await? {
+                let key = (parse_uuid(&row, "workspace_id")?, row.try_get("event_id")?);
+                let known = KnownEvent {
+                    body_hash: row.try_get("body_hash")?,
+                    recipients: row.try_get("recipients")?,
+                };
+                self.known_events.insert(key, known);
+            }
+        }
+        // Conversations' earlier state.
+        let conversations: BTreeSet<(Uuid, String)> = events
+            .iter()
+            .filter_map(|(ws, e)| e.conversation.as_ref().map(|c| (*ws, c.id.clone())))
+            .collect();
+        let conversations: Vec<_> = conversations.into_iter().collect();
+        for chunk in conversations.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT workspace_id, conversation_id, assignee, participants, inbox_id, team_id FROM conversations \
+                 WHERE (workspace_id, conversation_id) IN (VALUES ",
+            );
+            push_pairs(
+                &mut q,
+                chunk.iter().map(|(ws, id)| (ws.to_string(), id.clone())),
+            );
+            q.push(")");
+            for row in q.build().fetch_all(&mut *tx).await? {
+                let participants: String = row.try_get("participants")?;
+                let state = ConversationState {
+                    assignee: row.try_get("assignee")?,
+                    participants: serde_json::from_str(&participants).unwrap_or_default(),
+                    inbox_id: row.try_get("inbox_id")?,
+                    team_id: row.try_get("team_id")?,
+                };
+                self.conversations.insert(
+                    (
+                        parse_uuid(&row, "workspace_id")?,
+                        row.try_get("conversation_id")?,
+                    ),
+                    state,
+                );
+            }
+        }
+        // Every agent the events or those conversations name.
+        let mut names: BTreeSet<(Uuid, String)> = BTreeSet::new();
+        for (ws, e) in &events {
+            let direct = e
+                .recipients
+                .iter()
+                .chain(&e.mentioned)
+                .chain(&e.participants)
+                .chain(e.assignee.iter());
+            names.extend(direct.map(|n| (*ws, n.clone())));
+        }
+        for ((ws, _), state) in &self.conversations {
+            let known = state.participants.iter().chain(state.assignee.iter());
+            names.extend(known.map(|n| (*ws, n.clone())));
+        }
+        let names: Vec<_> = names.into_iter().collect();
+        for chunk in names.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents \
+                 WHERE disabled_at IS NULL AND (workspace_id, external_id) IN (VALUES ",
+            );
+            push_pairs(
+                &mut q,
+                chunk
+                    .iter()
+                    .map(|(ws, name)| (ws.to_string(), name.clone())),
+            );
+            q.push(")");
+            let rows = q.build().fetch_all(&mut *tx).await?;
+            self.remember(&rows)?;
+        }
+        let tests: Vec<Uuid> = inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Test { agent_id } => Some(*agent_id),
+                Input::Event { .. } => None,
+            })
+            .collect();
+        for chunk in tests.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents WHERE disabled_at IS NULL AND id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.to_string());
+            }
+            q.push(")");
+            let rows = q.build().fetch_all(&mut *tx).await?;
+            self.remember(&rows)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps agent rows; returns their ids.
+    pub(super) fn remember(
+        &mut self,
+        rows: &[sqlx::sqlite::SqliteRow],
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = parse_uuid(row, "id")?;
+            ids.push(id);
+            if self.agents.contains_key(&id) {
+                continue; // this batch may already have moved its seq on
+            }
+            let workspace_id = parse_uuid(row, "workspace_id")?;
+            let external_id: String = row.try_get("external_id")?;
+            let prefs: String = row.try_get("prefs")?;
+            // Stored preferences were validated on write; unreadable ones fall back to the
+            // defaults rather than losing the notification.
+            let prefs = serde_json::from_str(&prefs).unwrap_or_else(|e| {
+                tracing::error!(agent_id = %id, error = %e, "stored preferences unreadable, using defaults");
+                Preferences::default()
+            });
+            self.by_external
+                .insert((workspace_id, external_id.clone()), id);
+            self.agents.insert(
+                id,
+                AgentRow {
+                    workspace_id,
+                    external_id,
+                    prefs,
+                    last_seq: row.try_get("last_seq")?,
+                },
+            );
+        }
+        Ok(ids)
+    }
+
+    /// Members of a group (`inbox:x` / `team:y`), or of the whole workspace (`*`).
+    pub(super) async fn members(
+        &mut self,
+        tx: &mut SqliteConnection,
+        ws: Uuid,
+        group: &str,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        let key = (ws, group.to_owned());
+        if let Some(ids) = self.members.get(&key) {
+            return Ok(ids.clone());
+        }
+        let rows = if group == "*" {
+            sqlx::query(
+                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents \
+                 WHERE workspace_id = $1 AND disabled_at IS NULL",
+            )
+            .bind(ws.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+        } else {
+            sqlx::query(
+                "SELECT a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq FROM agent_groups g \
+                 JOIN agents a ON a.id = g.agent_id \
+                 WHERE g.group_key = $1 AND a.workspace_id = $2 AND a.disabled_at IS NULL",
+            )
+            .bind(group)
+            .bind(ws.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+        };
+        let ids = self.remember(&rows)?;
+        self.members.insert(key, ids.clone());
+        Ok(ids)
+    }
+
+    pub(super) async fn event(
+        &mut self,
+        tx: &mut SqliteConnection,
+        ws: Uuid,
+        event: &PlatformEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Result<IngestResult, AppError>, sqlx::Error> {
+        let hash = match fingerprint(event) {
+            Ok(hash) => hash,
+            Err(e) => return Ok(Err(e)),
+        };
+        let key = (ws, event.id.clone());
+        if let Some(known) = self.known_events.get(&key) {
+            if known.body_hash != hash {
+                return Ok(Err(AppError::Conflict(format!(
+                    "event {:?} was already received with a different body",
+                    clip(&event.id, 80)
+                ))));
+            }
+            return Ok(Ok(IngestResult {
+                event_id: event.id.clone(),
+                duplicate: true,
+                recipients: u32::try_from(known.recipients).unwrap_or(0),
+            }));
+        }
+        let state = match &event.conversation {
+            Some(c) => {
+                let key = (ws, c.id.clone());
+                let state = self
+                    .conversations
+                    .remove(&key)
+                    .unwrap_or_default()
+                    .after(event);
+                self.conversations.insert(key, state.clone());
+                state
+            }
+            None => ConversationState::default().after(event),
+        };
+        let plan = plan(event, &state);
+        let mut recipients: Vec<Uuid> = plan
+            .named
+            .iter()
+            .filter_map(|name| self.by_external.get(&(ws, name.clone())).copied())
+            .collect();
+        if !plan.groups.is_empty() || plan.whole_workspace_if_groups_empty {
+            let mut members = Vec::new();
+            for group in &plan.groups {
+                members.extend(self.members(tx, ws, group).await?);
+            }
+            if members.is_empty() && plan.whole_workspace_if_groups_empty {
+                members = self.members(tx, ws, "*").await?;
+            }
+            recipients.extend(members.into_iter().filter(|id| {
+                self.agents.get(id).map(|a| Some(&a.external_id)) != Some(plan.actor.as_ref())
+            }));
+        }
+        recipients.sort_unstable();
+        recipients.dedup();
+        for agent_id in &recipients {
+            let Some(agent) = self.agents.get(agent_id) else {
+                continue;
+            };
+            let ctx = context_for(&agent.external_id, event, &state);
+            self.deliver(*agent_id, event, ctx, now);
+        }
+        let count = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
+        self.events.push(EventRow {
+            workspace_id: ws,
+            event_id: event.id.clone(),
+            body_hash: hash.clone(),
+            kind: event.kind.as_str().to_owned(),
+            recipients: i64::from(count),
+        });
+        let known = KnownEvent {
+            body_hash: hash,
+            recipients: i64::from(count),
+        };
+        self.known_events.insert(key, known);
+        Ok(Ok(IngestResult {
+            event_id: event.id.clone(),
+            duplicate: false,
+            recipients: count,
+        }))
+    }
+
+    /// A test event for one agent (its row was preloaded).
+    pub(super) fn test(
+        &mut self,
+        agent_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Notification, AppError> {
+        let Some(agent) = self.agents.get(&agent_id) else {
+            return Err(AppError::NotFound("no such agent"));
+        };
+        let ws = agent.workspace_id;
+        let event = PlatformEvent {
+            id: format!("test-{}", Uuid::now_v7()),
+            kind: EventKind::Test,
+            occurred_at: now,
+            conversation: None,
+            actor: Some(ActorRef {
+                agent_id: None,
+                name: "Herald".into(),
+            }),
+            assignee: None,
+            mentioned: vec![],
+            participants: vec![],
+            text: Some("If you can read this, notifications reach you here.".into()),
+            module: None,
+            recipients: vec![],
+        };
+        let ctx = AgentContext {
+            directly_addressed: true,
+            ..AgentContext::default()
+        };
+        let notification = self.deliver(agent_id, &event, ctx, now);
+        self.events.push(EventRow {
+            workspace_id: ws,
+            event_id: event.id,
+            body_hash: String::new(),
+            kind: "test".into(),
+            recipients: 1,
+        });
+        Ok(notification)
+    }
+
+    /// Applies the agent's preferences and queues the inbox row.
+    pub(super) fn deliver(
+        &mut self,
+        agent_id: Uuid,
+        event: &PlatformEvent,
+        ctx: AgentContext,
+        now: DateTime<Utc>,
+    ) -> Notification {
+        let (decision, seq) = match self.agents.get_mut(&agent_id) {
+            Some(agent) => {
+                agent.last_seq += 1;
+                (decide(&event.kind, &ctx, &agent.prefs, now), agent.last_seq)
+            }
+            None => (decide(&event.kind, &ctx, &Preferences::default(), now), 0),
+        };
+        let on_bell = decision.dashboard.delivers();
+        let (title, body) = texts(event);
+        let notification = Notification {
+            id: Uuid::now_v7(),
+            seq: u64::try_from(seq).unwrap_or(0),
+            event_id: event.id.clone(),
+            kind: event.kind.clone(),
+            title,
+            body,
+            conversation: event.conversation.clone(),
+            actor: event.actor.clone(),
+            severity: event.module.as_ref().map(|m| m.severity),
+            occurred_at: event.occurred_at,
+            created_at: now,
+            read_at: None,
+            decision,
+            context: ctx,
+        };
+        self.touched.insert(agent_id);
+        if let (Some(delay), true) = (self.alert_delay, notification.decision.email.delivers()) {
+            let conversation = notification.conversation.as_ref().map(|c| c.id.clone());
+            self.alerts.push(AlertRow {
+                agent_id,
+                item: notification.id,
+                conversation,
+                due: now + delay,
+            });
+        }
+        self.rows.push(InboxRow {
+            agent_id,
+            notification: notification.clone(),
+            on_bell,
+        });
+        notification
+    }
+}

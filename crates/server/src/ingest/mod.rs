@@ -1,0 +1,236 @@
+//! Ingest: validation, then the group-commit writer that turns events into inbox rows.
+//!
+//! Handlers queue a [`Job`] and wait for its answer; one writer task takes every job that is
+//! waiting (up to [`MAX_BATCH`]) and runs them in one transaction, so one disk sync
+//! acknowledges hundreds of events. An answer is sent only after the commit: an event
+//! acknowledged to the platform is on disk. Live delivery to the hub happens after the
+//! commit too, so a client never sees an item that could still be rolled back.
+
+//!
+//! # Layout
+//!
+//! - this file: the queue handlers put jobs on, and the writer task that takes them in
+//!   batches and answers after the commit.
+//! - `validate`: what an event must look like, its idempotency fingerprint, and the texts
+//!   kept (clipped titles and bodies).
+//! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
+//!   state, recipients, the policy per agent, seqs.
+//! - `sql`: the batch written with a handful of multi-row statements, and the counters.
+
+use std::sync::Arc;
+
+use herald_protocol::{IngestResult, Notification, PlatformEvent, ServerMessage};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::hub::Hub;
+
+mod batch;
+mod sql;
+mod validate;
+
+// Shared by the submodules (each reads its parent with `use super::*`).
+use batch::{Batch, CHUNK};
+use sql::{parse_uuid, push_pairs, unread_counts};
+pub use validate::validate;
+use validate::{clip, fingerprint, texts};
+
+/// Most jobs in one transaction.
+pub const MAX_BATCH: usize = 1024;
+/// Jobs that may wait for the writer before handlers wait for room (backpressure).
+const QUEUE: usize = 16 * 1024;
+
+/// Longest title kept (characters).
+const TITLE_MAX: usize = 300;
+/// Longest body kept (characters).
+const BODY_MAX: usize = 2000;
+
+/// Work for the writer.
+#[derive(Debug)]
+pub enum Job {
+    /// A platform event.
+    Event {
+        /// The workspace of the ingest key.
+        workspace_id: Uuid,
+        /// The validated event (boxed: jobs queue up by the thousand).
+        event: Box<PlatformEvent>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<IngestResult, AppError>>,
+    },
+    /// A test notification for one agent.
+    Test {
+        /// The agent.
+        agent_id: Uuid,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<Notification, AppError>>,
+    },
+}
+
+/// The handlers' side of the writer.
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Ingest {
+    /// Starts the writer. It ends, after committing every queued job, once every [`Ingest`]
+    /// handle is dropped.
+    /// `max_batch` bounds the jobs of one transaction (1 commits every event on its own);
+    /// with `alert_delay`, email alerts are queued in the outbox, due after that delay.
+    pub fn start(
+        db: Db,
+        hub: Arc<Hub>,
+        max_batch: usize,
+        alert_delay: Option<std::time::Duration>,
+        clock: herald_protocol::Clock,
+    ) -> (Ingest, tokio::task::JoinHandle<()>) {
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(writer(
+            db,
+            hub,
+            rx,
+            max_batch.clamp(1, MAX_BATCH),
+            alert_delay,
+            clock,
+        ));
+        (Ingest { jobs }, task)
+    }
+
+    /// Ingests one validated event; returns after it is durable.
+    pub async fn event(
+        &self,
+        workspace_id: Uuid,
+        event: PlatformEvent,
+    ) -> Result<IngestResult, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Event {
+            workspace_id,
+            event: Box::new(event),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| not_stored())?
+    }
+
+    /// Sends a test notification through the whole pipeline to one agent.
+    pub async fn test(&self, agent_id: Uuid) -> Result<Notification, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Test { agent_id, reply }).await?;
+        answer.await.map_err(|_| not_stored())?
+    }
+
+    async fn submit(&self, job: Job) -> Result<(), AppError> {
+        self.jobs.send(job).await.map_err(|_| stopped())
+    }
+}
+
+fn not_stored() -> AppError {
+    AppError::Unavailable("storing failed; nothing was kept, send it again")
+}
+
+fn stopped() -> AppError {
+    AppError::Unavailable("the server is shutting down; try again in a moment")
+}
+
+/// A job split into its input and where its answer goes.
+enum Input {
+    Event {
+        workspace_id: Uuid,
+        event: Box<PlatformEvent>,
+    },
+    Test {
+        agent_id: Uuid,
+    },
+}
+
+enum Answer {
+    Event(IngestResult),
+    Test(Box<Notification>),
+}
+
+enum Reply {
+    Event(oneshot::Sender<Result<IngestResult, AppError>>),
+    Test(oneshot::Sender<Result<Notification, AppError>>),
+}
+
+impl Reply {
+    fn send(self, answer: Result<Answer, AppError>) {
+        match (self, answer) {
+            (Reply::Event(tx), Ok(Answer::Event(r))) => drop(tx.send(Ok(r))),
+            (Reply::Test(tx), Ok(Answer::Test(n))) => drop(tx.send(Ok(*n))),
+            (Reply::Event(tx), Err(e)) => drop(tx.send(Err(e))),
+            (Reply::Test(tx), Err(e)) => drop(tx.send(Err(e))),
+            // Answers are built from the input of the same job; a mismatch is a bug.
+            (Reply::Event(_), Ok(Answer::Test(_))) | (Reply::Test(_), Ok(Answer::Event(_))) => {
+                tracing::error!("an answer of the wrong kind; dropping it");
+            }
+        }
+    }
+}
+
+async fn writer(
+    db: Db,
+    hub: Arc<Hub>,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+    alert_delay: Option<std::time::Duration>,
+    clock: herald_protocol::Clock,
+) {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        let (inputs, replies): (Vec<Input>, Vec<Reply>) = jobs
+            .drain(..)
+            .map(|job| match job {
+                Job::Event {
+                    workspace_id,
+                    event,
+                    reply,
+                } => (
+                    Input::Event {
+                        workspace_id,
+                        event,
+                    },
+                    Reply::Event(reply),
+                ),
+                Job::Test { agent_id, reply } => (Input::Test { agent_id }, Reply::Test(reply)),
+            })
+            .unzip();
+        let count = inputs.len();
+        let started = std::time::Instant::now();
+        match Batch::run(&db, inputs, alert_delay, clock.now()).await {
+            Ok(done) => {
+                let stored = started.elapsed();
+                for (agent_id, notification) in done.items {
+                    hub.publish(
+                        agent_id,
+                        &ServerMessage::Item {
+                            replay: false,
+                            notification: Box::new(notification),
+                        },
+                    );
+                }
+                for (agent_id, unread) in done.unread {
+                    hub.publish(agent_id, &ServerMessage::Unread { unread });
+                }
+                for (reply, answer) in replies.into_iter().zip(done.answers) {
+                    reply.send(answer);
+                }
+                tracing::debug!(
+                    count,
+                    stored_us = stored.as_micros() as u64,
+                    "batch committed"
+                );
+                db.checkpoint_if_large().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, count, "batch failed; nothing of it was acknowledged");
+                for reply in replies {
+                    reply.send(Err(not_stored()));
+                }
+            }
+        }
+    }
+    tracing::info!("ingest writer stopped after its last batch");
+}
