@@ -1,6 +1,7 @@
 //! The shell on Tauri's mock runtime: the real builder (plugins, setup, the account wired to
 //! its adapters, every command), driven through IPC the way the webview calls it, against a
-//! real herald-server on 127.0.0.1:0. No window system, no keychain (an in-memory store).
+//! real herald-server on 127.0.0.1:0 (started by the core's test support). No window system,
+//! no keychain (an in-memory store).
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,9 +10,6 @@ use std::sync::Arc;
 use herald_app::{app_builder, Options};
 use herald_core::account::AccountConfig;
 use herald_core::secret::MemoryStore;
-use herald_server::admin::{self, NewAgent};
-use herald_server::db::DatabaseUrl;
-use herald_server::ServerConfig;
 use herald_testkit::DEADLINE;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -19,7 +17,11 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
-const PASSWORD: &str = "correct horse battery";
+// The core's test support: a real herald-server with agent "ana" and an ingest key.
+#[path = "../../crates/core/tests/support/mod.rs"]
+mod support;
+
+use support::{reply, TestServer, PASSWORD};
 
 /// Calls a command as the webview does; `Err` is the command's `{kind, message}`.
 fn call(
@@ -73,31 +75,8 @@ fn call_until(
 #[test]
 fn the_commands_drive_the_core_through_ipc() {
     let dir = tempfile::tempdir().unwrap();
-    let (running, key) = tauri::async_runtime::block_on(async {
-        let config = ServerConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            DatabaseUrl::Sqlite(dir.path().join("h.db")),
-        );
-        let running = herald_server::start(config).await.unwrap();
-        admin::add_agent(
-            &running.db,
-            &NewAgent {
-                workspace: "Acme".into(),
-                external_id: "ana".into(),
-                email: "ana@acme.test".into(),
-                name: "Ana".into(),
-                password: PASSWORD.into(),
-                groups: vec![],
-            },
-        )
-        .await
-        .unwrap();
-        let (_, key) = admin::create_ingest_key(&running.db, "Acme", None)
-            .await
-            .unwrap();
-        (running, key)
-    });
-    let url = format!("http://{}", running.addr);
+    let server = tauri::async_runtime::block_on(TestServer::start());
+    let url = server.url();
 
     let mut app = app_builder(
         mock_builder(),
@@ -144,22 +123,9 @@ fn the_commands_drive_the_core_through_ipc() {
         bell["connection"]["state"] == "live"
     });
 
-    tauri::async_runtime::block_on(async {
-        let event = json!({
-            "id": "ipc-1", "kind": "assignment", "occurred_at": chrono::Utc::now(),
-            "conversation": {"id": "c-9", "subject": "Order #9"},
-            "assignee": "ana",
-        });
-        reqwest::Client::new()
-            .post(format!("{url}/api/v1/events"))
-            .bearer_auth(&key)
-            .json(&event)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-    });
+    let mut assignment = reply("ipc-1");
+    assignment.kind = herald_protocol::EventKind::Assignment;
+    tauri::async_runtime::block_on(server.ingest_event(&assignment));
     let bell = call_until(&window, "bell", "the assignment is in the bell", |bell| {
         bell["items"]
             .as_array()
@@ -204,5 +170,6 @@ fn the_commands_drive_the_core_through_ipc() {
     let after = call(&window, "bell", json!({})).unwrap_err();
     assert_eq!(after["kind"], "signed_out", "{after}");
 
-    tauri::async_runtime::block_on(running.shutdown());
+    let mut server = server;
+    tauri::async_runtime::block_on(server.running.take().unwrap().shutdown());
 }

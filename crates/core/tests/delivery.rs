@@ -12,36 +12,53 @@ use herald_core::api::Api;
 use herald_core::client::{Client, ClientConfig, DeviceContext, OsOutcome};
 use herald_core::config::ServerUrl;
 use herald_core::ports::ConnState;
+use herald_core::prefsync::PrefSync;
 use herald_core::sensitive::Sensitive;
+use herald_core::state::LocalState;
 use herald_core::state::MemoryState;
-use herald_protocol::{ActorRef, EventKind, OsPermission, Reason};
+use herald_protocol::{
+    ActorRef, EventKind, Language, OsPermission, PrefEdit, PushScope, Reason, SoundPreferences,
+    Tone,
+};
 use herald_testkit::wait_until as until;
 use support::*;
 use tokio_util::sync::CancellationToken;
 
-async fn start(
+/// A signed-in client with the burst `window`, following preferences with `edits` applied
+/// (none: the client decides with the server's copy).
+async fn start_with(
     server: &TestServer,
     window: Duration,
+    edits: &[PrefEdit],
 ) -> (Client, Arc<Recorder>, CancellationToken) {
     let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
     let (token, _) = api
         .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
         .await
         .unwrap();
+    let local: Arc<dyn LocalState> = Arc::new(MemoryState::default());
     let recorder = Arc::new(Recorder::default());
     let config = ClientConfig {
         coalesce_window: window,
         ..ClientConfig::default()
     };
     let client = Client::new(
-        api,
-        token,
-        Arc::new(MemoryState::default()),
+        api.clone(),
+        token.clone(),
+        local.clone(),
         recorder.clone(),
         recorder.clone(),
         config,
     )
     .unwrap();
+    if !edits.is_empty() {
+        let base = api.preferences(&token).await.unwrap();
+        let sync = PrefSync::new(api, token, base, local).unwrap();
+        for edit in edits {
+            sync.edit(edit.clone()).unwrap();
+        }
+        client.attach_preferences(Arc::new(sync));
+    }
     let stop = CancellationToken::new();
     tokio::spawn({
         let (client, stop) = (client.clone(), stop.clone());
@@ -50,6 +67,13 @@ async fn start(
     let conn = client.connection();
     until("the stream is live", || *conn.borrow() == ConnState::Live).await;
     (client, recorder, stop)
+}
+
+async fn start(
+    server: &TestServer,
+    window: Duration,
+) -> (Client, Arc<Recorder>, CancellationToken) {
+    start_with(server, window, &[]).await
 }
 
 #[tokio::test]
@@ -230,5 +254,44 @@ async fn mark_all_reads_everything_here_and_on_the_server() {
         .await
         .unwrap();
     assert_eq!(api.unread(&token).await.unwrap().total, 0);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn os_notifications_are_worded_in_the_agents_language_and_carry_its_tone() {
+    let server = TestServer::start().await;
+    let edits = [
+        PrefEdit::PushScope {
+            scope: PushScope::All,
+        },
+        PrefEdit::Language {
+            language: Language::PtBr,
+        },
+        PrefEdit::Sound {
+            sound: SoundPreferences {
+                enabled: true,
+                tone: Tone::Knock,
+                volume: 40,
+            },
+        },
+    ];
+    let (_client, recorder, stop) = start_with(&server, Duration::ZERO, &edits).await;
+    server.ingest("pt1").await;
+    until("an OS notification", || {
+        !recorder.shown.lock().unwrap().is_empty()
+    })
+    .await;
+    let shown = recorder.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].title.contains(" respondeu: "),
+        "{}",
+        shown[0].title
+    );
+    assert_eq!(
+        shown[0].sound,
+        Some(Tone::Knock),
+        "the notification carries the agent's tone, so the shell needs no lookup"
+    );
     stop.cancel();
 }
