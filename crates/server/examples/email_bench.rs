@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
     prefs.email.summary_at = LocalTime::of((now + chrono::Duration::hours(1)).time());
     prefs.events.module.email = true;
     let prefs = serde_json::to_string(&prefs)?;
-    let hash = herald_server::auth::hash_password("bench password")?;
+    let hash = herald_server::passwords::hash_password("bench password")?;
     for i in 0..agents {
         let new = NewAgent {
             workspace: "Bench".into(),

@@ -7,7 +7,6 @@ use herald_protocol::Preferences;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::auth;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -70,7 +69,7 @@ pub async fn add_agent(db: &Db, new: &NewAgent) -> Result<Uuid, AppError> {
         return Err(AppError::invalid("a password has at least 8 characters"));
     }
     let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    let hash = tokio::task::spawn_blocking(move || crate::passwords::hash_password(&password))
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
     add_agent_with_hash(db, new, &hash).await

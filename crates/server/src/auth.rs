@@ -1,46 +1,17 @@
-//! Credentials: Argon2id passwords, the sign-in rate limiter, the callers a token or an
-//! ingest key stands for ([`AgentSession`], [`IngestCaller`]) and the ingest-key cache. The
+//! Credentials: the sign-in rate limiter, the callers a token or an ingest key stands for ([`AgentSession`], [`IngestCaller`]) and the ingest-key cache. The
 //! tokens themselves are made in [`crate::token`]; `http/extract.rs` turns an
-//! `Authorization` header into these callers. Every query downstream is scoped by them.
+//! `Authorization` header into these callers, and passwords are [`crate::passwords`]'. Every
+//! query downstream is scoped by them.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-use rand_core::OsRng;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::token::hash_token;
-
-/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
-}
-
-/// Checks a password against a stored hash; a malformed hash never matches.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A hash to verify against when the email is unknown, so that unknown and known emails
-/// take the same time to refuse.
-pub fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
-}
 
 /// Sliding-window limiter for sign-in attempts, by email and by client address.
 #[derive(Debug)]
@@ -62,25 +33,28 @@ impl RateLimiter {
         }
     }
 
-    /// Refuses when either key is over its limit; returns the seconds to wait.
-    pub fn check(&self, email: &str, address: &str, now: Instant) -> Result<(), u64> {
+    /// Counts a sign-in attempt before anything costly runs, or refuses it when the email or
+    /// the address is over its limit (returns the seconds to wait). A burst from one address
+    /// or for one email is refused here, before any password is hashed.
+    pub fn attempt(&self, email: &str, address: &str, now: Instant) -> Result<(), u64> {
         let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = None;
-        for (key, limit) in [
+        let keys = [
             (format!("e:{email}"), self.per_email),
             (format!("a:{address}"), self.per_address),
-        ] {
-            if let Some(queue) = map.get_mut(&key) {
+        ];
+        let mut wait = None;
+        for (key, limit) in &keys {
+            if let Some(queue) = map.get_mut(key) {
                 while queue
                     .front()
                     .is_some_and(|t| now.duration_since(*t) >= self.window)
                 {
                     queue.pop_front();
                 }
-                if queue.len() >= limit {
+                if queue.len() >= *limit {
                     let oldest = queue.front().copied().unwrap_or(now);
                     let left = self.window.saturating_sub(now.duration_since(oldest));
-                    wait = Some(left.as_secs().max(1));
+                    wait = Some(wait.unwrap_or(0).max(left.as_secs().max(1)));
                 }
             }
         }
@@ -91,21 +65,23 @@ impl RateLimiter {
                     .is_some_and(|t| now.duration_since(*t) < self.window)
             });
         }
-        wait.map_or(Ok(()), Err)
-    }
-
-    /// Records a failed attempt.
-    pub fn failed(&self, email: &str, address: &str, now: Instant) {
-        let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
-        for key in [format!("e:{email}"), format!("a:{address}")] {
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (key, _) in keys {
             map.entry(key).or_default().push_back(now);
         }
+        Ok(())
     }
 
-    /// A successful sign-in clears the email's failures.
-    pub fn succeeded(&self, email: &str) {
+    /// The attempt succeeded: the email's failures are forgotten, and this attempt no longer
+    /// counts against the address (many agents behind one office address sign in at 9:00).
+    pub fn succeeded(&self, email: &str, address: &str) {
         let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(&format!("e:{email}"));
+        if let Some(queue) = map.get_mut(&format!("a:{address}")) {
+            queue.pop_back();
+        }
     }
 }
 
@@ -218,43 +194,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_verify_only_themselves() {
-        let hash = hash_password("correct horse").expect("hash");
-        assert!(hash.starts_with("$argon2id$"), "Argon2id: {hash}");
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("correct horse ", &hash));
-        assert!(!verify_password("x", "not a hash"));
-        assert!(!verify_password("decoy password", decoy_hash()));
-    }
-
-    #[test]
-    fn limiter_counts_failures_per_email_and_address() {
+    fn the_limiter_counts_attempts_before_they_run_per_email_and_address() {
         let limiter = RateLimiter::new(Duration::from_secs(60), 3, 5);
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check("a@x", "1.1.1.1", t0).is_ok());
-            limiter.failed("a@x", "1.1.1.1", t0);
+            assert!(limiter.attempt("a@x", "1.1.1.1", t0).is_ok());
         }
         let wait = limiter
-            .check("a@x", "2.2.2.2", t0)
-            .expect_err("email over limit");
+            .attempt("a@x", "2.2.2.2", t0)
+            .expect_err("the email is over its limit, from any address");
         assert!((1..=60).contains(&wait));
         assert!(
-            limiter.check("b@x", "2.2.2.2", t0).is_ok(),
+            limiter.attempt("b@x", "2.2.2.2", t0).is_ok(),
             "other emails are fine"
         );
-        limiter.failed("b@x", "1.1.1.1", t0);
-        limiter.failed("c@x", "1.1.1.1", t0);
+        assert!(limiter.attempt("c@x", "1.1.1.1", t0).is_ok());
+        assert!(limiter.attempt("d@x", "1.1.1.1", t0).is_ok());
         assert!(
-            limiter.check("d@x", "1.1.1.1", t0).is_err(),
-            "address over limit"
+            limiter.attempt("e@x", "1.1.1.1", t0).is_err(),
+            "the address is over its limit (5, refused ones not counted)"
         );
         assert!(
             limiter
-                .check("a@x", "3.3.3.3", t0 + Duration::from_secs(61))
+                .attempt("a@x", "3.3.3.3", t0 + Duration::from_secs(61))
                 .is_ok(),
             "the window slides"
         );
-        limiter.succeeded("b@x");
+    }
+
+    #[test]
+    fn a_successful_sign_in_does_not_count_against_its_address() {
+        let limiter = RateLimiter::new(Duration::from_secs(60), 3, 2);
+        let t0 = Instant::now();
+        for agent in ["a@x", "b@x", "c@x", "d@x"] {
+            assert!(
+                limiter.attempt(agent, "10.0.0.1", t0).is_ok(),
+                "{agent}: a whole office signs in from one address"
+            );
+            limiter.succeeded(agent, "10.0.0.1");
+        }
     }
 }

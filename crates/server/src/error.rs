@@ -35,6 +35,9 @@ pub enum AppError {
     /// Too many attempts; retry after the given seconds.
     #[error("too many attempts, try again in {0} s")]
     RateLimited(u64),
+    /// Busy right now (the password queue is full): try again in a second.
+    #[error("{0}")]
+    Busy(&'static str),
     /// The body is too big.
     #[error("{0}")]
     TooLarge(&'static str),
@@ -94,7 +97,9 @@ impl AppError {
             ),
             AppError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            AppError::Unavailable(_) | AppError::Busy(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
         let message = match &self {
@@ -124,6 +129,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             AppError::RateLimited(seconds) => Some(*seconds),
+            AppError::Busy(_) => Some(1),
             _ => None,
         };
         let (status, error) = self.into_body();

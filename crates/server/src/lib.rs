@@ -14,7 +14,9 @@
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
-//! - [`auth`]: Argon2id passwords, the sign-in limiter, the callers tokens and keys stand for.
+//! - [`auth`]: the sign-in limiter, the callers tokens and keys stand for.
+//! - [`passwords`]: Argon2id on a fixed set of workers with reused memory, behind a bounded
+//!   queue (a burst of sign-ins cannot take the host's memory).
 //! - [`http`]: the `/api/v1` routes, the extractors of the caller, and the WebSocket stream.
 //! - [`admin`]: workspace, agent and ingest-key administration (the CLI's commands).
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
@@ -36,6 +38,7 @@ pub mod inbox;
 pub mod ingest;
 pub mod links;
 pub mod openapi;
+pub mod passwords;
 pub mod recipients;
 pub mod token;
 
@@ -72,6 +75,10 @@ pub struct ServerConfig {
     pub sign_in_limits: (usize, usize),
     /// The sign-in limiter's window.
     pub sign_in_window: Duration,
+    /// Password hashes that run at once (each holds 19 MiB, allocated once per worker).
+    pub password_workers: usize,
+    /// Sign-ins that may wait for a password worker; more are refused with 503.
+    pub password_queue: usize,
     /// Most events committed in one transaction (group commit); 1 disables grouping.
     pub ingest_batch: usize,
     /// The SMTP relay; without it the email channel says it is not configured.
@@ -95,6 +102,8 @@ impl ServerConfig {
             stream_queue: 1024,
             sign_in_limits: (10, 50),
             sign_in_window: Duration::from_secs(300),
+            password_workers: passwords::Passwords::workers_for_this_machine(),
+            password_queue: 32,
             ingest_batch: ingest::MAX_BATCH,
             email: None,
             ingest_key_ttl: Duration::from_secs(10),
@@ -115,6 +124,9 @@ pub enum StartError {
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The password workers could not be started.
+    #[error("cannot start the password workers: {0}")]
+    Workers(std::io::Error),
 }
 
 /// A running server.
@@ -187,6 +199,10 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         alert_delay,
         config.clock.clone(),
     );
+    // The decoy hash for unknown emails, made now rather than by the first sign-in.
+    tokio::task::spawn_blocking(|| {
+        passwords::decoy_hash();
+    });
     let shutdown = CancellationToken::new();
     let email_worker = mailer
         .clone()
@@ -195,6 +211,8 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         db: db.clone(),
         hub: Arc::clone(&hub),
         ingest,
+        passwords: passwords::Passwords::start(config.password_workers, config.password_queue)
+            .map_err(StartError::Workers)?,
         limiter: Arc::new(RateLimiter::new(
             config.sign_in_window,
             config.sign_in_limits.0,

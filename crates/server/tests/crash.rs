@@ -6,76 +6,12 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::binary::{prepare, spawn};
 use common::{reply, PASSWORD};
 use herald_protocol::{InboxPage, SessionGrant};
-use herald_server::admin::{self, NewAgent};
-use herald_server::db::{DatabaseUrl, Db};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-async fn prepare(db_path: &Path) -> String {
-    let db = Db::open(&DatabaseUrl::Sqlite(db_path.to_path_buf()))
-        .await
-        .unwrap();
-    admin::add_agent(
-        &db,
-        &NewAgent {
-            workspace: "Acme".into(),
-            external_id: "ana".into(),
-            email: "ana@acme.test".into(),
-            name: "Ana".into(),
-            password: PASSWORD.into(),
-            groups: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let (_, key) = admin::create_ingest_key(&db, "Acme", None).await.unwrap();
-    db.close().await;
-    key
-}
-
-/// Starts the binary on a free port; returns it and its URL.
-async fn spawn(db_path: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herald-server"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--log",
-            "info",
-            "--database",
-        ])
-        .arg(db_path)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stderr).lines();
-        let mut tx = Some(tx);
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(url) = line.strip_prefix("herald-server listening on ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(url.trim().to_owned());
-                }
-            }
-        }
-    });
-    let url = tokio::time::timeout(Duration::from_secs(20), rx)
-        .await
-        .unwrap()
-        .unwrap();
-    (child, url)
-}
 
 /// Posts events from 8 tasks until told to stop; returns the ids the server acknowledged.
 fn burst(

@@ -92,7 +92,7 @@ async fn setup(agents: usize, batch: usize) -> anyhow::Result<Setup> {
     config.ingest_batch = batch;
     config.sign_in_limits = (usize::MAX, usize::MAX);
     let server = herald_server::start(config).await?;
-    let hash = herald_server::auth::hash_password(PASSWORD)?;
+    let hash = herald_server::passwords::hash_password(PASSWORD)?;
     for i in 0..agents {
         let new = NewAgent {
             workspace: "Bench".into(),

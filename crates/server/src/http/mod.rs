@@ -61,6 +61,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Sign-in attempts.
     pub limiter: Arc<RateLimiter>,
+    /// The password workers.
+    pub passwords: crate::passwords::Passwords,
     /// Ingest keys seen lately.
     pub ingest_keys: Arc<crate::auth::KeyCache>,
     /// Stream limits.

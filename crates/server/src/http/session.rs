@@ -10,8 +10,9 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{ApiJson, AppState};
-use crate::auth::{self, AgentSession};
+use crate::auth::AgentSession;
 use crate::error::AppError;
+use crate::passwords;
 
 const WRONG: &str = "wrong email or password";
 
@@ -35,9 +36,10 @@ pub async fn sign_in(
     if email.len() > 320 || req.password.len() > 1024 {
         return Err(AppError::Unauthorized(WRONG));
     }
+    // Counted before the hash runs: a burst is refused here, not after 19 MiB each.
     state
         .limiter
-        .check(&email, &address, Instant::now())
+        .attempt(&email, &address, Instant::now())
         .map_err(AppError::RateLimited)?;
     let row = sqlx::query(
         "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM agents WHERE email = $1",
@@ -52,21 +54,21 @@ pub async fn sign_in(
             row.try_get::<bool, _>("disabled")?,
         ),
         // Unknown emails cost the same as wrong passwords: no way to tell which exist.
-        None => (None, auth::decoy_hash().to_owned(), false),
+        None => (None, passwords::decoy_hash().to_owned(), false),
     };
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
+    let ok = state
+        .passwords
+        .verify(req.password, stored)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|_| AppError::Busy("too many sign-ins at once; try again in a moment"))?;
     let agent_id = match agent_id {
         Some(id) if ok && !disabled => id,
         _ => {
-            state.limiter.failed(&email, &address, Instant::now());
             tracing::info!("sign-in refused");
             return Err(AppError::Unauthorized(WRONG));
         }
     };
-    state.limiter.succeeded(&email);
+    state.limiter.succeeded(&email, &address);
     let (token, hash) = crate::token::new_token(crate::token::SESSION_PREFIX);
     let session_id = Uuid::now_v7();
     let now = state.clock.now();

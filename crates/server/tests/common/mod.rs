@@ -18,6 +18,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod binary;
+
 pub const PASSWORD: &str = "correct horse battery";
 pub const WORKSPACE: &str = "Acme";
 
