@@ -96,3 +96,70 @@ async fn a_burst_of_sign_ins_is_refused_early_and_memory_stays_bounded() {
         status_kib(pid, "VmRSS") / 1024
     );
 }
+
+/// Memory per live stream, measured on the real binary: sign in `STREAMS` agents, open a
+/// stream for each, and divide the growth of the server's resident size. Printed, and held
+/// under a generous bound (the goal, 30 KiB, is tracked by the benchmark).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_live_stream_costs_the_server_little_memory() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    const STREAMS: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    common::binary::prepare_agents(&db, STREAMS).await;
+    let (child, url) = spawn(&db).await;
+    let pid = child.id().unwrap();
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for n in 0..STREAMS {
+        let grant: herald_protocol::SessionGrant = http
+            .post(format!("{url}/api/v1/session"))
+            .json(&serde_json::json!({"email": format!("agent{n}@acme.test"), "password": common::PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(grant.token);
+    }
+    let before = status_kib(pid, "VmRSS");
+    let stream_url = url.replace("http://", "ws://") + "/api/v1/stream";
+    let mut sockets = Vec::new();
+    for token in &tokens {
+        let mut request = stream_url.as_str().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        ws.send(Message::Text(r#"{"type":"resume","after_seq":0}"#.into()))
+            .await
+            .unwrap();
+        loop {
+            let Some(Ok(Message::Text(text))) = ws.next().await else {
+                panic!("the stream closed before it was live");
+            };
+            if text.contains(r#""type":"live""#) {
+                break;
+            }
+        }
+        sockets.push(ws);
+    }
+    let after = status_kib(pid, "VmRSS");
+    let per_stream = after.saturating_sub(before) as f64 / STREAMS as f64;
+    eprintln!(
+        "{STREAMS} live streams: resident {} → {} MiB, {per_stream:.1} KiB per stream (goal 30)",
+        before / 1024,
+        after / 1024
+    );
+    assert!(
+        per_stream < 64.0,
+        "{per_stream:.1} KiB per live stream (the buffers are sized for 16 KiB frames)"
+    );
+    drop(sockets);
+}

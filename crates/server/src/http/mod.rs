@@ -33,6 +33,10 @@ pub struct StreamSettings {
     pub ping_interval: Duration,
     /// Largest frame or message a client may send.
     pub max_message: usize,
+    /// Each stream's read buffer, allocated up front. Clients send a few small messages
+    /// (resume, pongs), so 4 KiB rather than the library's 128 KiB: with thousands of
+    /// streams this is most of the server's memory. Larger frames still arrive whole.
+    pub read_buffer: usize,
     /// How long a client has to send its `resume` message.
     pub resume_timeout: Duration,
     /// How long one send may block before the client counts as gone.
@@ -44,6 +48,7 @@ impl Default for StreamSettings {
         StreamSettings {
             ping_interval: Duration::from_secs(20),
             max_message: 16 * 1024,
+            read_buffer: 4 * 1024,
             resume_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(10),
         }

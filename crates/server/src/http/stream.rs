@@ -27,6 +27,9 @@ pub async fn stream(
     let max = state.stream.max_message;
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(state.stream.read_buffer)
+        // Every message is flushed as it is sent: no need to gather 128 KiB first.
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let session_id = who.session_id;
             if let Err(err) = run(state, who, socket).await {

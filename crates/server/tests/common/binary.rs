@@ -35,6 +35,29 @@ pub async fn prepare(db_path: &Path) -> String {
     key
 }
 
+/// Prepares `db_path` with `count` agents ("agent0@acme.test", …), each with the test
+/// password (hashed once).
+pub async fn prepare_agents(db_path: &Path, count: usize) {
+    let db = Db::open(&DatabaseUrl::Sqlite(db_path.to_path_buf()))
+        .await
+        .unwrap();
+    let hash = herald_server::passwords::hash_password(PASSWORD).unwrap();
+    for n in 0..count {
+        let agent = NewAgent {
+            workspace: "Acme".into(),
+            external_id: format!("agent{n}"),
+            email: format!("agent{n}@acme.test"),
+            name: format!("Agent {n}"),
+            password: String::new(),
+            groups: vec![],
+        };
+        admin::add_agent_with_hash(&db, &agent, &hash)
+            .await
+            .unwrap();
+    }
+    db.close().await;
+}
+
 /// Starts the binary on a free port; returns it and its URL.
 pub async fn spawn(db_path: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald-server"))
