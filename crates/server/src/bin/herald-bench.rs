@@ -47,6 +47,11 @@ struct Args {
     /// Seconds of the latency phase.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// Only seed this database with `--agents` agents ("a0@bench.test"…, password
+    /// "bench password", hashed once) and print an ingest key; for `scripts/bench-peers.sh`,
+    /// which runs the real binary on it.
+    #[arg(long)]
+    seed: Option<std::path::PathBuf>,
 }
 
 const PASSWORD: &str = "bench password";
@@ -83,15 +88,8 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
-async fn setup(agents: usize, batch: usize) -> anyhow::Result<Setup> {
-    let dir = tempfile::tempdir()?;
-    let mut config = ServerConfig::new(
-        "127.0.0.1:0".parse()?,
-        DatabaseUrl::Sqlite(dir.path().join("bench.db")),
-    );
-    config.ingest_batch = batch;
-    config.sign_in_limits = (usize::MAX, usize::MAX);
-    let server = herald_server::start(config).await?;
+/// Adds `agents` agents sharing one password hash (hashing is not what is measured).
+async fn seed_agents(db: &herald_server::db::Db, agents: usize) -> anyhow::Result<()> {
     let hash = herald_server::passwords::hash_password(PASSWORD)?;
     for i in 0..agents {
         let new = NewAgent {
@@ -102,8 +100,21 @@ async fn setup(agents: usize, batch: usize) -> anyhow::Result<Setup> {
             password: String::new(),
             groups: vec![],
         };
-        admin::add_agent_with_hash(&server.db, &new, &hash).await?;
+        admin::add_agent_with_hash(db, &new, &hash).await?;
     }
+    Ok(())
+}
+
+async fn setup(agents: usize, batch: usize) -> anyhow::Result<Setup> {
+    let dir = tempfile::tempdir()?;
+    let mut config = ServerConfig::new(
+        "127.0.0.1:0".parse()?,
+        DatabaseUrl::Sqlite(dir.path().join("bench.db")),
+    );
+    config.ingest_batch = batch;
+    config.sign_in_limits = (usize::MAX, usize::MAX);
+    let server = herald_server::start(config).await?;
+    seed_agents(&server.db, agents).await?;
     let (_, key) = admin::create_ingest_key(&server.db, "Bench", None).await?;
     Ok(Setup {
         server,
@@ -214,6 +225,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(path) = &args.seed {
+        let db = herald_server::db::Db::open(&DatabaseUrl::Sqlite(path.clone())).await?;
+        seed_agents(&db, args.agents).await?;
+        let (_, key) = admin::create_ingest_key(&db, "Bench", None).await?;
+        db.close().await;
+        println!("{key}");
+        return Ok(());
+    }
     if let Ok(filter) = std::env::var("HERALD_LOG") {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
