@@ -115,18 +115,7 @@ async fn a_live_stream_costs_the_server_little_memory() {
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for n in 0..STREAMS {
-        let grant: herald_protocol::SessionGrant = http
-            .post(format!("{url}/api/v1/session"))
-            .json(&serde_json::json!({"email": format!("agent{n}@acme.test"), "password": common::PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(grant.token);
+        tokens.push(common::sign_in(&http, &url, &format!("agent{n}")).await);
     }
     let before = status_kib(pid, "VmRSS");
     let stream_url = url.replace("http://", "ws://") + "/api/v1/stream";

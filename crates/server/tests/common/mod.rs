@@ -106,19 +106,7 @@ impl TestServer {
     }
 
     pub async fn sign_in(&self, who: &str) -> String {
-        let grant: SessionGrant = self
-            .http
-            .post(self.api("/session"))
-            .json(&serde_json::json!({"email": format!("{who}@acme.test"), "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        grant.token
+        sign_in(&self.http, &self.url, who).await
     }
 
     pub async fn ingest(&self, event: &PlatformEvent) -> reqwest::Response {
@@ -195,6 +183,22 @@ impl TestServer {
     pub async fn connect(&self, token: &str) -> Ws {
         Ws::connect(&self.ws_url, token).await.unwrap()
     }
+}
+
+/// Signs `who` ("ana" for ana@acme.test) in at the server at `url`; returns the token.
+pub async fn sign_in(http: &reqwest::Client, url: &str, who: &str) -> String {
+    let grant: SessionGrant = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"email": format!("{who}@acme.test"), "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    grant.token
 }
 
 pub fn reply(id: &str, conversation: &str, assignee: &str) -> PlatformEvent {
