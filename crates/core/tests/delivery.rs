@@ -76,6 +76,21 @@ async fn start(
     start_with(server, window, &[]).await
 }
 
+/// Waits until the client has decided for the item of `event` (its trail exists). The
+/// position alone moves before the decision is made.
+async fn decided(client: &Client, event: &str) {
+    let what = format!("{event} is decided");
+    until(&what, || {
+        client
+            .bell()
+            .0
+            .iter()
+            .find(|n| n.event_id == event)
+            .is_some_and(|n| client.why(n.id).is_some())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_burst_in_one_conversation_folds_but_a_mention_shows_at_once() {
     let server = TestServer::start().await;
@@ -92,6 +107,12 @@ async fn a_burst_in_one_conversation_folds_but_a_mention_shows_at_once() {
     mention.mentioned = vec!["ana".into()];
     server.ingest_event(&mention).await;
     until("five items", || client.position().0 == 5).await;
+    // The position moves before an item's OS notification is raised: wait for the two
+    // notifications this test means, then check that nothing else came with them.
+    until("the first reply and the mention are shown", || {
+        recorder.shown.lock().unwrap().len() >= 2
+    })
+    .await;
     let shown_now: Vec<String> = recorder
         .shown
         .lock()
@@ -142,20 +163,20 @@ async fn why_says_what_stopped_a_notification() {
     new.assignee = None;
     server.ingest_event(&new).await;
     // A reply while the window is focused: the bell shows it, no OS notification.
-    until("first item", || client.position().0 == 1).await;
+    decided(&client, "n1").await;
     client.set_device(DeviceContext {
         app_focused: true,
         ..DeviceContext::default()
     });
     server.ingest("r1").await;
-    until("second item", || client.position().0 == 2).await;
+    decided(&client, "r1").await;
     // The OS blocks notifications.
     client.set_device(DeviceContext {
         push_permission: OsPermission::Denied,
         ..DeviceContext::default()
     });
     server.ingest("r2").await;
-    until("third item", || client.position().0 == 3).await;
+    decided(&client, "r2").await;
 
     let (items, _) = client.bell();
     let trail = |event: &str| {
