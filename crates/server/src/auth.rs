@@ -1,7 +1,7 @@
-//! Credentials: the sign-in rate limiter, the callers a token or an ingest key stands for ([`AgentSession`], [`IngestCaller`]) and the ingest-key cache. The
-//! tokens themselves are made in [`crate::token`]; `http/extract.rs` turns an
-//! `Authorization` header into these callers, and passwords are [`crate::passwords`]'. Every
-//! query downstream is scoped by them.
+//! Credentials: the sign-in rate limiter, the callers a token or an ingest key stands for
+//! ([`AgentSession`], [`IngestCaller`]) and the ingest-key cache. The tokens themselves are
+//! made in [`crate::token`]; `http/extract.rs` turns an `Authorization` header into these
+//! callers; passwords are [`crate::passwords`]. Every query downstream is scoped by them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;

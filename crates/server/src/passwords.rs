@@ -25,31 +25,30 @@ const MAX_MEMORY_KIB: u32 = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
-enum Work {
-    Verify {
-        password: String,
-        stored: String,
-        reply: oneshot::Sender<bool>,
-    },
+/// One verification waiting for a worker.
+struct Verification {
+    password: String,
+    stored: String,
+    reply: oneshot::Sender<bool>,
 }
 
 /// The hashing workers and their queue. Dropping it ends the workers once the queue drains.
 #[derive(Debug, Clone)]
 pub struct Passwords {
-    queue: SyncSender<Work>,
+    queue: SyncSender<Verification>,
 }
 
-impl std::fmt::Debug for Work {
+impl std::fmt::Debug for Verification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the password.
-        f.write_str("Work::Verify")
+        f.write_str("Verification")
     }
 }
 
 impl Passwords {
     /// `workers` threads (at least one) and at most `queue` verifications waiting for one.
     pub fn start(workers: usize, queue: usize) -> std::io::Result<Passwords> {
-        let (tx, rx) = mpsc::sync_channel::<Work>(queue);
+        let (tx, rx) = mpsc::sync_channel::<Verification>(queue);
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for n in 0..workers.max(1) {
             let rx = rx.clone();
@@ -62,7 +61,7 @@ impl Passwords {
                             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
                             rx.recv()
                         };
-                        let Ok(Work::Verify {
+                        let Ok(Verification {
                             password,
                             stored,
                             reply,
@@ -85,7 +84,7 @@ impl Passwords {
     /// Checks `password` against `stored`; `Err(Busy)` at once when the queue is full.
     pub async fn verify(&self, password: String, stored: String) -> Result<bool, Busy> {
         let (reply, answer) = oneshot::channel();
-        match self.queue.try_send(Work::Verify {
+        match self.queue.try_send(Verification {
             password,
             stored,
             reply,

@@ -73,6 +73,7 @@ pub(super) struct Done {
 /// One transaction's worth of jobs, resolved in memory and written with bulk statements:
 /// a handful of statements per batch instead of several per event. Safe because this
 /// writer is the only one that writes events, conversations, inbox rows and seqs.
+#[derive(Default)]
 pub(super) struct Batch {
     /// The batch's time: every row it writes says it was made now.
     pub(super) now: DateTime<Utc>,
@@ -104,16 +105,8 @@ impl Batch {
         let mut tx = db.write_tx().await?;
         let mut batch = Batch {
             now,
-            agents: HashMap::new(),
-            by_external: HashMap::new(),
-            members: HashMap::new(),
-            conversations: HashMap::new(),
-            known_events: HashMap::new(),
-            rows: Vec::new(),
-            events: Vec::new(),
-            touched: BTreeSet::new(),
-            alerts: Vec::new(),
             alert_delay: alert_delay.and_then(|d| chrono::Duration::from_std(d).ok()),
+            ..Batch::default()
         };
         batch.preload(&mut tx, &inputs).await?;
         let t1 = t0.elapsed();
