@@ -22,6 +22,17 @@ pub struct Outgoing {
     pub json: Arc<str>,
 }
 
+/// The frame of `ServerMessage::Item { replay: false, notification }` around the
+/// notification's JSON: what serde writes for it, without serialising the item again.
+pub fn live_item_frame(notification_json: &str) -> String {
+    const HEAD: &str = r#"{"type":"item","replay":false,"notification":"#;
+    let mut frame = String::with_capacity(HEAD.len() + notification_json.len() + 1);
+    frame.push_str(HEAD);
+    frame.push_str(notification_json);
+    frame.push('}');
+    frame
+}
+
 /// One live connection as the hub sees it.
 #[derive(Debug)]
 struct Conn {
@@ -120,10 +131,31 @@ impl Hub {
             ServerMessage::Item { notification, .. } => Some(notification.seq),
             _ => None,
         };
-        let outgoing = Outgoing {
-            seq,
-            json: Arc::from(json),
-        };
+        self.send(
+            agent_id,
+            Outgoing {
+                seq,
+                json: Arc::from(json),
+            },
+        );
+    }
+
+    /// Sends a live item to every live stream of an agent, from the notification's JSON as
+    /// the ingest writer stored it: the item is serialised once, not again per publish.
+    pub fn publish_item(&self, agent_id: Uuid, seq: u64, notification_json: &str) {
+        if !self.is_connected(agent_id) {
+            return;
+        }
+        self.send(
+            agent_id,
+            Outgoing {
+                seq: Some(seq),
+                json: Arc::from(live_item_frame(notification_json)),
+            },
+        );
+    }
+
+    fn send(&self, agent_id: Uuid, outgoing: Outgoing) {
         let conns = self.lock();
         let Some(list) = conns.get(&agent_id) else {
             return;
@@ -181,6 +213,23 @@ mod tests {
         ServerMessage::Unread {
             unread: UnreadCount { total },
         }
+    }
+
+    #[test]
+    fn the_live_item_frame_is_what_serde_writes() {
+        let notification: herald_protocol::Notification = serde_json::from_str(include_str!(
+            "../../protocol/tests/golden/notification.json"
+        ))
+        .expect("the golden notification");
+        let data = serde_json::to_string(&notification).expect("serialise");
+        let message = ServerMessage::Item {
+            replay: false,
+            notification: Box::new(notification),
+        };
+        assert_eq!(
+            live_item_frame(&data),
+            serde_json::to_string(&message).expect("serialise")
+        );
     }
 
     #[tokio::test]

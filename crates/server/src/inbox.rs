@@ -17,32 +17,6 @@ pub const PAGE_MAX: u32 = 200;
 /// Most items a stream replays; further behind gets a gap signal.
 pub const REPLAY_MAX: u64 = 1000;
 
-/// Writes one inbox row (inside the writer's transaction).
-pub async fn insert(
-    tx: &mut SqliteConnection,
-    agent_id: Uuid,
-    n: &Notification,
-    on_bell: bool,
-) -> Result<(), sqlx::Error> {
-    let data = serde_json::to_string(n).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "INSERT INTO notifications (id, agent_id, seq, event_id, kind, conversation_id, on_bell, read_at, created_at, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
-    )
-    .bind(n.id.to_string())
-    .bind(agent_id.to_string())
-    .bind(i64::try_from(n.seq).unwrap_or(i64::MAX))
-    .bind(&n.event_id)
-    .bind(n.kind.as_str())
-    .bind(n.conversation.as_ref().map(|c| c.id.as_str()))
-    .bind(on_bell)
-    .bind(n.created_at)
-    .bind(data)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 fn from_row(row: &SqliteRow) -> Result<Notification, AppError> {
     let data: String = row.try_get("data")?;
     let mut n: Notification = serde_json::from_str(&data)?;
@@ -50,17 +24,16 @@ fn from_row(row: &SqliteRow) -> Result<Notification, AppError> {
     Ok(n)
 }
 
-/// The unread counter (items on the bell, not read).
+/// The unread counter (items on the bell, not read), kept on the agent's row by triggers
+/// (migration 0004).
 pub async fn unread_count(
     conn: &mut SqliteConnection,
     agent_id: Uuid,
 ) -> Result<UnreadCount, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM notifications WHERE agent_id = $1 AND on_bell = 1 AND read_at IS NULL",
-    )
-    .bind(agent_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
+    let row = sqlx::query("SELECT unread AS n FROM agents WHERE id = $1")
+        .bind(agent_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
     let n: i64 = row.try_get("n")?;
     Ok(UnreadCount {
         total: u32::try_from(n).unwrap_or(u32::MAX),

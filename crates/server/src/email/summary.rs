@@ -121,7 +121,7 @@ pub(super) async fn send_summary(
             .await?;
         return Ok(false);
     }
-    let unread: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE agent_id = $1 AND on_bell = 1 AND read_at IS NULL")
+    let unread: i64 = sqlx::query_scalar("SELECT unread FROM agents WHERE id = $1")
         .bind(&agent_id)
         .fetch_one(&db.reader)
         .await?;

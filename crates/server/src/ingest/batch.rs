@@ -9,7 +9,7 @@ use herald_protocol::{
     decide, ActorRef, AgentContext, EventKind, IngestResult, Notification, PlatformEvent,
     Preferences,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -25,6 +25,8 @@ pub(super) struct AgentRow {
     pub(super) external_id: String,
     pub(super) prefs: Preferences,
     pub(super) last_seq: i64,
+    /// The bell's unread counter as the transaction began.
+    pub(super) unread: i64,
 }
 
 /// An event received before (idempotency).
@@ -63,10 +65,18 @@ pub(super) struct AlertRow {
     pub(super) due: DateTime<Utc>,
 }
 
+/// A committed inbox row, for the live streams.
+pub(super) struct Committed {
+    pub(super) agent_id: Uuid,
+    pub(super) seq: u64,
+    /// The notification's wire JSON, as stored.
+    pub(super) data: String,
+}
+
 /// What a committed batch tells: one answer per input (in order), the new items, counters.
 pub(super) struct Done {
     pub(super) answers: Vec<Result<Answer, AppError>>,
-    pub(super) items: Vec<(Uuid, Notification)>,
+    pub(super) items: Vec<Committed>,
     pub(super) unread: Vec<(Uuid, herald_protocol::UnreadCount)>,
 }
 
@@ -91,185 +101,81 @@ pub(super) struct Batch {
     pub(super) alert_delay: Option<chrono::Duration>,
 }
 
-/// Rows per multi-row statement (SQLite allows 32 766 bound values).
-pub(super) const CHUNK: usize = 500;
-
 impl Batch {
+    /// Runs one batch in one transaction on the write connection: open it and preload, resolve
+    /// every input in memory, write and commit. On an error nothing of it is kept.
     pub(super) async fn run(
         db: &Db,
         inputs: Vec<Input>,
         alert_delay: Option<std::time::Duration>,
         now: DateTime<Utc>,
     ) -> Result<Done, sqlx::Error> {
-        let t0 = std::time::Instant::now();
-        let mut tx = db.write_tx().await?;
+        let mut conn = db.writer.acquire().await?;
         let mut batch = Batch {
             now,
             alert_delay: alert_delay.and_then(|d| chrono::Duration::from_std(d).ok()),
             ..Batch::default()
         };
-        batch.preload(&mut tx, &inputs).await?;
+        match batch.within(&mut conn, &inputs).await {
+            Ok((answers, data)) => {
+                let unread = unread_after(&batch);
+                let items = batch
+                    .rows
+                    .into_iter()
+                    .zip(data)
+                    .map(|(row, data)| Committed {
+                        agent_id: row.agent_id,
+                        seq: row.notification.seq,
+                        data,
+                    })
+                    .collect();
+                Ok(Done {
+                    answers,
+                    items,
+                    unread,
+                })
+            }
+            Err(err) => {
+                rollback(&mut conn).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// The transaction's work; the caller rolls back on an error.
+    async fn within(
+        &mut self,
+        conn: &mut SqliteConnection,
+        inputs: &[Input],
+    ) -> Result<(Vec<Result<Answer, AppError>>, Vec<String>), sqlx::Error> {
+        let t0 = std::time::Instant::now();
+        self.begin_and_preload(conn, inputs).await?;
         let t1 = t0.elapsed();
         let mut answers = Vec::with_capacity(inputs.len());
-        for input in &inputs {
+        for input in inputs {
             answers.push(match input {
                 Input::Event {
                     workspace_id,
                     event,
-                } => batch
-                    .event(&mut tx, *workspace_id, event, now)
+                } => self
+                    .event(conn, *workspace_id, event, self.now)
                     .await?
                     .map(Answer::Event),
-                Input::Test { agent_id } => batch
-                    .test(*agent_id, now)
+                Input::Test { agent_id } => self
+                    .test(*agent_id, self.now)
                     .map(|n| Answer::Test(Box::new(n))),
             });
         }
         let t2 = t0.elapsed();
-        batch.flush(&mut tx).await?;
-        let t3 = t0.elapsed();
-        let unread = unread_counts(&mut tx, &batch.touched).await?;
-        let t4 = t0.elapsed();
-        tx.commit().await?;
+        let data = self.flush_and_commit(conn).await?;
         tracing::trace!(
             n = inputs.len(),
             preload_us = t1.as_micros() as u64,
             resolve_us = (t2 - t1).as_micros() as u64,
-            flush_us = (t3 - t2).as_micros() as u64,
-            unread_us = (t4 - t3).as_micros() as u64,
-            commit_us = (t0.elapsed() - t4).as_micros() as u64,
+            write_and_commit_us = (t0.elapsed() - t2).as_micros() as u64,
             "batch phases"
         );
-        Ok(Done {
-            answers,
-            items: batch
-                .rows
-                .into_iter()
-                .map(|row| (row.agent_id, row.notification))
-                .collect(),
-            unread,
-        })
-    }
-
-    /// Loads, in a few queries, what the batch's events refer to.
-    pub(super) async fn preload(
-        &mut self,
-        tx: &mut SqliteConnection,
-        inputs: &[Input],
-    ) -> Result<(), sqlx::Error> {
-        let events: Vec<(Uuid, &PlatformEvent)> = inputs
-            .iter()
-            .filter_map(|i| match i {
-                Input::Event {
-                    workspace_id,
-                    event,
-                } => Some((*workspace_id, event.as_ref())),
-                Input::Test { .. } => None,
-            })
-            .collect();
-        // Events seen before (idempotency).
-        for chunk in events.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT workspace_id, event_id, body_hash, recipients FROM events WHERE (workspace_id, event_id) IN (VALUES ",
-            );
-            push_pairs(
-                &mut q,
-                chunk.iter().map(|(ws, e)| (ws.to_string(), e.id.clone())),
-            );
-            q.push(")");
-            for row in q.build().fetch_all(&mut *tx).await? {
-                let key = (parse_uuid(&row, "workspace_id")?, row.try_get("event_id")?);
-                let known = KnownEvent {
-                    body_hash: row.try_get("body_hash")?,
-                    recipients: row.try_get("recipients")?,
-                };
-                self.known_events.insert(key, known);
-            }
-        }
-        // Conversations' earlier state.
-        let conversations: BTreeSet<(Uuid, String)> = events
-            .iter()
-            .filter_map(|(ws, e)| e.conversation.as_ref().map(|c| (*ws, c.id.clone())))
-            .collect();
-        let conversations: Vec<_> = conversations.into_iter().collect();
-        for chunk in conversations.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT workspace_id, conversation_id, assignee, participants, inbox_id, team_id FROM conversations \
-                 WHERE (workspace_id, conversation_id) IN (VALUES ",
-            );
-            push_pairs(
-                &mut q,
-                chunk.iter().map(|(ws, id)| (ws.to_string(), id.clone())),
-            );
-            q.push(")");
-            for row in q.build().fetch_all(&mut *tx).await? {
-                let participants: String = row.try_get("participants")?;
-                let state = ConversationState {
-                    assignee: row.try_get("assignee")?,
-                    participants: serde_json::from_str(&participants).unwrap_or_default(),
-                    inbox_id: row.try_get("inbox_id")?,
-                    team_id: row.try_get("team_id")?,
-                };
-                self.conversations.insert(
-                    (
-                        parse_uuid(&row, "workspace_id")?,
-                        row.try_get("conversation_id")?,
-                    ),
-                    state,
-                );
-            }
-        }
-        // Every agent the events or those conversations name.
-        let mut names: BTreeSet<(Uuid, String)> = BTreeSet::new();
-        for (ws, e) in &events {
-            let direct = e
-                .recipients
-                .iter()
-                .chain(&e.mentioned)
-                .chain(&e.participants)
-                .chain(e.assignee.iter());
-            names.extend(direct.map(|n| (*ws, n.clone())));
-        }
-        for ((ws, _), state) in &self.conversations {
-            let known = state.participants.iter().chain(state.assignee.iter());
-            names.extend(known.map(|n| (*ws, n.clone())));
-        }
-        let names: Vec<_> = names.into_iter().collect();
-        for chunk in names.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents \
-                 WHERE disabled_at IS NULL AND (workspace_id, external_id) IN (VALUES ",
-            );
-            push_pairs(
-                &mut q,
-                chunk
-                    .iter()
-                    .map(|(ws, name)| (ws.to_string(), name.clone())),
-            );
-            q.push(")");
-            let rows = q.build().fetch_all(&mut *tx).await?;
-            self.remember(&rows)?;
-        }
-        let tests: Vec<Uuid> = inputs
-            .iter()
-            .filter_map(|i| match i {
-                Input::Test { agent_id } => Some(*agent_id),
-                Input::Event { .. } => None,
-            })
-            .collect();
-        for chunk in tests.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents WHERE disabled_at IS NULL AND id IN (",
-            );
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.to_string());
-            }
-            q.push(")");
-            let rows = q.build().fetch_all(&mut *tx).await?;
-            self.remember(&rows)?;
-        }
-        Ok(())
+        Ok((answers, data))
     }
 
     /// Keeps agent rows; returns their ids.
@@ -302,44 +208,10 @@ impl Batch {
                     external_id,
                     prefs,
                     last_seq: row.try_get("last_seq")?,
+                    unread: row.try_get("unread")?,
                 },
             );
         }
-        Ok(ids)
-    }
-
-    /// Members of a group (`inbox:x` / `team:y`), or of the whole workspace (`*`).
-    pub(super) async fn members(
-        &mut self,
-        tx: &mut SqliteConnection,
-        ws: Uuid,
-        group: &str,
-    ) -> Result<Vec<Uuid>, sqlx::Error> {
-        let key = (ws, group.to_owned());
-        if let Some(ids) = self.members.get(&key) {
-            return Ok(ids.clone());
-        }
-        let rows = if group == "*" {
-            sqlx::query(
-                "SELECT id, workspace_id, external_id, prefs, last_seq FROM agents \
-                 WHERE workspace_id = $1 AND disabled_at IS NULL",
-            )
-            .bind(ws.to_string())
-            .fetch_all(&mut *tx)
-            .await?
-        } else {
-            sqlx::query(
-                "SELECT a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq FROM agent_groups g \
-                 JOIN agents a ON a.id = g.agent_id \
-                 WHERE g.group_key = $1 AND a.workspace_id = $2 AND a.disabled_at IS NULL",
-            )
-            .bind(group)
-            .bind(ws.to_string())
-            .fetch_all(&mut *tx)
-            .await?
-        };
-        let ids = self.remember(&rows)?;
-        self.members.insert(key, ids.clone());
         Ok(ids)
     }
 

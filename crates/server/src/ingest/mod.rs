@@ -14,8 +14,9 @@
 //! - `validate`: what an event must look like, its idempotency fingerprint, and the texts
 //!   kept (clipped titles and bodies).
 //! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
-//!   state, recipients, the policy per agent, seqs.
-//! - `sql`: the batch written with a handful of multi-row statements, and the counters.
+//!   state, recipients, the policy per agent, seqs, unread counters.
+//! - `sql`: the batch's two round trips to SQLite (open and preload; write and commit),
+//!   with statements prepared once.
 
 use std::sync::Arc;
 
@@ -32,8 +33,8 @@ mod sql;
 mod validate;
 
 // Shared by the submodules (each reads its parent with `use super::*`).
-use batch::{Batch, CHUNK};
-use sql::{parse_uuid, push_pairs, unread_counts};
+use batch::{Batch, KnownEvent};
+use sql::{parse_uuid, rollback, unread_after};
 pub use validate::validate;
 use validate::{clip, fingerprint, texts};
 
@@ -202,14 +203,8 @@ async fn writer(
         match Batch::run(&db, inputs, alert_delay, clock.now()).await {
             Ok(done) => {
                 let stored = started.elapsed();
-                for (agent_id, notification) in done.items {
-                    hub.publish(
-                        agent_id,
-                        &ServerMessage::Item {
-                            replay: false,
-                            notification: Box::new(notification),
-                        },
-                    );
+                for item in done.items {
+                    hub.publish_item(item.agent_id, item.seq, &item.data);
                 }
                 for (agent_id, unread) in done.unread {
                     hub.publish(agent_id, &ServerMessage::Unread { unread });

@@ -1,168 +1,404 @@
-//! The batch written with multi-row statements (SQLite allows 32 766 bound values per
-//! statement), and the unread counters read back inside the same transaction.
+//! The batch's SQL: two round trips to the SQLite worker per batch, with statements whose
+//! text never changes, so each is prepared once per connection and reused.
+//!
+//! - [`PRELOAD`] opens the write transaction and reads everything the batch refers to (known
+//!   events, conversations, and every agent they name) in one call;
+//! - [`FLUSH`] writes the inbox rows, outbox alerts, events, conversations and seqs, and
+//!   commits, in one call.
+//!
+//! The rows travel as one JSON array per table (`json_each`), so a batch of 1 or 1 000
+//! events runs the same statements. Each round trip to sqlx's SQLite worker thread costs two
+//! thread wake-ups; the batch used to make about a dozen. The unread counters are not read
+//! back: triggers keep them on the agent's row (migration 0004) and the batch adds its own
+//! rows to the value it preloaded.
+//!
+//! These statements are SQLite's (`json_each`, `->>`); a PostgreSQL backend needs its own.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
+
+use crate::recipients::ConversationState;
 
 use super::*;
 
+// sqlx binds `?NNN` by number only within a statement whose numbers have no gaps, so these
+// multi-statement texts use plain `?`, bound in the order they appear in the text.
+
+/// Opens the transaction and reads what a batch refers to. Binds, in order: `[[workspace,
+/// event id]]`, `[[workspace, conversation id]]`, `[[workspace, external id]]`, the
+/// conversations twice more, `[agent id]` (test notifications). Every row starts with
+/// `src`, saying which statement it comes from.
+const PRELOAD: &str = "
+BEGIN IMMEDIATE;
+SELECT 'event' AS src, e.workspace_id, e.event_id, e.body_hash, e.recipients
+  FROM json_each(?) AS j CROSS JOIN events AS e
+    ON e.workspace_id = j.value ->> 0 AND e.event_id = j.value ->> 1;
+SELECT 'conversation' AS src, c.workspace_id, c.conversation_id, c.assignee, c.participants,
+       c.inbox_id, c.team_id
+  FROM json_each(?) AS j CROSS JOIN conversations AS c
+    ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1;
+WITH wanted (ws, ext) AS (
+    SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) AS j
+  UNION
+    SELECT c.workspace_id, p.value FROM json_each(?) AS j
+      CROSS JOIN conversations AS c
+        ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1
+      CROSS JOIN json_each(c.participants) AS p
+  UNION
+    SELECT c.workspace_id, c.assignee FROM json_each(?) AS j
+      CROSS JOIN conversations AS c
+        ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1
+      WHERE c.assignee IS NOT NULL
+)
+SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
+  FROM wanted AS w CROSS JOIN agents AS a ON a.workspace_id = w.ws AND a.external_id = w.ext
+  WHERE a.disabled_at IS NULL
+UNION ALL
+SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
+  FROM json_each(?) AS t CROSS JOIN agents AS a ON a.id = t.value
+  WHERE a.disabled_at IS NULL;
+";
+
+/// Members of an inbox or team group (the group key, the workspace).
+const GROUP_MEMBERS: &str = "
+SELECT a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
+  FROM agent_groups AS g JOIN agents AS a ON a.id = g.agent_id
+  WHERE g.group_key = ? AND a.workspace_id = ? AND a.disabled_at IS NULL";
+
+/// Every agent of a workspace.
+const WORKSPACE_MEMBERS: &str = "
+SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
+  WHERE workspace_id = ? AND disabled_at IS NULL";
+
+/// Writes a batch and commits. Binds, in order: inbox rows, the batch's time and alerts, the
+/// time and events, the time and conversations, `[[agent id, last seq]]`; the rows' fields
+/// in the order of [`NotificationRow`], [`AlertJson`], [`EventJson`] and
+/// [`ConversationJson`]. (`WHERE true` lets SQLite's parser tell the upsert's
+/// `ON CONFLICT` from a join's `ON`.)
+const FLUSH: &str = "
+INSERT INTO notifications
+    (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+         value ->> 6, value ->> 7, value ->> 8
+  FROM json_each(?);
+INSERT INTO outbox
+    (id, agent_id, kind, dedupe_key, notification_id, conversation_id, status, not_before,
+     created_at)
+  SELECT value ->> 0, value ->> 1, 'alert', 'alert:' || (value ->> 2), value ->> 2,
+         value ->> 3, 'pending', value ->> 4, ?
+  FROM json_each(?);
+INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?
+  FROM json_each(?);
+INSERT INTO conversations
+    (workspace_id, conversation_id, assignee, participants, inbox_id, team_id, updated_at)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?
+  FROM json_each(?) WHERE true
+  ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET
+    assignee = excluded.assignee, participants = excluded.participants,
+    inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at;
+UPDATE agents SET last_seq = j.value ->> 1
+  FROM json_each(?) AS j WHERE agents.id = j.value ->> 0;
+COMMIT;
+";
+
+/// An inbox row as [`FLUSH`] reads it.
+type NotificationRow<'a> = (
+    String,
+    String,
+    i64,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    bool,
+    String,
+    &'a str,
+);
+/// An alert: id, agent, item, conversation, due.
+type AlertJson<'a> = (String, String, String, Option<&'a str>, String);
+/// An event: workspace, id, body hash, kind, recipients.
+type EventJson<'a> = (String, &'a str, &'a str, &'a str, i64);
+/// A conversation: workspace, id, assignee, participants (JSON text), inbox, team.
+type ConversationJson<'a> = (
+    String,
+    &'a str,
+    Option<&'a str>,
+    String,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+/// A time as sqlx's SQLite encoding writes a `DateTime<Utc>`, so rows written through JSON
+/// compare and sort with rows bound directly.
+pub(super) fn sql_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))
+}
+
 impl Batch {
-    /// Writes everything with multi-row statements.
-    pub(super) async fn flush(&self, tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        for chunk in self.rows.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO notifications (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data) ",
-            );
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for row in chunk {
-                encoded.push(
-                    serde_json::to_string(&row.notification)
-                        .map_err(|e| sqlx::Error::Encode(e.into()))?,
-                );
+    /// Opens the write transaction and loads, in one call, what the batch's inputs refer to.
+    pub(super) async fn begin_and_preload(
+        &mut self,
+        conn: &mut SqliteConnection,
+        inputs: &[Input],
+    ) -> Result<(), sqlx::Error> {
+        let mut events = Vec::new();
+        let mut conversations = Vec::new();
+        let mut names = Vec::new();
+        let mut tests = Vec::new();
+        for input in inputs {
+            match input {
+                Input::Event {
+                    workspace_id,
+                    event: e,
+                } => {
+                    let ws = workspace_id.to_string();
+                    events.push((ws.clone(), e.id.as_str()));
+                    if let Some(c) = &e.conversation {
+                        conversations.push((ws.clone(), c.id.as_str()));
+                    }
+                    let named = e
+                        .recipients
+                        .iter()
+                        .chain(&e.mentioned)
+                        .chain(&e.participants)
+                        .chain(e.assignee.iter());
+                    names.extend(named.map(|n| (ws.clone(), n.as_str())));
+                }
+                Input::Test { agent_id } => tests.push(agent_id.to_string()),
             }
-            q.push_values(chunk.iter().zip(encoded), |mut b, (row, data)| {
-                let n = &row.notification;
-                b.push_bind(n.id.to_string())
-                    .push_bind(row.agent_id.to_string())
-                    .push_bind(i64::try_from(n.seq).unwrap_or(i64::MAX))
-                    .push_bind(n.event_id.clone())
-                    .push_bind(n.kind.as_str().to_owned())
-                    .push_bind(n.conversation.as_ref().map(|c| c.id.clone()))
-                    .push_bind(row.on_bell)
-                    .push_bind(n.created_at)
-                    .push_bind(data);
-            });
-            q.build().execute(&mut *tx).await?;
         }
-        let now = self.now;
-        for chunk in self.alerts.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO outbox (id, agent_id, kind, dedupe_key, notification_id, conversation_id, status, not_before, created_at) ",
-            );
-            q.push_values(chunk, |mut b, alert| {
-                b.push_bind(Uuid::now_v7().to_string())
-                    .push_bind(alert.agent_id.to_string())
-                    .push_bind("alert")
-                    .push_bind(format!("alert:{}", alert.item))
-                    .push_bind(alert.item.to_string())
-                    .push_bind(alert.conversation.clone())
-                    .push_bind("pending")
-                    .push_bind(alert.due)
-                    .push_bind(now);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in self.events.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at) ",
-            );
-            q.push_values(chunk, |mut b, event| {
-                b.push_bind(event.workspace_id.to_string())
-                    .push_bind(event.event_id.clone())
-                    .push_bind(event.body_hash.clone())
-                    .push_bind(event.kind.clone())
-                    .push_bind(event.recipients)
-                    .push_bind(now);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        let conversations: Vec<_> = self.conversations.iter().collect();
-        for chunk in conversations.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO conversations (workspace_id, conversation_id, assignee, participants, inbox_id, team_id, updated_at) ",
-            );
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for (_, state) in chunk {
-                encoded.push(
-                    serde_json::to_string(&state.participants)
-                        .map_err(|e| sqlx::Error::Encode(e.into()))?,
-                );
+        let conversations = json(&conversations)?;
+        let rows = sqlx::query(PRELOAD)
+            .bind(json(&events)?)
+            .bind(conversations.clone())
+            .bind(json(&names)?)
+            .bind(conversations.clone())
+            .bind(conversations)
+            .bind(json(&tests)?)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut agents = Vec::new();
+        for row in rows {
+            let src: String = row.try_get("src")?;
+            match src.as_str() {
+                "event" => {
+                    let key = (parse_uuid(&row, "workspace_id")?, row.try_get("event_id")?);
+                    let known = KnownEvent {
+                        body_hash: row.try_get("body_hash")?,
+                        recipients: row.try_get("recipients")?,
+                    };
+                    self.known_events.insert(key, known);
+                }
+                "conversation" => {
+                    let participants: String = row.try_get("participants")?;
+                    let state = ConversationState {
+                        assignee: row.try_get("assignee")?,
+                        participants: serde_json::from_str(&participants).unwrap_or_default(),
+                        inbox_id: row.try_get("inbox_id")?,
+                        team_id: row.try_get("team_id")?,
+                    };
+                    let key = (
+                        parse_uuid(&row, "workspace_id")?,
+                        row.try_get("conversation_id")?,
+                    );
+                    self.conversations.insert(key, state);
+                }
+                _ => agents.push(row),
             }
-            q.push_values(
-                chunk.iter().zip(encoded),
-                |mut b, (((ws, id), state), participants)| {
-                    b.push_bind(ws.to_string())
-                        .push_bind(id.clone())
-                        .push_bind(state.assignee.clone())
-                        .push_bind(participants)
-                        .push_bind(state.inbox_id.clone())
-                        .push_bind(state.team_id.clone())
-                        .push_bind(now);
-                },
-            );
-            q.push(
-                " ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET \
-                 assignee = excluded.assignee, participants = excluded.participants, \
-                 inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at",
-            );
-            q.build().execute(&mut *tx).await?;
         }
-        let seqs: Vec<(Uuid, i64)> = self
-            .touched
-            .iter()
-            .filter_map(|id| self.agents.get(id).map(|a| (*id, a.last_seq)))
-            .collect();
-        for chunk in seqs.chunks(CHUNK) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("UPDATE agents SET last_seq = v.column2 FROM (VALUES ");
-            push_pairs(&mut q, chunk.iter().map(|(id, seq)| (id.to_string(), *seq)));
-            q.push(") AS v WHERE agents.id = v.column1");
-            q.build().execute(&mut *tx).await?;
-        }
+        self.remember(&agents)?;
         Ok(())
     }
-}
 
-/// Appends `(a1, b1), (a2, b2), …` as bound values: the rows of a `VALUES` list.
-pub(super) fn push_pairs<'q, B>(
-    q: &mut QueryBuilder<'q, Sqlite>,
-    pairs: impl IntoIterator<Item = (String, B)>,
-) where
-    B: 'q + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send,
-{
-    let mut list = q.separated(", ");
-    for (a, b) in pairs {
-        list.push("(");
-        list.push_bind_unseparated(a);
-        list.push_unseparated(", ");
-        list.push_bind_unseparated(b);
-        list.push_unseparated(")");
+    /// Members of a group (`inbox:x` / `team:y`), or of the whole workspace (`*`); loaded
+    /// once per batch.
+    pub(super) async fn members(
+        &mut self,
+        conn: &mut SqliteConnection,
+        ws: Uuid,
+        group: &str,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        let key = (ws, group.to_owned());
+        if let Some(ids) = self.members.get(&key) {
+            return Ok(ids.clone());
+        }
+        let rows = if group == "*" {
+            sqlx::query(WORKSPACE_MEMBERS)
+                .bind(ws.to_string())
+                .fetch_all(&mut *conn)
+                .await?
+        } else {
+            sqlx::query(GROUP_MEMBERS)
+                .bind(group)
+                .bind(ws.to_string())
+                .fetch_all(&mut *conn)
+                .await?
+        };
+        let ids = self.remember(&rows)?;
+        self.members.insert(key, ids.clone());
+        Ok(ids)
+    }
+
+    /// Writes everything and commits, in one call. Returns each inbox row's wire JSON (in
+    /// the order of `rows`), which the live streams reuse instead of serialising it again.
+    pub(super) async fn flush_and_commit(
+        &self,
+        conn: &mut SqliteConnection,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let mut data = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            data.push(json(&row.notification)?);
+        }
+        let notifications: Vec<NotificationRow> = self
+            .rows
+            .iter()
+            .zip(&data)
+            .map(|(row, data)| {
+                let n = &row.notification;
+                (
+                    n.id.to_string(),
+                    row.agent_id.to_string(),
+                    i64::try_from(n.seq).unwrap_or(i64::MAX),
+                    n.event_id.as_str(),
+                    n.kind.as_str(),
+                    n.conversation.as_ref().map(|c| c.id.as_str()),
+                    row.on_bell,
+                    sql_time(&n.created_at),
+                    data.as_str(),
+                )
+            })
+            .collect();
+        let alerts: Vec<AlertJson> = self
+            .alerts
+            .iter()
+            .map(|a| {
+                (
+                    Uuid::now_v7().to_string(),
+                    a.agent_id.to_string(),
+                    a.item.to_string(),
+                    a.conversation.as_deref(),
+                    sql_time(&a.due),
+                )
+            })
+            .collect();
+        let events: Vec<EventJson> = self
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.workspace_id.to_string(),
+                    e.event_id.as_str(),
+                    e.body_hash.as_str(),
+                    e.kind.as_str(),
+                    e.recipients,
+                )
+            })
+            .collect();
+        let mut conversations: Vec<ConversationJson> = Vec::with_capacity(self.conversations.len());
+        for ((ws, id), state) in &self.conversations {
+            conversations.push((
+                ws.to_string(),
+                id.as_str(),
+                state.assignee.as_deref(),
+                json(&state.participants)?,
+                state.inbox_id.as_deref(),
+                state.team_id.as_deref(),
+            ));
+        }
+        let seqs: Vec<(String, i64)> = self
+            .touched
+            .iter()
+            .filter_map(|id| self.agents.get(id).map(|a| (id.to_string(), a.last_seq)))
+            .collect();
+        sqlx::query(FLUSH)
+            .bind(json(&notifications)?)
+            .bind(self.now)
+            .bind(json(&alerts)?)
+            .bind(self.now)
+            .bind(json(&events)?)
+            .bind(self.now)
+            .bind(json(&conversations)?)
+            .bind(json(&seqs)?)
+            .execute(&mut *conn)
+            .await?;
+        Ok(data)
     }
 }
 
-/// Unread counters of the agents a batch touched, in one grouped query per chunk.
-pub(super) async fn unread_counts(
-    tx: &mut SqliteConnection,
-    agents: &BTreeSet<Uuid>,
-) -> Result<Vec<(Uuid, herald_protocol::UnreadCount)>, sqlx::Error> {
-    let agents: Vec<Uuid> = agents.iter().copied().collect();
-    let mut out: HashMap<Uuid, u32> = agents.iter().map(|a| (*a, 0)).collect();
-    for chunk in agents.chunks(CHUNK) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT agent_id, COUNT(*) AS n FROM notifications WHERE on_bell = 1 AND read_at IS NULL AND agent_id IN (",
-        );
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(id.to_string());
-        }
-        q.push(") GROUP BY agent_id");
-        for row in q.build().fetch_all(&mut *tx).await? {
-            let n: i64 = row.try_get("n")?;
-            out.insert(
-                parse_uuid(&row, "agent_id")?,
-                u32::try_from(n).unwrap_or(u32::MAX),
-            );
+/// Ends a failed batch's transaction. A connection whose state is unknown (the rollback
+/// failed for another reason than there being no transaction) is closed, so the pool opens
+/// a fresh one instead of handing on a connection inside a transaction.
+pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>) {
+    match sqlx::query("ROLLBACK").execute(&mut **conn).await {
+        Ok(_) => {}
+        Err(e) if e.to_string().contains("no transaction is active") => {}
+        Err(e) => {
+            tracing::error!(error = %e, "rollback failed; closing the write connection");
+            conn.close_on_drop();
         }
     }
-    Ok(out
-        .into_iter()
-        .map(|(a, total)| (a, herald_protocol::UnreadCount { total }))
-        .collect())
+}
+
+/// The unread counters the batch leaves: each touched agent's preloaded counter plus the
+/// bell rows the batch added (the triggers add the same rows in the database).
+pub(super) fn unread_after(batch: &Batch) -> Vec<(Uuid, herald_protocol::UnreadCount)> {
+    let mut added: HashMap<Uuid, i64> = HashMap::new();
+    for row in batch.rows.iter().filter(|r| r.on_bell) {
+        *added.entry(row.agent_id).or_default() += 1;
+    }
+    batch
+        .touched
+        .iter()
+        .filter_map(|id| {
+            let agent = batch.agents.get(id)?;
+            let total = agent.unread + added.get(id).copied().unwrap_or(0);
+            Some((
+                *id,
+                herald_protocol::UnreadCount {
+                    total: u32::try_from(total.max(0)).unwrap_or(u32::MAX),
+                },
+            ))
+        })
+        .collect()
 }
 
 pub(super) fn parse_uuid(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<Uuid, sqlx::Error> {
     let text: String = row.try_get(column)?;
     Uuid::parse_str(&text).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// Rows written through JSON carry their times in the very text sqlx binds, so the
+    /// outbox's `not_before <= ?` and the summaries' `created_at` ranges compare them right.
+    #[tokio::test]
+    async fn times_are_written_as_sqlx_binds_them() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite");
+        for t in [
+            "2026-12-02T01:02:03Z",
+            "2026-12-02T01:02:03.5Z",
+            "2026-12-02T01:02:03.123456789Z",
+        ] {
+            let t: DateTime<Utc> = t.parse().expect("a time");
+            let bound: String = sqlx::query_scalar("SELECT ?1")
+                .bind(t)
+                .fetch_one(&mut conn)
+                .await
+                .expect("select");
+            assert_eq!(bound, sql_time(&t));
+        }
+    }
 }
