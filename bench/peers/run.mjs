@@ -5,7 +5,9 @@
 // the request to the item arriving on the agent's stream (one clock: this process).
 //
 //   node run.mjs --herald target/release/herald-server --bench target/release/herald-bench \
-//     [--agents 1000] [--rates 1000,3000] [--seconds 10] [--burst 1000]
+//     [--agents 1000] [--rates 1000,3000] [--seconds 10] [--burst 1000] \
+//     [--profile DIR]   # perf record herald-server through each fixed rate (DIR/rate-N.data),
+//                       # and skip socket.io (scripts/profile-server.sh)
 //
 // Prints numbers and ratios, never a verdict: the machine is shared.
 import { execFileSync, spawn } from "node:child_process";
@@ -27,6 +29,7 @@ const AGENTS = Number(args.agents ?? 1000);
 const RATES = String(args.rates ?? "1000,3000").split(",").map(Number);
 const SECONDS = Number(args.seconds ?? 10);
 const BURST = Number(args.burst ?? 1000);
+const PROFILE = args.profile;
 const CLK_TCK = 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -225,6 +228,7 @@ async function measure(server) {
     latencies.length = 0;
     delivered = 0;
     sent.clear();
+    const perf = PROFILE && server.name === "herald-server" ? profile(server.pid, rate) : null;
     const cpu0 = cpuSeconds(server.pid);
     const t0 = performance.now();
     let n = 0;
@@ -241,9 +245,11 @@ async function measure(server) {
       }
       await sleep(10);
     }
-    const elapsed = (performance.now() - t0) / 1000;
     await Promise.all(inflight);
+    // Over the time until the last answer came back: past saturation, answers lag.
+    const elapsed = (performance.now() - t0) / 1000;
     await sleep(2000); // stragglers
+    if (perf) await perf;
     const cpu = cpuSeconds(server.pid) - cpu0;
     latencies.sort((a, b) => a - b);
     result.rates.push({
@@ -280,6 +286,13 @@ async function measure(server) {
   return result;
 }
 
+/** perf record of one process for the length of a phase, with call stacks. */
+function profile(pid, rate) {
+  const out = join(PROFILE, `rate-${rate}.data`);
+  const perf = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf,16384", "-p", String(pid), "-o", out, "--", "sleep", String(SECONDS)], { stdio: "inherit" });
+  return new Promise((resolve) => perf.on("exit", resolve));
+}
+
 // --- the run -------------------------------------------------------------------------------
 
 const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
@@ -289,6 +302,11 @@ console.log(`peer benchmark: ${AGENTS} agents with a live stream each, rates ${R
 const herald = await heraldServer();
 const h = await measure(herald);
 herald.stop();
+if (PROFILE) {
+  for (const r of h.rates) console.log(`${r.rate}/s: ${fmt(r.ackedPerSecond, 0)} acknowledged/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${fmt(r.cpuPerEventUs, 0)} µs CPU per event`);
+  agent.destroy();
+  process.exit(0);
+}
 const peer = await socketioServer();
 const p = await measure(peer);
 peer.stop();

@@ -42,7 +42,7 @@ def main():
             if any(m in joined for m in markers):
                 counts[part] += 1
                 if detail and detail in part:
-                    leaves[stack[0]] += 1
+                    leaves[stack[0].split("+0x")[0]] += 1
                 break
         else:
             counts["other"] += 1

@@ -118,7 +118,7 @@ impl Batch {
         };
         match batch.within(&mut conn, &inputs).await {
             Ok((answers, data)) => {
-                let unread = unread_after(&batch);
+                let unread = batch.unread_after();
                 let items = batch
                     .rows
                     .into_iter()

@@ -34,7 +34,7 @@ mod validate;
 
 // Shared by the submodules (each reads its parent with `use super::*`).
 use batch::{Batch, KnownEvent};
-use sql::{parse_uuid, rollback, unread_after};
+use sql::{parse_uuid, rollback};
 pub use validate::validate;
 use validate::{clip, fingerprint, texts};
 

@@ -1,0 +1,157 @@
+//! A database made by an earlier release opens with this one and keeps its meaning:
+//! migration 0004 backfills the unread counters and moves events and conversations into
+//! tables without a rowid, and what it moved still works (idempotency, the counter).
+
+use herald_server::db::{DatabaseUrl, Db};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::Row;
+
+const WS: &str = "00000000-0000-4000-8000-000000000001";
+const AGENT: &str = "00000000-0000-4000-8000-000000000002";
+
+#[tokio::test]
+async fn an_earlier_database_keeps_its_counters_events_and_conversations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+
+    // The schema as the release before 0004 left it, with some data in it.
+    let mut migrator = Migrator::new(std::path::Path::new("./migrations"))
+        .await
+        .expect("migrations");
+    let before: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 4)
+        .cloned()
+        .collect();
+    assert_eq!(before.len(), 3, "0001 to 0003");
+    migrator.migrations = before.into();
+    let old = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .expect("open");
+    migrator.run(&old).await.expect("old migrations");
+    let t = "2026-11-30T10:00:00Z";
+    sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, 'w', ?)")
+        .bind(WS)
+        .bind(t)
+        .execute(&old)
+        .await
+        .expect("workspace");
+    sqlx::query(
+        "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, last_seq, prefs, created_at) \
+         VALUES (?, ?, 'ana', 'ana@x.test', 'Ana', 'x', 4, '{}', ?)",
+    )
+    .bind(AGENT)
+    .bind(WS)
+    .bind(t)
+    .execute(&old)
+    .await
+    .expect("agent");
+    // Two unread bell items, one read, one off the bell.
+    for (seq, on_bell, read_at) in [(1, 1, None), (2, 1, Some(t)), (3, 0, None), (4, 1, None)] {
+        sqlx::query(
+            "INSERT INTO notifications (id, agent_id, seq, event_id, kind, on_bell, read_at, created_at, data) \
+             VALUES (?, ?, ?, ?, 'assignment', ?, ?, ?, '{}')",
+        )
+        .bind(format!("00000000-0000-4000-8000-00000000010{seq}"))
+        .bind(AGENT)
+        .bind(seq)
+        .bind(format!("e{seq}"))
+        .bind(on_bell)
+        .bind(read_at)
+        .bind(t)
+        .execute(&old)
+        .await
+        .expect("notification");
+    }
+    sqlx::query(
+        "INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at) \
+         VALUES (?, 'e1', 'hash', 'assignment', 1, ?)",
+    )
+    .bind(WS)
+    .bind(t)
+    .execute(&old)
+    .await
+    .expect("event");
+    sqlx::query(
+        "INSERT INTO conversations (workspace_id, conversation_id, assignee, participants, updated_at) \
+         VALUES (?, 'c1', 'ana', '[\"ana\",\"bo\"]', ?)",
+    )
+    .bind(WS)
+    .bind(t)
+    .execute(&old)
+    .await
+    .expect("conversation");
+    old.close().await;
+
+    // This release opens it.
+    let db = Db::open(&DatabaseUrl::Sqlite(path.clone()))
+        .await
+        .expect("opens and migrates");
+    let unread: i64 = sqlx::query_scalar("SELECT unread FROM agents WHERE id = ?")
+        .bind(AGENT)
+        .fetch_one(&db.reader)
+        .await
+        .expect("counter");
+    assert_eq!(unread, 2, "backfilled: unread bell items only");
+    let event = sqlx::query("SELECT body_hash, recipients FROM events WHERE event_id = 'e1'")
+        .fetch_one(&db.reader)
+        .await
+        .expect("the event moved");
+    assert_eq!(event.get::<String, _>("body_hash"), "hash");
+    let participants: String =
+        sqlx::query_scalar("SELECT participants FROM conversations WHERE conversation_id = 'c1'")
+            .fetch_one(&db.reader)
+            .await
+            .expect("the conversation moved");
+    assert_eq!(participants, r#"["ana","bo"]"#);
+    let without_rowid: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('events', 'conversations') AND sql LIKE '%WITHOUT ROWID%'",
+    )
+    .fetch_one(&db.reader)
+    .await
+    .expect("schema");
+    assert_eq!(without_rowid, 2);
+
+    // The triggers keep the counter from here on: reading, unreading and deleting items.
+    let set_read = |seq: i64, read: Option<&'static str>| {
+        sqlx::query("UPDATE notifications SET read_at = ? WHERE agent_id = ? AND seq = ?")
+            .bind(read)
+            .bind(AGENT)
+            .bind(seq)
+    };
+    set_read(1, Some(t))
+        .execute(&db.writer)
+        .await
+        .expect("read");
+    set_read(2, None).execute(&db.writer).await.expect("unread");
+    set_read(3, Some(t))
+        .execute(&db.writer)
+        .await
+        .expect("read off the bell");
+    sqlx::query("DELETE FROM notifications WHERE seq = 4")
+        .execute(&db.writer)
+        .await
+        .expect("delete");
+    let unread: i64 = sqlx::query_scalar("SELECT unread FROM agents WHERE id = ?")
+        .bind(AGENT)
+        .fetch_one(&db.reader)
+        .await
+        .expect("counter");
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE agent_id = ? AND on_bell = 1 AND read_at IS NULL",
+    )
+    .bind(AGENT)
+    .fetch_one(&db.reader)
+    .await
+    .expect("count");
+    assert_eq!((unread, counted), (1, 1), "item 2 alone is unread");
+    db.close().await;
+}
