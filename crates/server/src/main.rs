@@ -26,6 +26,11 @@ struct Cli {
     /// Log filter, e.g. `info` or `herald_server=debug`.
     #[arg(long, env = "HERALD_LOG", global = true)]
     log: Option<String>,
+    /// Threads for network I/O and request handling (default: one fewer than the cores,
+    /// at least one). The database writer runs on a thread of its own beside them; more
+    /// I/O threads than spare cores only take turns with it and with each other.
+    #[arg(long, env = "HERALD_IO_THREADS", global = true)]
+    io_threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -152,9 +157,19 @@ fn data_dir() -> PathBuf {
         .join("herald")
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let io_threads = cli.io_threads.unwrap_or(cores.saturating_sub(1)).max(1);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(io_threads)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = match &cli.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
