@@ -275,16 +275,26 @@ async fn protocol_abuse_is_closed_not_crashed() {
         .unwrap();
     assert_eq!(ws.until_closed().await.code, Some(4400));
 
+    // A 1 MiB first frame: docs/stream.md promises 4400 for any frame over 16 KiB.
+    let mut ws = server.connect(&token).await;
+    let huge = "x".repeat(1024 * 1024);
+    let _ = ws.socket.send(Message::Text(huge.into())).await;
+    assert_eq!(
+        ws.until_closed().await.code,
+        Some(4400),
+        "oversized first frame"
+    );
+
     // An oversized frame after going live.
     let mut ws = server.connect(&token).await;
     ws.resume(0, None).await;
     ws.until_live().await;
-    let huge = "x".repeat(64 * 1024);
-    let _ = ws.socket.send(Message::Text(huge.into())).await;
-    let closed = ws.until_closed().await;
-    assert!(
-        closed.code == Some(4400) || closed.code.is_none(),
-        "{closed:?}"
+    let big = "x".repeat(64 * 1024);
+    let _ = ws.socket.send(Message::Text(big.into())).await;
+    assert_eq!(
+        ws.until_closed().await.code,
+        Some(4400),
+        "oversized live frame"
     );
 
     // The server still serves.

@@ -32,8 +32,17 @@ pub async fn stream(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let session_id = who.session_id;
-            if let Err(err) = run(state, who, socket).await {
+            let mut conn = Conn {
+                socket,
+                send_timeout: state.stream.send_timeout,
+                closed: false,
+            };
+            if let Err(err) = run(state, who, &mut conn).await {
                 tracing::debug!(%session_id, error = %err, "stream ended with an error");
+            }
+            // Out of the hub by now: a lingering connection holds no slot of the agent's.
+            if conn.closed {
+                conn.linger().await;
             }
         })
 }
@@ -52,6 +61,8 @@ enum StreamEnd {
 struct Conn {
     socket: WebSocket,
     send_timeout: Duration,
+    /// We sent a close frame.
+    closed: bool,
 }
 
 impl Conn {
@@ -71,7 +82,7 @@ impl Conn {
     }
 
     /// Says why, then closes with the reason's code. Best effort: the peer may be gone.
-    async fn close(mut self, reason: CloseReason, message: &str) {
+    async fn close(&mut self, reason: CloseReason, message: &str) {
         let _ = self
             .send(&ServerMessage::Closing {
                 reason,
@@ -87,14 +98,37 @@ impl Conn {
             self.socket.send(Message::Close(Some(frame))),
         )
         .await;
+        self.closed = true;
+    }
+
+    /// Waits, for at most [`LINGER`], for the peer to close after our close frame. Closing a
+    /// TCP socket with unread data makes the kernel reset the connection, and a reset can
+    /// destroy our close frame before the peer reads it: an oversized frame is refused from
+    /// its header, with the rest of it still arriving. What the peer still sends is read and
+    /// dropped; once the library stops reading, the wait is a plain sleep.
+    async fn linger(&mut self) {
+        let deadline = Instant::now() + LINGER;
+        let _ = tokio::time::timeout_at(deadline, async {
+            loop {
+                match self.socket.recv().await {
+                    // The peer answered our close: it has read it.
+                    Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(_)) => {}
+                    // The library stopped reading (after an oversized frame it does):
+                    // the peer may not have read our close yet.
+                    None | Some(Err(_)) => break,
+                }
+            }
+            tokio::time::sleep_until(deadline).await;
+        })
+        .await;
     }
 }
 
-async fn run(state: AppState, who: AgentSession, socket: WebSocket) -> Result<(), StreamEnd> {
-    let mut conn = Conn {
-        socket,
-        send_timeout: state.stream.send_timeout,
-    };
+/// Longest wait for a peer to close after our close frame.
+const LINGER: Duration = Duration::from_secs(1);
+
+async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), StreamEnd> {
     let Some(mut sub) = state.hub.subscribe(who.agent_id, who.session_id) else {
         conn.close(
             CloseReason::TooManyConnections,
