@@ -72,6 +72,8 @@ export async function startServer(children, { bin, work, workspace, agent }) {
     { HERALD_AGENT_PASSWORD: agent.password },
   );
   const ingestKey = run(["ingest-key", "create", "--database", database, "--workspace", workspace]).trim().split("\n")[1].trim();
+  // The platform the tests pretend to be links to its conversations there.
+  run(["workspace", "links", "--database", database, "--workspace", workspace, "--origin", "https://platform.example.com"]);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database], { HERALD_LOG: "warn" }, "herald-server");

@@ -79,6 +79,7 @@ fn item(n: u64) -> Notification {
         kind: EventKind::Reply,
         title: "Pedido #4821 não chegou".into(),
         body: "Olá, alguma novidade sobre o meu pedido? Já faz três dias.".into(),
+        withheld_link: None,
         conversation: Some(ConversationRef {
             id: format!("c-{}", n % 500),
             inbox_id: Some("support".into()),

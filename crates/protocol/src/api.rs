@@ -210,6 +210,12 @@ pub struct IngestResult {
     pub duplicate: bool,
     /// How many agents received it.
     pub recipients: u32,
+    /// Parts of the event that were not kept, and why: a conversation link that is not
+    /// `https` to one of the workspace's declared origins (`field` is `conversation.url`).
+    /// The item was stored without it. Absent when nothing was dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<FieldError>>")]
+    pub dropped: Vec<FieldError>,
 }
 
 /// `POST /api/v1/events/batch`: many events in one request (at most

@@ -29,10 +29,16 @@ pub struct Notification {
     pub title: String,
     /// Message excerpt or module text; may be empty.
     pub body: String,
-    /// The conversation, with its link.
+    /// The conversation, with its link (only an `https` link to one of the workspace's
+    /// declared origins is kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub conversation: Option<ConversationRef>,
+    /// A link the platform sent that was not kept, as text for "Why?": never a link,
+    /// never to be opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub withheld_link: Option<String>,
     /// Who did it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

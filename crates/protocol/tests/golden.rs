@@ -48,6 +48,7 @@ fn notification() -> Notification {
         title: "Refund for order #88 <b>urgent</b>".into(),
         body: "Hi, I still have not received my refund.".into(),
         conversation: Some(conversation()),
+        withheld_link: None,
         actor: Some(ActorRef {
             agent_id: Some("agent-2".into()),
             name: "Ana Souza".into(),
@@ -299,6 +300,7 @@ fn samples() -> Vec<Sample> {
                             event_id: "evt-80".into(),
                             duplicate: false,
                             recipients: 2,
+                            dropped: vec![],
                         },
                     },
                     IngestItemResult::Rejected {
@@ -338,6 +340,19 @@ fn samples() -> Vec<Sample> {
                 event_id: "evt-77".into(),
                 duplicate: false,
                 recipients: 3,
+                dropped: vec![],
+            },
+        ),
+        entry(
+            "ingest_result_link_dropped",
+            IngestResult {
+                event_id: "evt-78".into(),
+                duplicate: false,
+                recipients: 1,
+                dropped: vec![FieldError {
+                    field: "conversation.url".into(),
+                    message: "only https links are kept, not javascript:".into(),
+                }],
             },
         ),
         entry(

@@ -229,3 +229,52 @@ pub async fn list_ingest_keys(
         })
         .collect()
 }
+
+/// A workspace as `workspace list` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorkspaceRow {
+    /// Name.
+    pub name: String,
+    /// The origins its conversation links may point to.
+    pub link_origins: Vec<String>,
+}
+
+/// Sets the origins a workspace's conversation links may point to, replacing the earlier
+/// list (an empty list keeps no links); creates the workspace if needed. Each origin is
+/// `https://host[:port]`; returns them in their canonical form.
+pub async fn set_link_origins(
+    db: &Db,
+    workspace: &str,
+    origins: &[String],
+) -> Result<Vec<String>, AppError> {
+    let mut canonical = Vec::with_capacity(origins.len());
+    for origin in origins {
+        let origin = crate::ingest::link_check::parse_origin(origin).map_err(AppError::invalid)?;
+        if !canonical.contains(&origin) {
+            canonical.push(origin);
+        }
+    }
+    let id = ensure_workspace(db, workspace).await?;
+    sqlx::query("UPDATE workspaces SET link_origins = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&canonical)?)
+        .bind(id.to_string())
+        .execute(&db.writer)
+        .await?;
+    Ok(canonical)
+}
+
+/// Every workspace with its link origins.
+pub async fn list_workspaces(db: &Db) -> Result<Vec<WorkspaceRow>, AppError> {
+    let rows = sqlx::query("SELECT name, link_origins FROM workspaces ORDER BY name")
+        .fetch_all(&db.reader)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let origins: String = row.try_get("link_origins")?;
+            Ok(WorkspaceRow {
+                name: row.try_get("name")?,
+                link_origins: serde_json::from_str(&origins)?,
+            })
+        })
+        .collect()
+}

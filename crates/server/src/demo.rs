@@ -14,6 +14,8 @@ use crate::error::AppError;
 
 /// The demo workspace.
 pub const WORKSPACE: &str = "Demo Support";
+/// Where the demo's conversations link to (declared for the workspace, so links are kept).
+pub const LINK_ORIGIN: &str = "https://demo.herald.test";
 /// The demo agents' password (a demo, on loopback: printed on start).
 pub const PASSWORD: &str = "herald-demo";
 
@@ -52,6 +54,7 @@ pub async fn seed(db: &Db) -> Result<String, AppError> {
             .await?;
         }
     }
+    admin::set_link_origins(db, WORKSPACE, &[LINK_ORIGIN.into()]).await?;
     let (_, key) = admin::create_ingest_key(db, WORKSPACE, Some("demo simulator")).await?;
     Ok(key)
 }
@@ -97,7 +100,7 @@ pub fn event(n: u64) -> PlatformEvent {
         subject: Some(pick(&SUBJECTS).into()),
         customer_name: Some(pick(&CUSTOMERS).into()),
         url: Some(format!(
-            "https://demo.herald.test/conversations/c-{conversation_number}"
+            "{LINK_ORIGIN}/conversations/c-{conversation_number}"
         )),
     };
     let customer = ActorRef {

@@ -51,6 +51,26 @@ enum Command {
     /// Manage the platform's ingest keys.
     #[command(subcommand, name = "ingest-key")]
     IngestKey(KeyCommand),
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum WorkspaceCommand {
+    /// Set the origins the platform's conversation links may point to (replacing the
+    /// earlier list). Ingested links elsewhere, or not https, are dropped from the item and
+    /// reported in the ingest answer.
+    Links {
+        /// Workspace name (created if missing).
+        #[arg(long)]
+        workspace: String,
+        /// An origin, `https://host[:port]`; repeat for several; none keeps no links.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+    /// List workspaces and their link origins.
+    List,
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +264,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             result?;
         }
+        Command::Workspace(cmd) => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let result = workspace(&db, cmd).await;
+            db.close().await;
+            result?;
+        }
         Command::IngestKey(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
             let result = ingest_key(&db, cmd).await;
@@ -297,6 +323,30 @@ async fn agent(db: &Db, cmd: AgentCommand) -> anyhow::Result<()> {
         AgentCommand::Disable { email } => {
             admin::disable_agent(db, &email).await?;
             println!("disabled {email}; its sessions are revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn workspace(db: &Db, cmd: WorkspaceCommand) -> anyhow::Result<()> {
+    match cmd {
+        WorkspaceCommand::Links { workspace, origins } => {
+            let kept = admin::set_link_origins(db, &workspace, &origins).await?;
+            if kept.is_empty() {
+                println!("{workspace}: no link origins; conversation links will be dropped");
+            } else {
+                println!("{workspace}: links kept to {}", kept.join(", "));
+            }
+        }
+        WorkspaceCommand::List => {
+            for w in admin::list_workspaces(db).await? {
+                let origins = if w.link_origins.is_empty() {
+                    "(no link origins)".to_owned()
+                } else {
+                    w.link_origins.join(", ")
+                };
+                println!("{}\t{origins}", w.name);
+            }
         }
     }
     Ok(())

@@ -58,6 +58,9 @@ impl TestServer {
         let (_, key) = admin::create_ingest_key(&running.db, "Acme", None)
             .await
             .unwrap();
+        admin::set_link_origins(&running.db, "Acme", &["https://acme.example".into()])
+            .await
+            .unwrap();
         TestServer {
             running: Some(running),
             key,

@@ -2,12 +2,13 @@
 //! recipients, the policy per agent and their seqs. Safe because this writer is the only one
 //! that writes events, conversations, inbox rows and seqs.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{
-    decide, ActorRef, AgentContext, EventKind, IngestResult, Notification, PlatformEvent,
-    Preferences,
+    decide, ActorRef, AgentContext, EventKind, FieldError, IngestResult, Notification,
+    PlatformEvent, Preferences,
 };
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
@@ -97,6 +98,8 @@ pub(super) struct Batch {
     pub(super) events: Vec<EventRow>,
     pub(super) touched: BTreeSet<Uuid>,
     pub(super) alerts: Vec<AlertRow>,
+    /// Each workspace's declared link origins.
+    pub(super) link_origins: HashMap<Uuid, Vec<String>>,
     /// When email is configured: how long alerts wait.
     pub(super) alert_delay: Option<chrono::Duration>,
 }
@@ -238,8 +241,12 @@ impl Batch {
                 event_id: event.id.clone(),
                 duplicate: true,
                 recipients: u32::try_from(known.recipients).unwrap_or(0),
+                dropped: vec![],
             }));
         }
+        // The fingerprint is of the event as sent; what is stored has only links it may keep.
+        let (event, withheld, dropped) = self.keep_safe_links(ws, event);
+        let event = event.as_ref();
         let state = match &event.conversation {
             Some(c) => {
                 let key = (ws, c.id.clone());
@@ -278,7 +285,7 @@ impl Batch {
                 continue;
             };
             let ctx = context_for(&agent.external_id, event, &state);
-            self.deliver(*agent_id, event, ctx, now);
+            self.deliver(*agent_id, event, ctx, now, withheld.as_deref());
         }
         let count = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
         self.events.push(EventRow {
@@ -297,7 +304,34 @@ impl Batch {
             event_id: event.id.clone(),
             duplicate: false,
             recipients: count,
+            dropped,
         }))
+    }
+
+    /// The event without a conversation link it may not keep (see `link_check`), the
+    /// refused link as text, and the answer's note of it.
+    fn keep_safe_links<'e>(
+        &self,
+        ws: Uuid,
+        event: &'e PlatformEvent,
+    ) -> (Cow<'e, PlatformEvent>, Option<String>, Vec<FieldError>) {
+        let Some(link) = event.conversation.as_ref().and_then(|c| c.url.as_deref()) else {
+            return (Cow::Borrowed(event), None, vec![]);
+        };
+        let origins = self.link_origins.get(&ws).map_or(&[][..], Vec::as_slice);
+        let Some(reason) = link_check::refuse(link, origins) else {
+            return (Cow::Borrowed(event), None, vec![]);
+        };
+        let withheld = link_check::as_text(link);
+        let mut kept = event.clone();
+        if let Some(conversation) = kept.conversation.as_mut() {
+            conversation.url = None;
+        }
+        let dropped = FieldError {
+            field: "conversation.url".into(),
+            message: reason,
+        };
+        (Cow::Owned(kept), Some(withheld), vec![dropped])
     }
 
     /// A test event for one agent (its row was preloaded).
@@ -330,7 +364,7 @@ impl Batch {
             directly_addressed: true,
             ..AgentContext::default()
         };
-        let notification = self.deliver(agent_id, &event, ctx, now);
+        let notification = self.deliver(agent_id, &event, ctx, now, None);
         self.events.push(EventRow {
             workspace_id: ws,
             event_id: event.id,
@@ -348,6 +382,7 @@ impl Batch {
         event: &PlatformEvent,
         ctx: AgentContext,
         now: DateTime<Utc>,
+        withheld_link: Option<&str>,
     ) -> Notification {
         let (decision, seq) = match self.agents.get_mut(&agent_id) {
             Some(agent) => {
@@ -366,6 +401,7 @@ impl Batch {
             title,
             body,
             conversation: event.conversation.clone(),
+            withheld_link: withheld_link.map(str::to_owned),
             actor: event.actor.clone(),
             severity: event.module.as_ref().map(|m| m.severity),
             occurred_at: event.occurred_at,

@@ -13,6 +13,7 @@
 //!   batches and answers after the commit.
 //! - `validate`: what an event must look like, its idempotency fingerprint, and the texts
 //!   kept (clipped titles and bodies).
+//! - `link_check`: which conversation links an item may keep (https, declared origins).
 //! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
 //!   state, recipients, the policy per agent, seqs, unread counters.
 //! - `sql`: the batch's two round trips to SQLite (open and preload; write and commit),
@@ -29,6 +30,7 @@ use crate::error::AppError;
 use crate::hub::Hub;
 
 mod batch;
+pub mod link_check;
 mod sql;
 mod validate;
 

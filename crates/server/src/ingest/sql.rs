@@ -30,7 +30,8 @@ use super::*;
 
 /// Opens the transaction and reads what a batch refers to. Binds, in order: `[[workspace,
 /// event id]]`, `[[workspace, conversation id]]`, `[[workspace, external id]]`, the
-/// conversations twice more, `[agent id]` (test notifications). Every row starts with
+/// conversations twice more, `[agent id]` (test notifications), `[workspace id]`. Every
+/// row starts with
 /// `src`, saying which statement it comes from.
 const PRELOAD: &str = "
 BEGIN IMMEDIATE;
@@ -61,6 +62,8 @@ UNION ALL
 SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
   FROM json_each(?) AS t CROSS JOIN agents AS a ON a.id = t.value
   WHERE a.disabled_at IS NULL;
+SELECT 'workspace' AS src, w.id AS workspace_id, w.link_origins
+  FROM json_each(?) AS j CROSS JOIN workspaces AS w ON w.id = j.value;
 ";
 
 /// Members of an inbox or team group (the group key, the workspace).
@@ -155,6 +158,7 @@ impl Batch {
         let mut conversations = Vec::new();
         let mut names = Vec::new();
         let mut tests = Vec::new();
+        let mut workspaces = std::collections::BTreeSet::new();
         for input in inputs {
             match input {
                 Input::Event {
@@ -162,6 +166,7 @@ impl Batch {
                     event: e,
                 } => {
                     let ws = workspace_id.to_string();
+                    workspaces.insert(ws.clone());
                     events.push((ws.clone(), e.id.as_str()));
                     if let Some(c) = &e.conversation {
                         conversations.push((ws.clone(), c.id.as_str()));
@@ -185,6 +190,7 @@ impl Batch {
             .bind(conversations.clone())
             .bind(conversations)
             .bind(json(&tests)?)
+            .bind(json(&workspaces)?)
             .fetch_all(&mut *conn)
             .await?;
         let mut agents = Vec::new();
@@ -212,6 +218,13 @@ impl Batch {
                         row.try_get("conversation_id")?,
                     );
                     self.conversations.insert(key, state);
+                }
+                "workspace" => {
+                    let origins: String = row.try_get("link_origins")?;
+                    // Written by `admin::set_link_origins` only; unreadable keeps no links.
+                    let origins = serde_json::from_str(&origins).unwrap_or_default();
+                    self.link_origins
+                        .insert(parse_uuid(&row, "workspace_id")?, origins);
                 }
                 _ => agents.push(row),
             }

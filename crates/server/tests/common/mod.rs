@@ -22,6 +22,8 @@ pub mod binary;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const WORKSPACE: &str = "Acme";
+/// The workspace's declared link origin (`reply` links there).
+pub const LINK_ORIGIN: &str = "https://acme.example";
 
 /// A running server and what the tests need to talk to it.
 pub struct TestServer {
@@ -78,6 +80,10 @@ impl TestServer {
             .unwrap();
         }
         let (_, key) = admin::create_ingest_key(&server.db, WORKSPACE, None)
+            .await
+            .unwrap();
+        // The platform the tests pretend to be links to its conversations there.
+        admin::set_link_origins(&server.db, WORKSPACE, &[LINK_ORIGIN.into()])
             .await
             .unwrap();
         let url = server.url();

@@ -534,9 +534,15 @@ title: string,
  */
 body: string, 
 /**
- * The conversation, with its link.
+ * The conversation, with its link (only an `https` link to one of the workspace's
+ * declared origins is kept).
  */
 conversation?: ConversationRef, 
+/**
+ * A link the platform sent that was not kept, as text for "Why?": never a link,
+ * never to be opened.
+ */
+withheld_link?: string, 
 /**
  * Who did it.
  */
@@ -779,7 +785,13 @@ duplicate: boolean,
 /**
  * How many agents received it.
  */
-recipients: number, };
+recipients: number, 
+/**
+ * Parts of the event that were not kept, and why: a conversation link that is not
+ * `https` to one of the workspace's declared origins (`field` is `conversation.url`).
+ * The item was stored without it. Absent when nothing was dropped.
+ */
+dropped?: Array<FieldError>, };
 
 /**
  * `GET /api/v1/email`: can email reach this agent, and did it lately? For diagnostics
@@ -859,7 +871,13 @@ duplicate: boolean,
 /**
  * How many agents received it.
  */
-recipients: number, } | { "status": "rejected", 
+recipients: number, 
+/**
+ * Parts of the event that were not kept, and why: a conversation link that is not
+ * `https` to one of the workspace's declared origins (`field` is `conversation.url`).
+ * The item was stored without it. Absent when nothing was dropped.
+ */
+dropped?: Array<FieldError>, } | { "status": "rejected", 
 /**
  * The event's id, when it could be read.
  */
