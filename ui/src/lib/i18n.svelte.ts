@@ -56,6 +56,9 @@ const en = {
   why_server: "Server (bell, email, mobile push)",
   why_local: "This device (notification, sound)",
   why_os: "The notification on this computer",
+  why_link: "The conversation link",
+  why_link_dropped:
+    "The platform sent a link Herald did not keep (only https links to your workspace's platform are kept). It is shown here as text:",
   close: "Close",
   ch_dashboard: "Dashboard",
   ch_email: "Email",
@@ -242,6 +245,9 @@ const ptBR: Record<Key, string> = {
   why_server: "Servidor (sino, e-mail, push no celular)",
   why_local: "Este dispositivo (notificação, som)",
   why_os: "A notificação neste computador",
+  why_link: "O link da conversa",
+  why_link_dropped:
+    "A plataforma enviou um link que o Herald não manteve (só ficam links https para a plataforma do seu workspace). Ele aparece aqui como texto:",
   close: "Fechar",
   ch_dashboard: "Painel",
   ch_email: "E-mail",
