@@ -104,12 +104,12 @@ impl PrefSync {
     }
 
     fn persist(&self, pending: Vec<PrefEdit>, base: Option<VersionedPreferences>) -> Result<()> {
-        let mut saved = self.local.load()?;
-        saved.pending_edits = pending;
-        if let Some(base) = base {
-            saved.preferences = Some(base);
-        }
-        self.local.save(&saved)
+        self.local.update(&mut |saved| {
+            saved.pending_edits = pending.clone();
+            if let Some(base) = &base {
+                keep_newer(&mut saved.preferences, base);
+            }
+        })
     }
 
     /// Applies an edit at once (refused if it makes the preferences invalid) and keeps it
@@ -204,5 +204,13 @@ impl PrefSync {
             message: err.message.clone(),
         });
         err
+    }
+}
+
+/// Keeps the newer of the saved server preferences and `seen` (by version): the stream and
+/// a save's answer both bring them, in either order.
+pub(crate) fn keep_newer(saved: &mut Option<VersionedPreferences>, seen: &VersionedPreferences) {
+    if saved.as_ref().is_none_or(|s| s.version <= seen.version) {
+        *saved = Some(seen.clone());
     }
 }

@@ -32,24 +32,40 @@ pub struct Saved {
     pub pending_edits: Vec<PrefEdit>,
 }
 
-/// A place for [`Saved`].
+/// A place for [`Saved`]. Several parts write to it (the stream's position and cached
+/// page, the unsaved preference edits, the session), so a change goes through
+/// [`LocalState::update`]: each part changes its own fields of the latest state, and no
+/// writer undoes another's change or races it for the file.
 pub trait LocalState: Send + Sync {
     /// Reads it (the default when nothing is saved yet).
     fn load(&self) -> Result<Saved>;
-    /// Replaces it.
+    /// Replaces it whole (a new session).
     fn save(&self, state: &Saved) -> Result<()>;
+    /// Changes it in one step: reads the latest, applies `change`, writes it, with no other
+    /// save or update in between.
+    fn update(&self, change: &mut dyn FnMut(&mut Saved)) -> Result<()>;
 }
 
 /// In memory.
 #[derive(Debug, Default)]
 pub struct MemoryState(Mutex<Saved>);
 
+impl MemoryState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Saved> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 impl LocalState for MemoryState {
     fn load(&self) -> Result<Saved> {
-        Ok(self.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        Ok(self.lock().clone())
     }
     fn save(&self, state: &Saved) -> Result<()> {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = state.clone();
+        *self.lock() = state.clone();
+        Ok(())
+    }
+    fn update(&self, change: &mut dyn FnMut(&mut Saved)) -> Result<()> {
+        change(&mut self.lock());
         Ok(())
     }
 }
@@ -59,12 +75,48 @@ impl LocalState for MemoryState {
 #[derive(Debug, Clone)]
 pub struct FileState {
     path: PathBuf,
+    /// Held across a whole write (and an update's read before it): two writers sharing the
+    /// temporary file made one rename fail, or renamed a file another was still writing.
+    /// Shared by clones: they write the same file.
+    writing: std::sync::Arc<Mutex<()>>,
 }
 
 impl FileState {
     /// State in `path`.
     pub fn new(path: impl Into<PathBuf>) -> FileState {
-        FileState { path: path.into() }
+        FileState {
+            path: path.into(),
+            writing: std::sync::Arc::new(Mutex::new(())),
+        }
+    }
+
+    fn writing(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read(&self) -> Result<Saved> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).or_else(|e| {
+                // A corrupt cache is not worth failing for: it only speeds up the start.
+                tracing::warn!(error = %e, "local state unreadable; starting fresh");
+                Ok(Saved::default())
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Saved::default()),
+            Err(e) => Err(storage("read", e)),
+        }
+    }
+
+    fn write(&self, state: &Saved) -> Result<()> {
+        use std::io::Write;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| storage("create the folder of", e))?;
+        }
+        let json = serde_json::to_vec(state).map_err(|e| storage("encode", e))?;
+        let tmp = self.path.with_extension("tmp");
+        let mut file = std::fs::File::create(&tmp).map_err(|e| storage("write", e))?;
+        file.write_all(&json).map_err(|e| storage("write", e))?;
+        file.sync_all().map_err(|e| storage("write", e))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| storage("replace", e))
     }
 }
 
@@ -77,28 +129,19 @@ fn storage(action: &str, err: impl std::fmt::Display) -> CoreError {
 
 impl LocalState for FileState {
     fn load(&self) -> Result<Saved> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).or_else(|e| {
-                // A corrupt cache is not worth failing for: it only speeds up the start.
-                tracing::warn!(error = %e, "local state unreadable; starting fresh");
-                Ok(Saved::default())
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Saved::default()),
-            Err(e) => Err(storage("read", e)),
-        }
+        self.read()
     }
 
     fn save(&self, state: &Saved) -> Result<()> {
-        use std::io::Write;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| storage("create the folder of", e))?;
-        }
-        let json = serde_json::to_vec(state).map_err(|e| storage("encode", e))?;
-        let tmp = self.path.with_extension("tmp");
-        let mut file = std::fs::File::create(&tmp).map_err(|e| storage("write", e))?;
-        file.write_all(&json).map_err(|e| storage("write", e))?;
-        file.sync_all().map_err(|e| storage("write", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| storage("replace", e))
+        let _writing = self.writing();
+        self.write(state)
+    }
+
+    fn update(&self, change: &mut dyn FnMut(&mut Saved)) -> Result<()> {
+        let _writing = self.writing();
+        let mut state = self.read()?;
+        change(&mut state);
+        self.write(&state)
     }
 }
 
@@ -125,6 +168,28 @@ mod tests {
         );
         let text = serde_json::to_string(&saved).expect("json");
         assert!(!text.contains("token"), "no secret field exists");
+    }
+
+    /// The stream, the preference sync and the session write from different threads: each
+    /// update sees the one before it, and none fails for another's temporary file.
+    #[test]
+    fn concurrent_updates_are_applied_one_after_another() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = FileState::new(dir.path().join("state.json"));
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                let state = state.clone();
+                scope.spawn(move || {
+                    for _ in 0..25 {
+                        state
+                            .update(&mut |saved| saved.last_seq += 1)
+                            .expect("update");
+                        state.load().expect("a whole file is always there");
+                    }
+                });
+            }
+        });
+        assert_eq!(state.load().expect("load").last_seq, 200);
     }
 
     #[test]

@@ -323,15 +323,26 @@ impl Client {
         self.inner.sink.emit(UiEvent::Connection { state });
     }
 
+    /// Saves what the stream owns (position, cached page, counter, the server's latest
+    /// preferences); the unsaved preference edits are the preference sync's to save.
     fn persist(&self) {
-        let saved = {
+        let mine = {
             let mut model = self.model();
             let first: Vec<Notification> = model.bell.items().take(50).cloned().collect();
             model.saved.first_page = first;
             model.saved.unread = model.bell.unread();
             model.saved.clone()
         };
-        if let Err(err) = self.inner.local.save(&saved) {
+        let saved = self.inner.local.update(&mut |saved| {
+            saved.epoch = mine.epoch.clone();
+            saved.last_seq = mine.last_seq;
+            saved.first_page = mine.first_page.clone();
+            saved.unread = mine.unread;
+            if let Some(preferences) = &mine.preferences {
+                crate::prefsync::keep_newer(&mut saved.preferences, preferences);
+            }
+        });
+        if let Err(err) = saved {
             tracing::warn!(error = %err, "could not save the local state");
         }
     }
