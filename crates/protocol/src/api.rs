@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::event::Channel;
 use crate::notification::{Notification, UnreadCount};
 use crate::prefs::{FieldError, Preferences};
 
@@ -192,13 +191,60 @@ pub struct MarkResult {
     pub unread: UnreadCount,
 }
 
-/// `POST /api/v1/test-notification`: what the pipeline did with a test event.
+/// `POST /api/v1/test-notification`: what happened to a test event, per channel, as the
+/// server observed it by the time it answers. Never what the policy only decided: the
+/// decision and its reasons are in `notification.decision`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct TestNotificationResult {
-    /// The item created (its decision says why each channel did what it did).
+    /// The item created.
     pub notification: Notification,
-    /// The channels that delivered.
-    pub delivered: Vec<Channel>,
+    /// The bell.
+    pub bell: TestBell,
+    /// Email.
+    pub email: TestEmail,
+    /// Push to browsers and phones.
+    pub push: TestPush,
+}
+
+/// What happened on the bell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TestBell {
+    /// Stored in the inbox (committed), and handed to this many of the agent's live streams
+    /// (each open Herald app or window); 0 when none is connected.
+    Stored {
+        /// Live streams it was handed to.
+        live_streams: u32,
+    },
+    /// Stored for "Why?", but the agent's preferences keep it off the bell.
+    Off,
+}
+
+/// What happened to the email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TestEmail {
+    /// Queued; sent at `due_at` unless it is read first (the alert delay). Not sent yet.
+    Queued {
+        /// When it goes out.
+        due_at: DateTime<Utc>,
+    },
+    /// The agent's preferences send no email for it.
+    Off,
+    /// The server has no SMTP relay: no email is sent at all.
+    NotConfigured,
+}
+
+/// What happened to push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TestPush {
+    /// The agent's preferences would push it, but this server cannot push to browsers or
+    /// phones yet: nothing was sent. The desktop app shows its own notification while it
+    /// runs.
+    NoPushService,
+    /// The agent's preferences push nothing for it.
+    Off,
 }
 
 /// `POST /api/v1/events`: what ingest did.

@@ -288,7 +288,21 @@ fn samples() -> Vec<Sample> {
                     kind: EventKind::Test,
                     ..notification()
                 },
-                delivered: vec![Channel::Dashboard, Channel::Push],
+                bell: TestBell::Stored { live_streams: 2 },
+                email: TestEmail::Queued { due_at: at(15, 2) },
+                push: TestPush::NoPushService,
+            },
+        ),
+        entry(
+            "test_notification_result_quiet",
+            TestNotificationResult {
+                notification: Notification {
+                    kind: EventKind::Test,
+                    ..notification()
+                },
+                bell: TestBell::Off,
+                email: TestEmail::NotConfigured,
+                push: TestPush::Off,
             },
         ),
         entry(

@@ -142,9 +142,10 @@ impl Hub {
 
     /// Sends a live item to every live stream of an agent, from the notification's JSON as
     /// the ingest writer stored it: the item is serialised once, not again per publish.
-    pub fn publish_item(&self, agent_id: Uuid, seq: u64, notification_json: &str) {
+    /// Returns how many streams' queues took it.
+    pub fn publish_item(&self, agent_id: Uuid, seq: u64, notification_json: &str) -> usize {
         if !self.is_connected(agent_id) {
-            return;
+            return 0;
         }
         self.send(
             agent_id,
@@ -152,20 +153,28 @@ impl Hub {
                 seq: Some(seq),
                 json: Arc::from(live_item_frame(notification_json)),
             },
-        );
+        )
     }
 
-    fn send(&self, agent_id: Uuid, outgoing: Outgoing) {
+    /// Queues a message for each of an agent's streams; returns how many took it (a full
+    /// queue closes that stream as a slow consumer instead).
+    fn send(&self, agent_id: Uuid, outgoing: Outgoing) -> usize {
         let conns = self.lock();
         let Some(list) = conns.get(&agent_id) else {
-            return;
+            return 0;
         };
+        let mut taken = 0;
         for conn in list {
-            if let Err(mpsc::error::TrySendError::Full(_)) = conn.queue.try_send(outgoing.clone()) {
-                tracing::info!(conn = conn.id, "closing a slow consumer");
-                conn.close.send_replace(Some(CloseReason::SlowConsumer));
+            match conn.queue.try_send(outgoing.clone()) {
+                Ok(()) => taken += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::info!(conn = conn.id, "closing a slow consumer");
+                    conn.close.send_replace(Some(CloseReason::SlowConsumer));
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
             }
         }
+        taken
     }
 
     /// Whether an agent has a live stream now.

@@ -526,43 +526,63 @@ async fn preferences_are_versioned_validated_and_per_agent() {
 async fn the_test_notification_runs_the_whole_pipeline() {
     let server = TestServer::start().await;
     let ana = server.sign_in("ana").await;
-    let result: TestNotificationResult = server
-        .http
-        .post(server.api("/test-notification"))
-        .bearer_auth(&ana)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let send_test = || async {
+        server
+            .http
+            .post(server.api("/test-notification"))
+            .bearer_auth(&ana)
+            .send()
+            .await
+            .unwrap()
+            .json::<TestNotificationResult>()
+            .await
+            .unwrap()
+    };
+    // No live stream yet, no SMTP relay on this server: said as such, not "delivered".
+    let result = send_test().await;
     assert_eq!(result.notification.kind, EventKind::Test);
+    assert_eq!(result.bell, TestBell::Stored { live_streams: 0 });
+    assert_eq!(result.email, TestEmail::NotConfigured);
     assert_eq!(
-        result.delivered,
-        [Channel::Dashboard, Channel::Email, Channel::Push],
-        "defaults use every channel"
+        result.push,
+        TestPush::NoPushService,
+        "the policy would push; nothing can be pushed yet"
     );
     let unread: UnreadCount = server.get(&ana, "/inbox/unread").await;
     assert_eq!(unread.total, 1, "it is a real inbox item");
 
-    // With email unused by every event, the test says so.
+    // Two live streams: the item was handed to both, and they get it.
+    let mut first = server.connect(&ana).await;
+    first.resume(1, None).await;
+    first.until_live().await;
+    let mut second = server.connect(&ana).await;
+    second.resume(1, None).await;
+    second.until_live().await;
+    let result = send_test().await;
+    assert_eq!(result.bell, TestBell::Stored { live_streams: 2 });
+    for ws in [&mut first, &mut second] {
+        assert_eq!(ws.next_item().await.id, result.notification.id);
+    }
+
+    // With push and email unused by every event, the test says so.
     server
         .edit_prefs(&ana, |p| {
             p.events.assignment.email = false;
             p.events.mention.email = false;
+            for row in [
+                &mut p.events.new_conversation,
+                &mut p.events.assignment,
+                &mut p.events.mention,
+                &mut p.events.reply,
+                &mut p.events.module,
+                &mut p.events.other,
+            ] {
+                row.push = false;
+            }
         })
         .await;
-    let result: TestNotificationResult = server
-        .http
-        .post(server.api("/test-notification"))
-        .bearer_auth(&ana)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(result.delivered, [Channel::Dashboard, Channel::Push]);
+    let result = send_test().await;
+    assert_eq!(result.push, TestPush::Off);
     assert_eq!(
         result.notification.decision.email.reasons,
         [Reason::ChannelUnused]

@@ -319,6 +319,43 @@ async fn the_test_email_reports_what_the_smtp_server_said() {
     assert_eq!(refused.code, 550, "{refused:?}");
 }
 
+/// "Save and test" says an email is queued, with when, not that it was delivered.
+#[tokio::test]
+async fn the_test_notification_says_its_email_is_queued_and_when() {
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let server = server_with_email(&sink).await;
+    let ana = server.sign_in("ana").await;
+    let result: TestNotificationResult = server
+        .http
+        .post(server.api("/test-notification"))
+        .bearer_auth(&ana)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let TestEmail::Queued { due_at } = result.email else {
+        panic!("queued, not {:?}", result.email);
+    };
+    assert_eq!(
+        due_at - result.notification.created_at,
+        chrono::Duration::milliseconds(400),
+        "after the alert delay"
+    );
+    let mail = sink.wait_for(1).await;
+    assert!(
+        mail[0]["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Herald"),
+        "{:?}",
+        mail[0]
+    );
+}
+
 #[tokio::test]
 async fn without_smtp_the_email_channel_says_so() {
     let server = TestServer::start().await;

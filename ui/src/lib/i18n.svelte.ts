@@ -1,6 +1,6 @@
 // English and Brazilian Portuguese. The language follows the agent's preference once signed
 // in (it is stored on the server, so email and the app agree), else the system's language.
-import type { Channel, Language } from "./generated/protocol";
+import type { Language, TestNotificationResult } from "./generated/protocol";
 
 const en = {
   app_name: "Herald",
@@ -135,8 +135,14 @@ const en = {
   save_failed: "Not saved: {message}",
   retry: "Retry",
   save_and_test: "Save and test",
-  test_sent: "Test sent. Delivered to: {channels}.",
-  test_none: "Test sent, but no channel delivered it: check the diagnostics.",
+  test_bell_stored: "Bell: stored, and sent to the Herald apps and windows open now: {n}.",
+  test_bell_off: "Bell: your preferences keep it off the bell (Why? on the item says which).",
+  test_email_queued: "Email: queued; it goes out at {time} unless you read the item first.",
+  test_email_off: "Email: your preferences send no email for it.",
+  test_email_not_configured: "Email: this server has no email relay, so no email is sent.",
+  test_push_no_service:
+    "Push to browsers and phones: your preferences would push it, but this server cannot push to browsers or phones yet; nothing was sent. The desktop app shows its own notification while it runs.",
+  test_push_off: "Push to browsers and phones: your preferences push nothing for it.",
   // diagnostics
   diag_title: "Diagnostics",
   diag_intro: "Each check below answers one of the common problems. Green means fine.",
@@ -323,8 +329,14 @@ const ptBR: Record<Key, string> = {
   save_failed: "Não salvo: {message}",
   retry: "Tentar de novo",
   save_and_test: "Salvar e testar",
-  test_sent: "Teste enviado. Entregue em: {channels}.",
-  test_none: "Teste enviado, mas nenhum canal o entregou: veja o diagnóstico.",
+  test_bell_stored: "Sino: guardado e enviado aos apps e janelas do Herald abertos agora: {n}.",
+  test_bell_off: "Sino: suas preferências o deixam fora do sino (o Por quê? do item diz qual).",
+  test_email_queued: "E-mail: na fila; sai às {time}, a menos que você leia o item antes.",
+  test_email_off: "E-mail: suas preferências não enviam e-mail para ele.",
+  test_email_not_configured: "E-mail: este servidor não tem relay de e-mail, então nenhum e-mail é enviado.",
+  test_push_no_service:
+    "Push para navegadores e celulares: suas preferências o enviariam, mas este servidor ainda não envia push para navegadores ou celulares; nada foi enviado. O app desktop mostra a própria notificação enquanto está aberto.",
+  test_push_off: "Push para navegadores e celulares: suas preferências não enviam push para ele.",
   diag_title: "Diagnóstico",
   diag_intro: "Cada verificação abaixo responde a um problema comum. Verde significa tudo certo.",
   diag_refresh: "Verificar de novo",
@@ -405,10 +417,16 @@ export function unreadText(n: number): string {
   return n === 1 ? t("unread_count_one") : t("unread_count", { n });
 }
 
-/** What a test notification reached: "Test sent. Delivered to: Dashboard, Push." */
-export function testSentText(delivered: readonly Channel[]): string {
-  if (!delivered.length) return t("test_none");
-  return t("test_sent", { channels: delivered.map((c) => t(`ch_${c}`)).join(", ") });
+/** What the server observed of a test notification, one line per channel: never "delivered"
+ * for what was only decided. */
+export function testResultLines(result: TestNotificationResult): string[] {
+  const bell = result.bell.state === "stored" ? t("test_bell_stored", { n: result.bell.live_streams }) : t("test_bell_off");
+  const email =
+    result.email.state === "queued"
+      ? t("test_email_queued", { time: new Date(result.email.due_at).toLocaleTimeString(locale.language) })
+      : t(result.email.state === "off" ? "test_email_off" : "test_email_not_configured");
+  const push = t(result.push.state === "no_push_service" ? "test_push_no_service" : "test_push_off");
+  return [bell, email, push];
 }
 
 /** For the tests: every key of every dictionary. */

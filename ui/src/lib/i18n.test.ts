@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { allDictionaries, locale, setLanguage, systemLanguage, t, testSentText, unreadText } from "./i18n.svelte";
+import type { TestNotificationResult } from "./generated/protocol";
+import { allDictionaries, locale, setLanguage, systemLanguage, t, testResultLines, unreadText } from "./i18n.svelte";
 
 test("both languages have every text, and the same placeholders", () => {
   const en = allDictionaries.en;
@@ -28,11 +29,25 @@ test("t fills parameters and follows the language", () => {
   setLanguage("en");
 });
 
-test("a test notification's result names the channels that delivered it, or says none did", () => {
+test("a test notification's result says what was observed per channel, never 'delivered'", () => {
   setLanguage("en");
-  expect(testSentText(["dashboard", "push"])).toBe("Test sent. Delivered to: Dashboard, Push.");
-  expect(testSentText([])).toContain("no channel delivered it");
+  const base = { notification: {} as TestNotificationResult["notification"] };
+  const lines = testResultLines({
+    ...base,
+    bell: { state: "stored", live_streams: 2 },
+    email: { state: "queued", due_at: "2026-12-02T15:02:00Z" },
+    push: { state: "no_push_service" },
+  });
+  expect(lines[0]).toContain("stored");
+  expect(lines[0]).toContain("2");
+  expect(lines[1]).toContain("queued");
+  expect(lines[2]).toContain("nothing was sent");
+  expect(lines.join(" ")).not.toMatch(/delivered/i);
+  const quiet = testResultLines({ ...base, bell: { state: "off" }, email: { state: "not_configured" }, push: { state: "off" } });
+  expect(quiet[1]).toContain("no email relay");
   setLanguage("pt-BR");
-  expect(testSentText(["email"])).toBe("Teste enviado. Entregue em: E-mail.");
+  expect(testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "off" } })[1]).toContain(
+    "não enviam e-mail",
+  );
   setLanguage("en");
 });

@@ -3,7 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use herald_protocol::{
-    Channel, InboxPage, MarkRequest, MarkResult, Notification, TestNotificationResult, UnreadCount,
+    InboxPage, MarkRequest, MarkResult, Notification, TestBell, TestEmail, TestNotificationResult,
+    TestPush, UnreadCount,
 };
 use uuid::Uuid;
 
@@ -52,19 +53,37 @@ pub async fn mark(
     Ok(Json(result))
 }
 
-/// `POST /test-notification`: a real test event through the pipeline, policy included.
+/// `POST /test-notification`: a real test event through the pipeline, policy included;
+/// the answer says per channel what was observed (committed, handed to live streams, an
+/// email queued), never only what the policy decided.
 pub async fn test_notification(
     State(state): State<AppState>,
     who: AgentSession,
 ) -> Result<Json<TestNotificationResult>, AppError> {
-    let notification = state.ingest.test(who.agent_id).await?;
-    let delivered = Channel::ALL
-        .into_iter()
-        .filter(|c| notification.decision.channel(*c).delivers())
-        .collect();
+    let done = state.ingest.test(who.agent_id).await?;
+    let decision = &done.notification.decision;
+    let bell = if decision.dashboard.delivers() {
+        TestBell::Stored {
+            live_streams: done.live_streams,
+        }
+    } else {
+        TestBell::Off
+    };
+    let email = match (state.mailer.is_some(), done.email_due) {
+        (false, _) => TestEmail::NotConfigured,
+        (true, Some(due_at)) => TestEmail::Queued { due_at },
+        (true, None) => TestEmail::Off,
+    };
+    let push = if decision.push.delivers() {
+        TestPush::NoPushService
+    } else {
+        TestPush::Off
+    };
     Ok(Json(TestNotificationResult {
-        notification,
-        delivered,
+        notification: done.notification,
+        bell,
+        email,
+        push,
     }))
 }
 

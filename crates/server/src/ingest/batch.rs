@@ -68,6 +68,7 @@ pub(super) struct AlertRow {
 
 /// A committed inbox row, for the live streams.
 pub(super) struct Committed {
+    pub(super) id: Uuid,
     pub(super) agent_id: Uuid,
     pub(super) seq: u64,
     /// The notification's wire JSON, as stored.
@@ -127,6 +128,7 @@ impl Batch {
                     .into_iter()
                     .zip(data)
                     .map(|(row, data)| Committed {
+                        id: row.notification.id,
                         agent_id: row.agent_id,
                         seq: row.notification.seq,
                         data,
@@ -166,7 +168,7 @@ impl Batch {
                     .map(Answer::Event),
                 Input::Test { agent_id } => self
                     .test(*agent_id, self.now)
-                    .map(|n| Answer::Test(Box::new(n))),
+                    .map(|t| Answer::Test(Box::new(t))),
             });
         }
         let t2 = t0.elapsed();
@@ -339,7 +341,7 @@ impl Batch {
         &mut self,
         agent_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Notification, AppError> {
+    ) -> Result<TestDone, AppError> {
         let Some(agent) = self.agents.get(&agent_id) else {
             return Err(AppError::NotFound("no such agent"));
         };
@@ -372,7 +374,16 @@ impl Batch {
             kind: "test".into(),
             recipients: 1,
         });
-        Ok(notification)
+        let email_due = self
+            .alerts
+            .iter()
+            .find(|a| a.item == notification.id)
+            .map(|a| a.due);
+        Ok(TestDone {
+            notification,
+            live_streams: 0, // counted by the writer once it publishes, after the commit
+            email_due,
+        })
     }
 
     /// Applies the agent's preferences and queues the inbox row.

@@ -67,8 +67,19 @@ pub enum Job {
         /// The agent.
         agent_id: Uuid,
         /// Where the answer goes.
-        reply: oneshot::Sender<Result<Notification, AppError>>,
+        reply: oneshot::Sender<Result<TestDone, AppError>>,
     },
+}
+
+/// What the writer observed of a test notification: committed, then handed to live streams.
+#[derive(Debug, Clone)]
+pub struct TestDone {
+    /// The item, as stored.
+    pub notification: Notification,
+    /// How many of the agent's live streams it was handed to.
+    pub live_streams: u32,
+    /// When its email alert goes out, if one was queued.
+    pub email_due: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The handlers' side of the writer.
@@ -118,7 +129,7 @@ impl Ingest {
     }
 
     /// Sends a test notification through the whole pipeline to one agent.
-    pub async fn test(&self, agent_id: Uuid) -> Result<Notification, AppError> {
+    pub async fn test(&self, agent_id: Uuid) -> Result<TestDone, AppError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Test { agent_id, reply }).await?;
         answer.await.map_err(|_| not_stored())?
@@ -150,12 +161,12 @@ enum Input {
 
 enum Answer {
     Event(IngestResult),
-    Test(Box<Notification>),
+    Test(Box<TestDone>),
 }
 
 enum Reply {
     Event(oneshot::Sender<Result<IngestResult, AppError>>),
-    Test(oneshot::Sender<Result<Notification, AppError>>),
+    Test(oneshot::Sender<Result<TestDone, AppError>>),
 }
 
 impl Reply {
@@ -205,13 +216,19 @@ async fn writer(
         match Batch::run(&db, inputs, alert_delay, clock.now()).await {
             Ok(done) => {
                 let stored = started.elapsed();
+                let mut handed = std::collections::HashMap::new();
                 for item in done.items {
-                    hub.publish_item(item.agent_id, item.seq, &item.data);
+                    let streams = hub.publish_item(item.agent_id, item.seq, &item.data);
+                    handed.insert(item.id, streams);
                 }
                 for (agent_id, unread) in done.unread {
                     hub.publish(agent_id, &ServerMessage::Unread { unread });
                 }
-                for (reply, answer) in replies.into_iter().zip(done.answers) {
+                for (reply, mut answer) in replies.into_iter().zip(done.answers) {
+                    if let Ok(Answer::Test(test)) = &mut answer {
+                        let streams = handed.get(&test.notification.id).copied().unwrap_or(0);
+                        test.live_streams = u32::try_from(streams).unwrap_or(u32::MAX);
+                    }
                     reply.send(answer);
                 }
                 tracing::debug!(

@@ -292,7 +292,12 @@ export class FakeBackend implements Backend {
   async sendTest(): Promise<TestNotificationResult> {
     this.requireSession();
     const n = this.push({ kind: "test", title: "Test notification", body: "If you see this, notifications work." });
-    return { notification: n, delivered: ["dashboard", "push"] };
+    return {
+      notification: n,
+      bell: { state: "stored", live_streams: 1 },
+      email: { state: "not_configured" },
+      push: { state: "no_push_service" },
+    };
   }
 
   async diagnostics(): Promise<Diagnostics> {

@@ -758,17 +758,50 @@ changed: number,
 unread: UnreadCount, };
 
 /**
- * `POST /api/v1/test-notification`: what the pipeline did with a test event.
+ * `POST /api/v1/test-notification`: what happened to a test event, per channel, as the
+ * server observed it by the time it answers. Never what the policy only decided: the
+ * decision and its reasons are in `notification.decision`.
  */
 export type TestNotificationResult = { 
 /**
- * The item created (its decision says why each channel did what it did).
+ * The item created.
  */
 notification: Notification, 
 /**
- * The channels that delivered.
+ * The bell.
  */
-delivered: Array<Channel>, };
+bell: TestBell, 
+/**
+ * Email.
+ */
+email: TestEmail, 
+/**
+ * Push to browsers and phones.
+ */
+push: TestPush, };
+
+/**
+ * What happened on the bell.
+ */
+export type TestBell = { "state": "stored", 
+/**
+ * Live streams it was handed to.
+ */
+live_streams: number, } | { "state": "off" };
+
+/**
+ * What happened to the email.
+ */
+export type TestEmail = { "state": "queued", 
+/**
+ * When it goes out.
+ */
+due_at: string, } | { "state": "off" } | { "state": "not_configured" };
+
+/**
+ * What happened to push.
+ */
+export type TestPush = { "state": "no_push_service" } | { "state": "off" };
 
 /**
  * `POST /api/v1/events`: what ingest did.
