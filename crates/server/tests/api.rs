@@ -526,18 +526,7 @@ async fn preferences_are_versioned_validated_and_per_agent() {
 async fn the_test_notification_runs_the_whole_pipeline() {
     let server = TestServer::start().await;
     let ana = server.sign_in("ana").await;
-    let send_test = || async {
-        server
-            .http
-            .post(server.api("/test-notification"))
-            .bearer_auth(&ana)
-            .send()
-            .await
-            .unwrap()
-            .json::<TestNotificationResult>()
-            .await
-            .unwrap()
-    };
+    let send_test = || server.post::<TestNotificationResult>(&ana, "/test-notification");
     // No live stream yet, no SMTP relay on this server: said as such, not "delivered".
     let result = send_test().await;
     assert_eq!(result.notification.kind, EventKind::Test);

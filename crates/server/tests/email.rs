@@ -284,16 +284,7 @@ async fn the_test_email_reports_what_the_smtp_server_said() {
     };
     let server = server_with_email(&sink).await;
     let ana = server.sign_in("ana").await;
-    let result: TestEmailResult = server
-        .http
-        .post(server.api("/email/test"))
-        .bearer_auth(&ana)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let result: TestEmailResult = server.post(&ana, "/email/test").await;
     assert!(result.accepted);
     assert_eq!(result.code, 250);
     assert!(
@@ -305,16 +296,7 @@ async fn the_test_email_reports_what_the_smtp_server_said() {
     assert_eq!(mail[0]["subject"], "Herald test email");
 
     let reject = server.sign_in("reject").await;
-    let refused: TestEmailResult = server
-        .http
-        .post(server.api("/email/test"))
-        .bearer_auth(&reject)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refused: TestEmailResult = server.post(&reject, "/email/test").await;
     assert!(!refused.accepted);
     assert_eq!(refused.code, 550, "{refused:?}");
 }
@@ -327,16 +309,7 @@ async fn the_test_notification_says_its_email_is_queued_and_when() {
     };
     let server = server_with_email(&sink).await;
     let ana = server.sign_in("ana").await;
-    let result: TestNotificationResult = server
-        .http
-        .post(server.api("/test-notification"))
-        .bearer_auth(&ana)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let result: TestNotificationResult = server.post(&ana, "/test-notification").await;
     let TestEmail::Queued { due_at } = result.email else {
         panic!("queued, not {:?}", result.email);
     };
