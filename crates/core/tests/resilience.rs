@@ -231,7 +231,12 @@ async fn items_missed_while_away_notify_once_as_a_summary() {
     let state: Arc<dyn LocalState> = Arc::new(MemoryState::default());
     let r = run(api.clone(), token.clone(), state.clone(), fast());
     server.ingest("first").await;
-    wait_until("first item", || r.client.position().0 == 1).await;
+    // The position moves before the item is decided and shown: wait for the notification.
+    wait_until("the first item is shown", || {
+        r.recorder.shown.lock().unwrap().len() == 1
+    })
+    .await;
+    assert_eq!(r.client.position().0, 1);
     r.stop.cancel();
     r.task.await.unwrap().unwrap();
     assert_eq!(r.recorder.shown.lock().unwrap().len(), 1);
@@ -241,6 +246,11 @@ async fn items_missed_while_away_notify_once_as_a_summary() {
     }
     let again = run(api, token, state, fast());
     wait_until("caught up", || again.client.position().0 == 6).await;
+    wait_until("the summary is shown", || {
+        !again.recorder.shown.lock().unwrap().is_empty()
+    })
+    .await;
+    // Time for any further pop-up to arrive, which would be the bug this test is about.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let shown = again.recorder.shown.lock().unwrap().clone();
     assert_eq!(shown.len(), 1, "one summary, not five pop-ups: {shown:?}");
