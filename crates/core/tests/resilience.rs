@@ -230,6 +230,9 @@ async fn items_missed_while_away_notify_once_as_a_summary() {
     let (api, token) = signed_in(&server.url()).await;
     let state: Arc<dyn LocalState> = Arc::new(MemoryState::default());
     let r = run(api.clone(), token.clone(), state.clone(), fast());
+    // Live first: an item that arrives before a first start's replay ends is history.
+    let mut conn = r.client.connection();
+    wait_until("live", || *conn.borrow_and_update() == ConnState::Live).await;
     server.ingest("first").await;
     // The position moves before the item is decided and shown: wait for the notification.
     wait_until("the first item is shown", || {
