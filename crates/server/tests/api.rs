@@ -672,14 +672,7 @@ async fn a_batch_stores_the_good_events_and_reports_each_bad_one() {
         b1, // the same event again: a duplicate, not a conflict
         json!(42),
     ];
-    let response = server
-        .http
-        .post(server.api("/events/batch"))
-        .bearer_auth(&server.key)
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap();
+    let response = server.ingest_batch(&events).await;
     assert_eq!(response.status(), StatusCode::OK);
     let batch: IngestBatchResult = response.json().await.unwrap();
     let summary: Vec<String> = batch
@@ -720,17 +713,7 @@ async fn a_batch_stores_the_good_events_and_reports_each_bad_one() {
 
     let too_many: Vec<serde_json::Value> =
         (0..501).map(|n| json!({"id": format!("x{n}")})).collect();
-    let (status, _) = error_of(
-        server
-            .http
-            .post(server.api("/events/batch"))
-            .bearer_auth(&server.key)
-            .json(&json!({ "events": too_many }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = error_of(server.ingest_batch(&too_many).await).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 

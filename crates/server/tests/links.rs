@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use herald_protocol::*;
 use herald_server::admin;
-use serde_json::json;
 
 fn with_link(id: &str, link: &str) -> PlatformEvent {
     let mut event = reply(id, &format!("c-{id}"), "ana");
@@ -122,15 +121,7 @@ async fn a_batch_reports_dropped_links_per_event() {
         serde_json::to_value(with_link("b-ok", &format!("{LINK_ORIGIN}/c/1"))).unwrap(),
         serde_json::to_value(with_link("b-bad", "javascript:alert(1)")).unwrap(),
     ];
-    let response = server
-        .http
-        .post(server.api("/events/batch"))
-        .bearer_auth(&server.key)
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .unwrap();
-    let batch: IngestBatchResult = response.json().await.unwrap();
+    let batch: IngestBatchResult = server.ingest_batch(&events).await.json().await.unwrap();
     let dropped: Vec<usize> = batch
         .results
         .iter()

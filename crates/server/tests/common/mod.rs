@@ -125,6 +125,17 @@ impl TestServer {
             .unwrap()
     }
 
+    /// `POST /events/batch` with these events (JSON values, so malformed ones can be sent).
+    pub async fn ingest_batch(&self, events: &[serde_json::Value]) -> reqwest::Response {
+        self.http
+            .post(self.api("/events/batch"))
+            .bearer_auth(&self.key)
+            .json(&serde_json::json!({ "events": events }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn ingest_ok(&self, event: &PlatformEvent) -> IngestResult {
         let response = self.ingest(event).await;
         assert_eq!(response.status(), StatusCode::OK, "ingest of {}", event.id);
