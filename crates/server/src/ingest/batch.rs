@@ -26,7 +26,7 @@ pub(super) struct AgentRow {
     pub(super) external_id: String,
     pub(super) prefs: Preferences,
     pub(super) last_seq: i64,
-    /// The bell's unread counter as the transaction began.
+    /// The bell's unread counter: as the transaction began, plus this batch's bell rows.
     pub(super) unread: i64,
 }
 
@@ -398,7 +398,11 @@ impl Batch {
         let (decision, seq) = match self.agents.get_mut(&agent_id) {
             Some(agent) => {
                 agent.last_seq += 1;
-                (decide(&event.kind, &ctx, &agent.prefs, now), agent.last_seq)
+                let decision = decide(&event.kind, &ctx, &agent.prefs, now);
+                if decision.dashboard.delivers() {
+                    agent.unread += 1;
+                }
+                (decision, agent.last_seq)
             }
             None => (decide(&event.kind, &ctx, &Preferences::default(), now), 0),
         };

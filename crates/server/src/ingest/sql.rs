@@ -9,12 +9,10 @@
 //! The rows travel as one JSON array per table (`json_each`), so a batch of 1 or 1 000
 //! events runs the same statements. Each round trip to sqlx's SQLite worker thread costs two
 //! thread wake-ups; the batch used to make about a dozen. The unread counters are not read
-//! back: they live on the agent's row (migration 0004), the batch adds its own rows to the
-//! value it preloaded, and writes that with the agent's new seq.
+//! back: they live on the agent's row (migration 0004); the batch counts its own bell rows
+//! on the value it preloaded, as it does the seq, and writes both.
 //!
 //! These statements are SQLite's (`json_each`, `->>`); a PostgreSQL backend needs its own.
-
-use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -78,9 +76,10 @@ SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
   WHERE workspace_id = ? AND disabled_at IS NULL";
 
 /// Writes a batch and commits. Binds, in order: inbox rows, the batch's time and alerts, the
-/// time and events, the time and conversations, `[[agent id, last seq, new unread rows]]`
-/// (this is the only path that inserts inbox rows, so it keeps the counter for them; the
-/// triggers of migration 0004 keep it for marks and deletions); the rows' fields
+/// time and events, the time and conversations, `[[agent id, last seq, unread]]` (seq and
+/// counter as the batch leaves them: the preloaded values plus its rows; this is the only
+/// path that inserts inbox rows, and the triggers of migration 0004 keep the counter for
+/// marks and deletions); the rows' fields
 /// in the order of [`NotificationRow`], [`AlertJson`], [`EventJson`] and
 /// [`ConversationJson`]. (`WHERE true` lets SQLite's parser tell the upsert's
 /// `ON CONFLICT` from a join's `ON`.)
@@ -106,7 +105,7 @@ INSERT INTO conversations
   ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET
     assignee = excluded.assignee, participants = excluded.participants,
     inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at;
-UPDATE agents SET last_seq = j.value ->> 1, unread = unread + (j.value ->> 2)
+UPDATE agents SET last_seq = j.value ->> 1, unread = j.value ->> 2
   FROM json_each(?) AS j WHERE agents.id = j.value ->> 0;
 COMMIT;
 ";
@@ -328,14 +327,12 @@ impl Batch {
                 state.team_id.as_deref(),
             ));
         }
-        let added = self.added_unread();
         let seqs: Vec<(String, i64, i64)> = self
             .touched
             .iter()
             .filter_map(|id| {
                 let agent = self.agents.get(id)?;
-                let added = added.get(id).copied().unwrap_or(0);
-                Some((id.to_string(), agent.last_seq, added))
+                Some((id.to_string(), agent.last_seq, agent.unread))
             })
             .collect();
         sqlx::query(FLUSH)
@@ -368,28 +365,16 @@ pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>
 }
 
 impl Batch {
-    /// New bell rows per agent.
-    fn added_unread(&self) -> HashMap<Uuid, i64> {
-        let mut added: HashMap<Uuid, i64> = HashMap::new();
-        for row in self.rows.iter().filter(|r| r.on_bell) {
-            *added.entry(row.agent_id).or_default() += 1;
-        }
-        added
-    }
-
-    /// The unread counters the batch leaves: each touched agent's preloaded counter plus
-    /// the bell rows the batch added.
+    /// The unread counters the batch leaves, for the touched agents' streams.
     pub(super) fn unread_after(&self) -> Vec<(Uuid, herald_protocol::UnreadCount)> {
-        let added = self.added_unread();
         self.touched
             .iter()
             .filter_map(|id| {
                 let agent = self.agents.get(id)?;
-                let total = agent.unread + added.get(id).copied().unwrap_or(0);
                 Some((
                     *id,
                     herald_protocol::UnreadCount {
-                        total: u32::try_from(total.max(0)).unwrap_or(u32::MAX),
+                        total: u32::try_from(agent.unread.max(0)).unwrap_or(u32::MAX),
                     },
                 ))
             })
