@@ -239,10 +239,15 @@ pub enum TestEmail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TestPush {
-    /// The agent's preferences would push it, but this server cannot push to browsers or
-    /// phones yet: nothing was sent. The desktop app shows its own notification while it
-    /// runs.
-    NoPushService,
+    /// Sent to each of the agent's push devices (browsers): what each push service answered
+    /// by the time the server replied.
+    Sent {
+        /// One entry per device.
+        devices: Vec<crate::push::TestPushDevice>,
+    },
+    /// The agent's preferences would push it, but no browser or phone is registered for
+    /// push: nothing was sent. The desktop app shows its own notification while it runs.
+    NoDevices,
     /// The agent's preferences push nothing for it.
     Off,
 }

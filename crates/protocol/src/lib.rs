@@ -12,6 +12,7 @@
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
 //! - [`notification`]: inbox items, pages and unread counters.
 //! - [`api`]: REST bodies and the one error shape.
+//! - [`push`]: push subscriptions, devices and what their push services answered.
 //! - [`stream`]: WebSocket messages and close codes.
 //! - [`ts`]: the TypeScript module generated for the UI.
 //!
@@ -24,6 +25,7 @@ pub mod event;
 pub mod notification;
 pub mod policy;
 pub mod prefs;
+pub mod push;
 pub mod stream;
 pub mod ts;
 
@@ -33,4 +35,5 @@ pub use event::*;
 pub use notification::*;
 pub use policy::*;
 pub use prefs::*;
+pub use push::*;
 pub use stream::*;

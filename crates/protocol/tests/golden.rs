@@ -290,8 +290,61 @@ fn samples() -> Vec<Sample> {
                 },
                 bell: TestBell::Stored { live_streams: 2 },
                 email: TestEmail::Queued { due_at: at(15, 2) },
-                push: TestPush::NoPushService,
+                push: TestPush::Sent {
+                    devices: vec![
+                        TestPushDevice {
+                            device: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a1),
+                            name: "Firefox on Linux".into(),
+                            outcome: PushOutcome::Accepted { status: 201 },
+                        },
+                        TestPushDevice {
+                            device: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a2),
+                            name: "Chrome on Windows".into(),
+                            outcome: PushOutcome::Retrying {
+                                status: Some(429),
+                                error: "the push service is rate limiting (429)".into(),
+                                retry_at: at(15, 1),
+                            },
+                        },
+                    ],
+                },
             },
+        ),
+        entry(
+            "push_subscription_request",
+            PushSubscriptionRequest {
+                endpoint: "https://updates.push.services.mozilla.com/wpush/v2/gAAAAA".into(),
+                keys: PushSubscriptionKeys {
+                    p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM".into(),
+                    auth: "tBHItJI5svbpez7KI4CCXg".into(),
+                },
+                device_name: Some("Firefox on Linux".into()),
+            },
+        ),
+        entry(
+            "push_device",
+            PushDevice {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a1),
+                name: "Firefox on Linux".into(),
+                service: "updates.push.services.mozilla.com".into(),
+                created_at: at(9, 0),
+                last: Some(PushAttempt {
+                    at: at(15, 0),
+                    outcome: PushOutcome::Gone { status: 410 },
+                }),
+            },
+        ),
+        entry(
+            "push_outcomes",
+            vec![
+                PushOutcome::Failed {
+                    status: Some(400),
+                    error: "the push service refused the message (400)".into(),
+                },
+                PushOutcome::SkippedRead,
+                PushOutcome::Expired,
+                PushOutcome::Pending,
+            ],
         ),
         entry(
             "test_notification_result_quiet",

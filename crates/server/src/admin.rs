@@ -154,7 +154,8 @@ pub async fn list_agents(db: &Db, workspace: Option<&str>) -> Result<Vec<AgentRo
         .collect()
 }
 
-/// Disables an agent by email and revokes its sessions. Returns the agent's id.
+/// Disables an agent by email, revokes its sessions and forgets its push devices. Returns
+/// the agent's id.
 pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
     let now = Utc::now();
     let mut tx = db.write_tx().await?;
@@ -170,6 +171,7 @@ pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
         .bind(&id)
         .execute(&mut *tx)
         .await?;
+    crate::push::subscriptions::forget(&mut tx, "agent_id", &id, now).await?;
     tx.commit().await?;
     Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.into()))
 }

@@ -12,6 +12,7 @@
 //! - [`inbox`]: inbox queries (list, read state, unread counts, replay).
 //! - [`hub`]: live streams, bounded per-connection queues, close signals.
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
+//! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
 //! - [`auth`]: the sign-in limiter, the callers tokens and keys stand for.
@@ -39,6 +40,7 @@ pub mod ingest;
 pub mod links;
 pub mod openapi;
 pub mod passwords;
+pub mod push;
 pub mod recipients;
 pub mod token;
 
@@ -83,6 +85,8 @@ pub struct ServerConfig {
     pub ingest_batch: usize,
     /// The SMTP relay; without it the email channel says it is not configured.
     pub email: Option<email::EmailConfig>,
+    /// Web Push.
+    pub push: push::PushConfig,
     /// How long a valid ingest key is trusted without a lookup (a key revoked from another
     /// process stops working within this time).
     pub ingest_key_ttl: Duration,
@@ -106,6 +110,7 @@ impl ServerConfig {
             password_queue: 32,
             ingest_batch: ingest::MAX_BATCH,
             email: None,
+            push: push::PushConfig::default(),
             ingest_key_ttl: Duration::from_secs(10),
             clock: herald_protocol::Clock::system(),
         }
@@ -124,6 +129,9 @@ pub enum StartError {
     /// The address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// Push could not be set up.
+    #[error(transparent)]
+    Push(#[from] push::PushError),
     /// The password workers could not be started.
     #[error("cannot start the password workers: {0}")]
     Workers(std::io::Error),
@@ -190,6 +198,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         Some(m) => Some(m.with_link_key(db.link_key().await.map_err(DbError::from)?)),
         None => None,
     };
+    let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone()).await?;
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
     let alert_delay = mailer.as_ref().map(|m| m.config().alert_delay);
     let (ingest, writer) = Ingest::start(
@@ -197,6 +206,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         Arc::clone(&hub),
         config.ingest_batch,
         alert_delay,
+        pusher.waker(),
         config.clock.clone(),
     );
     // The decoy hash for unknown emails, made now rather than by the first sign-in.
@@ -207,6 +217,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let email_worker = mailer
         .clone()
         .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
+    let push_worker = push::start_worker(db.clone(), pusher.clone(), shutdown.child_token());
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
@@ -223,6 +234,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         shutdown: shutdown.clone(),
         epoch: Arc::from(epoch),
         mailer,
+        pusher,
         clock: config.clock.clone(),
     };
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -245,6 +257,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         if let Some(worker) = email_worker {
             let _ = worker.await;
         }
+        let _ = push_worker.await;
         task_db.close().await;
         tracing::info!("server stopped");
     });

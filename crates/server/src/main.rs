@@ -88,6 +88,14 @@ struct ServeArgs {
     /// The sender of Herald's emails.
     #[arg(long, env = "HERALD_MAIL_FROM")]
     mail_from: Option<String>,
+    /// Who runs this server, told to browsers' push services (VAPID `sub`): mailto:… or
+    /// https://…. Default: the public URL when https, else the mail sender's address.
+    #[arg(long, env = "HERALD_PUSH_CONTACT")]
+    push_contact: Option<String>,
+    /// Accept push endpoints over plain http and on private addresses. Tests and local
+    /// set-ups only: it lets anyone who can sign in make the server post inside its network.
+    #[arg(long, env = "HERALD_PUSH_ALLOW_INSECURE_ENDPOINTS")]
+    push_allow_insecure_endpoints: bool,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +177,33 @@ struct FileConfig {
     log: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    push_contact: Option<String>,
+}
+
+/// The VAPID contact: as given, else the https public URL, else the mail sender's address.
+fn push_contact(
+    given: Option<String>,
+    public_url: Option<&str>,
+    mail_from: Option<&str>,
+) -> anyhow::Result<String> {
+    if let Some(contact) = given {
+        if !(contact.starts_with("mailto:") || contact.starts_with("https://")) {
+            bail!("--push-contact must be mailto:… or https://…, got {contact:?}");
+        }
+        return Ok(contact);
+    }
+    if let Some(url) = public_url.filter(|u| u.starts_with("https://")) {
+        return Ok(url.to_owned());
+    }
+    let address = mail_from
+        .and_then(|from| from.parse::<lettre::message::Mailbox>().ok())
+        .map(|mailbox| format!("mailto:{}", mailbox.email));
+    Ok(address.unwrap_or_else(|| {
+        eprintln!(
+            "push: no --push-contact, https --public-url or --mail-from; push services are told \"mailto:herald@localhost\" (some refuse it)"
+        );
+        "mailto:herald@localhost".into()
+    }))
 }
 
 fn data_dir() -> PathBuf {
@@ -225,10 +260,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::info!(public_url = %url, "public URL");
             }
             let mut config = ServerConfig::new(bind, DatabaseUrl::parse(&database)?);
-            match (
-                args.smtp_url.or(file.smtp_url),
-                args.mail_from.or(file.mail_from),
-            ) {
+            let mail_from = args.mail_from.or(file.mail_from);
+            config.push.contact = push_contact(
+                args.push_contact.or(file.push_contact),
+                public_url.as_deref(),
+                mail_from.as_deref(),
+            )?;
+            config.push.allow_insecure_endpoints = args.push_allow_insecure_endpoints;
+            match (args.smtp_url.or(file.smtp_url), mail_from) {
                 (Some(url), Some(from)) => {
                     let mut email = herald_server::email::EmailConfig::new(url, from);
                     email.public_url = public_url;

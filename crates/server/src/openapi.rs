@@ -86,9 +86,13 @@ pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/inbox/unread", summary: "The unread counter", auth: Auth::Session, request: None, response: (200, Some(schema::<UnreadCount>)), errors: &[], parameters: none },
     Route { method: "get", path: "/inbox/{id}", summary: "One item with its decision and reasons", auth: Auth::Session, request: None, response: (200, Some(schema::<Notification>)), errors: &[404], parameters: id_param },
     Route { method: "post", path: "/inbox/mark", summary: "Mark items read or unread, everything read, or one conversation read", auth: Auth::Session, request: Some(schema::<MarkRequest>), response: (200, Some(schema::<MarkResult>)), errors: &[422], parameters: none },
-    Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says per channel what was observed (stored and handed to live streams, email queued, push not available), never only what was decided", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
+    Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says per channel what was observed (stored and handed to live streams, email queued, each push service's answer per device, waited for up to 10 s), never only what was decided", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
     Route { method: "get", path: "/email", summary: "Whether email is configured, where the agent's emails go, what is pending, the last failure", auth: Auth::Session, request: None, response: (200, Some(schema::<EmailStatus>)), errors: &[], parameters: none },
     Route { method: "post", path: "/email/test", summary: "Send a test email now and report what the SMTP server answered", auth: Auth::Session, request: None, response: (200, Some(schema::<TestEmailResult>)), errors: &[503], parameters: none },
+    Route { method: "get", path: "/push/key", summary: "The server's VAPID public key, for PushManager.subscribe's applicationServerKey", auth: Auth::Session, request: None, response: (200, Some(schema::<PushServerKey>)), errors: &[], parameters: none },
+    Route { method: "get", path: "/push/subscriptions", summary: "The agent's push devices (browsers), each with its push service's last answer", auth: Auth::Session, request: None, response: (200, Some(schema::<Vec<PushDevice>>)), errors: &[], parameters: none },
+    Route { method: "post", path: "/push/subscriptions", summary: "Register this browser's push subscription for this session (https endpoints on public addresses only); signing out removes it", auth: Auth::Session, request: Some(schema::<PushSubscriptionRequest>), response: (201, Some(schema::<PushDevice>)), errors: &[422], parameters: none },
+    Route { method: "delete", path: "/push/subscriptions", summary: "Forget this browser's push subscription (idempotent)", auth: Auth::Session, request: Some(schema::<PushUnsubscribeRequest>), response: (204, None), errors: &[422], parameters: none },
     Route { method: "get", path: "/unsubscribe", summary: "A signed link from an email: a page that asks to confirm (HTML; nothing changes)", auth: Auth::Public, request: None, response: (200, None), errors: &[], parameters: token_param },
     Route { method: "post", path: "/unsubscribe", summary: "One-click unsubscribe (RFC 8058): every email channel of the link's agent is switched off (HTML)", auth: Auth::Public, request: None, response: (200, None), errors: &[401], parameters: token_param },
     Route { method: "post", path: "/events", summary: "Ingest one platform event (idempotent by its id); answers once it is durable", auth: Auth::IngestKey, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[409, 413, 422, 503], parameters: none },
@@ -98,6 +102,7 @@ pub const ROUTES: &[Route] = &[
 fn status_text(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        201 => "Created",
         204 => "No content",
         401 => "Not signed in, or the token / key is invalid or revoked",
         404 => "Not found (or not the caller's)",

@@ -534,8 +534,8 @@ async fn the_test_notification_runs_the_whole_pipeline() {
     assert_eq!(result.email, TestEmail::NotConfigured);
     assert_eq!(
         result.push,
-        TestPush::NoPushService,
-        "the policy would push; nothing can be pushed yet"
+        TestPush::NoDevices,
+        "the policy would push; no browser or phone is registered for it"
     );
     let unread: UnreadCount = server.get(&ana, "/inbox/unread").await;
     assert_eq!(unread.total, 1, "it is a real inbox item");

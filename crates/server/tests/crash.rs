@@ -1,5 +1,5 @@
 //! The real `herald-server` binary killed in the middle of a burst: nothing it acknowledged
-//! may be lost. And SIGTERM: it drains and exits cleanly.
+//! may be lost, nor any push owed for it. And SIGTERM: it drains and exits cleanly.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::binary::{prepare, spawn};
+use common::binary::{prepare, spawn, spawn_with};
+use common::push_service::PushService;
 use common::{reply, PASSWORD};
-use herald_protocol::{InboxPage, SessionGrant};
+use herald_protocol::{InboxPage, PushServerKey, SessionGrant};
 
 /// Posts events from 8 tasks until told to stop; returns the ids the server acknowledged.
 fn burst(
@@ -165,4 +166,101 @@ async fn sigterm_drains_and_exits_cleanly() {
     let (_child, url) = spawn(&db_path).await;
     let stored = stored_ids(&url).await;
     check_nothing_acknowledged_lost(&acked, &stored);
+}
+
+/// Signs in as ana against a running binary.
+async fn ana_token(http: &reqwest::Client, url: &str) -> String {
+    let grant: SessionGrant = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    grant.token
+}
+
+#[tokio::test]
+async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("herald.db");
+    let key = prepare(&db_path).await;
+    let flags = ["--push-allow-insecure-endpoints"];
+    let (mut child, url) = spawn_with(&db_path, &flags).await;
+    let http = reqwest::Client::new();
+    let token = ana_token(&http, &url).await;
+    let server_key: PushServerKey = http
+        .get(format!("{url}/api/v1/push/key"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The push service outlives the server: it is the browser's side.
+    let push = PushService::start(&server_key.public_key).await;
+    let registered = http
+        .post(format!("{url}/api/v1/push/subscriptions"))
+        .bearer_auth(&token)
+        .json(&push.browser("tab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), reqwest::StatusCode::CREATED);
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (acked, tasks) = burst(&url, &key, stop.clone());
+    wait_for(&acked, 300).await;
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+
+    let (_child, url) = spawn_with(&db_path, &flags).await;
+    let token = ana_token(&http, &url).await;
+    let mut items = Vec::new();
+    let mut before = None::<u64>;
+    loop {
+        let mut request = http
+            .get(format!("{url}/api/v1/inbox?all=true&limit=200"))
+            .bearer_auth(&token);
+        if let Some(b) = before {
+            request = request.query(&[("before", b)]);
+        }
+        let page: InboxPage = request.send().await.unwrap().json().await.unwrap();
+        items.extend(page.items);
+        match page.next_before {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    let owed: HashSet<String> = items
+        .iter()
+        .filter(|n| acked.contains(&n.event_id))
+        .map(|n| n.id.to_string())
+        .collect();
+    assert_eq!(
+        owed.len(),
+        acked.len(),
+        "every acknowledged event is an item to push"
+    );
+    herald_testkit::wait_until(
+        "every acknowledged event's push reaches the push service",
+        || {
+            let pushed: HashSet<String> = push
+                .received()
+                .iter()
+                .filter_map(|r| r.message["id"].as_str().map(str::to_owned))
+                .collect();
+            owed.is_subset(&pushed)
+        },
+    )
+    .await;
+    assert_eq!(push.violations(), Vec::<String>::new());
 }

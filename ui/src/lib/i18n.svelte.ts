@@ -1,6 +1,6 @@
 // English and Brazilian Portuguese. The language follows the agent's preference once signed
 // in (it is stored on the server, so email and the app agree), else the system's language.
-import type { Language, TestNotificationResult } from "./generated/protocol";
+import type { Language, TestNotificationResult, TestPush } from "./generated/protocol";
 
 const en = {
   app_name: "Herald",
@@ -140,8 +140,16 @@ const en = {
   test_email_queued: "Email: queued; it goes out at {time} unless you read the item first.",
   test_email_off: "Email: your preferences send no email for it.",
   test_email_not_configured: "Email: this server has no email relay, so no email is sent.",
-  test_push_no_service:
-    "Push to browsers and phones: your preferences would push it, but this server cannot push to browsers or phones yet; nothing was sent. The desktop app shows its own notification while it runs.",
+  test_push_no_devices:
+    "Push to browsers and phones: your preferences would push it, but no browser or phone of yours has notifications enabled, so nothing was sent. The desktop app shows its own notification while it runs.",
+  test_push_accepted: "Push to {name}: accepted by its push service ({status}); the browser shows it when it is online.",
+  test_push_gone:
+    "Push to {name}: its push service no longer knows this browser ({status}), so Herald removed it. Enable browser notifications there again.",
+  test_push_retrying: "Push to {name}: not accepted yet ({error}); Herald tries again at {time}.",
+  test_push_failed: "Push to {name}: refused ({error}).",
+  test_push_skipped_read: "Push to {name}: not sent, the item was read first.",
+  test_push_expired: "Push to {name}: not sent in time; it expired.",
+  test_push_pending: "Push to {name}: no answer from its push service yet.",
   test_push_off: "Push to browsers and phones: your preferences push nothing for it.",
   // diagnostics
   diag_title: "Diagnostics",
@@ -334,8 +342,16 @@ const ptBR: Record<Key, string> = {
   test_email_queued: "E-mail: na fila; sai às {time}, a menos que você leia o item antes.",
   test_email_off: "E-mail: suas preferências não enviam e-mail para ele.",
   test_email_not_configured: "E-mail: este servidor não tem relay de e-mail, então nenhum e-mail é enviado.",
-  test_push_no_service:
-    "Push para navegadores e celulares: suas preferências o enviariam, mas este servidor ainda não envia push para navegadores ou celulares; nada foi enviado. O app desktop mostra a própria notificação enquanto está aberto.",
+  test_push_no_devices:
+    "Push para navegadores e celulares: suas preferências o enviariam, mas nenhum navegador ou celular seu tem notificações ativadas, então nada foi enviado. O app desktop mostra a própria notificação enquanto está aberto.",
+  test_push_accepted: "Push para {name}: aceito pelo serviço de push ({status}); o navegador o mostra quando estiver on-line.",
+  test_push_gone:
+    "Push para {name}: o serviço de push não conhece mais este navegador ({status}), então o Herald o removeu. Ative as notificações do navegador lá de novo.",
+  test_push_retrying: "Push para {name}: ainda não aceito ({error}); o Herald tenta de novo às {time}.",
+  test_push_failed: "Push para {name}: recusado ({error}).",
+  test_push_skipped_read: "Push para {name}: não enviado, o item foi lido antes.",
+  test_push_expired: "Push para {name}: não enviado a tempo; expirou.",
+  test_push_pending: "Push para {name}: ainda sem resposta do serviço de push.",
   test_push_off: "Push para navegadores e celulares: suas preferências não enviam push para ele.",
   diag_title: "Diagnóstico",
   diag_intro: "Cada verificação abaixo responde a um problema comum. Verde significa tudo certo.",
@@ -425,8 +441,35 @@ export function testResultLines(result: TestNotificationResult): string[] {
     result.email.state === "queued"
       ? t("test_email_queued", { time: new Date(result.email.due_at).toLocaleTimeString(locale.language) })
       : t(result.email.state === "off" ? "test_email_off" : "test_email_not_configured");
-  const push = t(result.push.state === "no_push_service" ? "test_push_no_service" : "test_push_off");
-  return [bell, email, push];
+  return [bell, email, ...testPushLines(result.push)];
+}
+
+/** One line per device the test was pushed to, with what its push service answered. */
+function testPushLines(push: TestPush): string[] {
+  if (push.state === "off") return [t("test_push_off")];
+  if (push.state === "no_devices") return [t("test_push_no_devices")];
+  return push.devices.map(({ name, outcome }) => {
+    switch (outcome.state) {
+      case "accepted":
+        return t("test_push_accepted", { name, status: outcome.status });
+      case "gone":
+        return t("test_push_gone", { name, status: outcome.status });
+      case "retrying":
+        return t("test_push_retrying", {
+          name,
+          error: outcome.error,
+          time: new Date(outcome.retry_at).toLocaleTimeString(locale.language),
+        });
+      case "failed":
+        return t("test_push_failed", { name, error: outcome.error });
+      case "skipped_read":
+        return t("test_push_skipped_read", { name });
+      case "expired":
+        return t("test_push_expired", { name });
+      case "pending":
+        return t("test_push_pending", { name });
+    }
+  });
 }
 
 /** For the tests: every key of every dictionary. */

@@ -36,12 +36,25 @@ test("a test notification's result says what was observed per channel, never 'de
     ...base,
     bell: { state: "stored", live_streams: 2 },
     email: { state: "queued", due_at: "2026-12-02T15:02:00Z" },
-    push: { state: "no_push_service" },
+    push: {
+      state: "sent",
+      devices: [
+        { device: "d1", name: "Firefox on Linux", outcome: { state: "accepted", status: 201 } },
+        { device: "d2", name: "Chrome", outcome: { state: "gone", status: 410 } },
+        { device: "d3", name: "Edge", outcome: { state: "pending" } },
+      ],
+    },
   });
   expect(lines[0]).toContain("stored");
   expect(lines[0]).toContain("2");
   expect(lines[1]).toContain("queued");
-  expect(lines[2]).toContain("nothing was sent");
+  expect(lines.slice(2)).toEqual([
+    "Push to Firefox on Linux: accepted by its push service (201); the browser shows it when it is online.",
+    "Push to Chrome: its push service no longer knows this browser (410), so Herald removed it. Enable browser notifications there again.",
+    "Push to Edge: no answer from its push service yet.",
+  ]);
+  const none = testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "no_devices" } });
+  expect(none[2]).toContain("nothing was sent");
   expect(lines.join(" ")).not.toMatch(/delivered/i);
   const quiet = testResultLines({ ...base, bell: { state: "off" }, email: { state: "not_configured" }, push: { state: "off" } });
   expect(quiet[1]).toContain("no email relay");

@@ -60,6 +60,8 @@ pub async fn test_notification(
     State(state): State<AppState>,
     who: AgentSession,
 ) -> Result<Json<TestNotificationResult>, AppError> {
+    // Listening before the item exists: no answer can come before we listen.
+    let answers = state.pusher.answers();
     let done = state.ingest.test(who.agent_id).await?;
     let decision = &done.notification.decision;
     let bell = if decision.dashboard.delivers() {
@@ -75,7 +77,7 @@ pub async fn test_notification(
         (true, None) => TestEmail::Off,
     };
     let push = if decision.push.delivers() {
-        TestPush::NoPushService
+        test_push(&state, done.notification.id, answers).await?
     } else {
         TestPush::Off
     };
@@ -85,6 +87,36 @@ pub async fn test_notification(
         email,
         push,
     }))
+}
+
+/// Waits (a bounded time) for every push service the test went to, then reports what each
+/// answered, as recorded; a device without an answer yet is `pending`.
+async fn test_push(
+    state: &AppState,
+    item: uuid::Uuid,
+    mut answers: tokio::sync::broadcast::Receiver<crate::push::Answered>,
+) -> Result<TestPush, AppError> {
+    let devices = crate::push::subscriptions::queued_for(&state.db, item).await?;
+    if devices.is_empty() {
+        return Ok(TestPush::NoDevices);
+    }
+    state.pusher.wake();
+    let mut waiting: std::collections::HashSet<uuid::Uuid> =
+        devices.iter().map(|(id, _)| *id).collect();
+    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
+    while !waiting.is_empty() {
+        match tokio::time::timeout_at(deadline, answers.recv()).await {
+            Ok(Ok(answer)) if answer.notification == item => {
+                waiting.remove(&answer.subscription);
+            }
+            Ok(Ok(_)) => {}
+            // Missed some announcements: what is recorded is read below all the same.
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
+        }
+    }
+    let devices = crate::push::subscriptions::results_for(&state.db, item, &devices).await?;
+    Ok(TestPush::Sent { devices })
 }
 
 /// `GET /email`: whether email is configured, where it goes, the last failure.

@@ -5,6 +5,7 @@ mod events;
 mod extract;
 mod inbox;
 mod prefs;
+mod push;
 mod session;
 mod stream;
 mod unsubscribe;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub epoch: Arc<str>,
     /// The SMTP relay, when configured.
     pub mailer: Option<crate::email::Mailer>,
+    /// Web Push.
+    pub pusher: crate::push::Pusher,
     /// The server's clock.
     pub clock: herald_protocol::Clock,
 }
@@ -105,6 +108,13 @@ pub fn router(state: AppState) -> Router {
         .route("/test-notification", post(inbox::test_notification))
         .route("/email", get(inbox::email_status))
         .route("/email/test", post(inbox::test_email))
+        .route("/push/key", get(push::server_key))
+        .route(
+            "/push/subscriptions",
+            get(push::list)
+                .post(push::subscribe)
+                .delete(push::unsubscribe),
+        )
         .route(
             "/unsubscribe",
             get(unsubscribe::confirm).post(unsubscribe::unsubscribe),

@@ -165,18 +165,23 @@ pub async fn revoke(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
+/// Revokes a session and forgets the browsers it registered for push.
 async fn revoke_session(state: &AppState, who: &AgentSession, id: Uuid) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
     )
-    .bind(state.clock.now())
+    .bind(now)
     .bind(id.to_string())
     .bind(who.agent_id.to_string())
-    .execute(&state.db.writer)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("no such session"));
     }
+    crate::push::subscriptions::forget(&mut tx, "session_id", &id.to_string(), now).await?;
+    tx.commit().await?;
     state.hub.close_session(id, CloseReason::SessionRevoked);
     tracing::info!(session_id = %id, "session revoked");
     Ok(())

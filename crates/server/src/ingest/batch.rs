@@ -66,6 +66,16 @@ pub(super) struct AlertRow {
     pub(super) due: DateTime<Utc>,
 }
 
+/// A push to queue for each of the agent's subscriptions.
+pub(super) struct PushRow {
+    pub(super) agent_id: Uuid,
+    pub(super) item: Uuid,
+    /// The push's Topic (one per conversation).
+    pub(super) conversation: Option<String>,
+    /// The Urgency header.
+    pub(super) urgency: &'static str,
+}
+
 /// A committed inbox row, for the live streams.
 pub(super) struct Committed {
     pub(super) id: Uuid,
@@ -80,6 +90,8 @@ pub(super) struct Done {
     pub(super) answers: Vec<Result<Answer, AppError>>,
     pub(super) items: Vec<Committed>,
     pub(super) unread: Vec<(Uuid, herald_protocol::UnreadCount)>,
+    /// Whether any item was to be pushed (the push worker is woken).
+    pub(super) pushes: bool,
 }
 
 /// One transaction's worth of jobs, resolved in memory and written with bulk statements:
@@ -99,6 +111,7 @@ pub(super) struct Batch {
     pub(super) events: Vec<EventRow>,
     pub(super) touched: BTreeSet<Uuid>,
     pub(super) alerts: Vec<AlertRow>,
+    pub(super) pushes: Vec<PushRow>,
     /// Each workspace's declared link origins.
     pub(super) link_origins: HashMap<Uuid, Vec<String>>,
     /// When email is configured: how long alerts wait.
@@ -123,6 +136,7 @@ impl Batch {
         match batch.within(&mut conn, &inputs).await {
             Ok((answers, data)) => {
                 let unread = batch.unread_after();
+                let pushes = !batch.pushes.is_empty();
                 let items = batch
                     .rows
                     .into_iter()
@@ -138,6 +152,7 @@ impl Batch {
                     answers,
                     items,
                     unread,
+                    pushes,
                 })
             }
             Err(err) => {
@@ -433,6 +448,14 @@ impl Batch {
                 item: notification.id,
                 conversation,
                 due: now + delay,
+            });
+        }
+        if notification.decision.push.delivers() {
+            self.pushes.push(PushRow {
+                agent_id,
+                item: notification.id,
+                conversation: notification.conversation.as_ref().map(|c| c.id.clone()),
+                urgency: crate::push::payload::urgency(&notification.kind),
             });
         }
         self.rows.push(InboxRow {

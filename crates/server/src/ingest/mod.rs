@@ -17,7 +17,8 @@
 //! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
 //!   state, recipients, the policy per agent, seqs, unread counters.
 //! - `sql`: the batch's two round trips to SQLite (open and preload; write and commit),
-//!   with statements prepared once.
+//!   with statements prepared once. The commit holds the inbox rows with their email
+//!   alerts and push outbox rows.
 
 use std::sync::Arc;
 
@@ -92,12 +93,14 @@ impl Ingest {
     /// Starts the writer. It ends, after committing every queued job, once every [`Ingest`]
     /// handle is dropped.
     /// `max_batch` bounds the jobs of one transaction (1 commits every event on its own);
-    /// with `alert_delay`, email alerts are queued in the outbox, due after that delay.
+    /// with `alert_delay`, email alerts are queued in the outbox, due after that delay;
+    /// `push_worker` is woken after a commit that queued pushes.
     pub fn start(
         db: Db,
         hub: Arc<Hub>,
         max_batch: usize,
         alert_delay: Option<std::time::Duration>,
+        push_worker: Arc<tokio::sync::Notify>,
         clock: herald_protocol::Clock,
     ) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(QUEUE);
@@ -105,8 +108,11 @@ impl Ingest {
             db,
             hub,
             rx,
-            max_batch.clamp(1, MAX_BATCH),
-            alert_delay,
+            Settings {
+                max_batch: max_batch.clamp(1, MAX_BATCH),
+                alert_delay,
+                push_worker,
+            },
             clock,
         ));
         (Ingest { jobs }, task)
@@ -184,14 +190,25 @@ impl Reply {
     }
 }
 
+/// The writer's settings.
+struct Settings {
+    max_batch: usize,
+    alert_delay: Option<std::time::Duration>,
+    push_worker: Arc<tokio::sync::Notify>,
+}
+
 async fn writer(
     db: Db,
     hub: Arc<Hub>,
     mut rx: mpsc::Receiver<Job>,
-    max_batch: usize,
-    alert_delay: Option<std::time::Duration>,
+    settings: Settings,
     clock: herald_protocol::Clock,
 ) {
+    let Settings {
+        max_batch,
+        alert_delay,
+        push_worker,
+    } = settings;
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
         let (inputs, replies): (Vec<Input>, Vec<Reply>) = jobs
@@ -216,6 +233,9 @@ async fn writer(
         match Batch::run(&db, inputs, alert_delay, clock.now()).await {
             Ok(done) => {
                 let stored = started.elapsed();
+                if done.pushes {
+                    push_worker.notify_one();
+                }
                 let mut handed = std::collections::HashMap::new();
                 for item in done.items {
                     let streams = hub.publish_item(item.agent_id, item.seq, &item.data);

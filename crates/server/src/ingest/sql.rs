@@ -3,7 +3,8 @@
 //!
 //! - [`PRELOAD`] opens the write transaction and reads everything the batch refers to (known
 //!   events, conversations, and every agent they name) in one call;
-//! - [`FLUSH`] writes the inbox rows, outbox alerts, events, conversations and seqs, and
+//! - [`FLUSH`] writes the inbox rows, email alerts and pushes, events, conversations and
+//!   seqs, and
 //!   commits, in one call.
 //!
 //! The rows travel as one JSON array per table (`json_each`), so a batch of 1 or 1 000
@@ -76,11 +77,12 @@ SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
   WHERE workspace_id = ? AND disabled_at IS NULL";
 
 /// Writes a batch and commits. Binds, in order: inbox rows, the batch's time and alerts, the
+/// time twice and pushes (one outbox row per push and subscription of its agent), the
 /// time and events, the time and conversations, `[[agent id, last seq, unread]]` (seq and
 /// counter as the batch leaves them: the preloaded values plus its rows; this is the only
 /// path that inserts inbox rows, and the triggers of migration 0004 keep the counter for
 /// marks and deletions); the rows' fields
-/// in the order of [`NotificationRow`], [`AlertJson`], [`EventJson`] and
+/// in the order of [`NotificationRow`], [`AlertJson`], [`PushJson`], [`EventJson`] and
 /// [`ConversationJson`]. (`WHERE true` lets SQLite's parser tell the upsert's
 /// `ON CONFLICT` from a join's `ON`.)
 const FLUSH: &str = "
@@ -95,6 +97,11 @@ INSERT INTO outbox
   SELECT value ->> 0, value ->> 1, 'alert', 'alert:' || (value ->> 2), value ->> 2,
          value ->> 3, 'pending', value ->> 4, ?
   FROM json_each(?);
+INSERT INTO push_outbox
+    (subscription_id, agent_id, notification_id, conversation_id, urgency, status,
+     not_before, created_at)
+  SELECT s.id, s.agent_id, j.value ->> 0, j.value ->> 2, j.value ->> 3, 'pending', ?, ?
+  FROM json_each(?) AS j CROSS JOIN push_subscriptions AS s ON s.agent_id = j.value ->> 1;
 INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?
   FROM json_each(?);
@@ -124,6 +131,8 @@ type NotificationRow<'a> = (
 );
 /// An alert: id, agent, item, conversation, due.
 type AlertJson<'a> = (String, String, String, Option<&'a str>, String);
+/// A push: item, agent, conversation, urgency.
+type PushJson<'a> = (String, String, Option<&'a str>, &'static str);
 /// An event: workspace, id, body hash, kind, recipients.
 type EventJson<'a> = (String, &'a str, &'a str, &'a str, i64);
 /// A conversation: workspace, id, assignee, participants (JSON text), inbox, team.
@@ -303,6 +312,18 @@ impl Batch {
                 )
             })
             .collect();
+        let pushes: Vec<PushJson> = self
+            .pushes
+            .iter()
+            .map(|p| {
+                (
+                    p.item.to_string(),
+                    p.agent_id.to_string(),
+                    p.conversation.as_deref(),
+                    p.urgency,
+                )
+            })
+            .collect();
         let events: Vec<EventJson> = self
             .events
             .iter()
@@ -339,6 +360,9 @@ impl Batch {
             .bind(json(&notifications)?)
             .bind(self.now)
             .bind(json(&alerts)?)
+            .bind(self.now)
+            .bind(self.now)
+            .bind(json(&pushes)?)
             .bind(self.now)
             .bind(json(&events)?)
             .bind(self.now)

@@ -60,16 +60,16 @@ pub async fn prepare_agents(db_path: &Path, count: usize) {
 
 /// Starts the binary on a free port; returns it and its URL.
 pub async fn spawn(db_path: &Path) -> (Child, String) {
+    spawn_with(db_path, &[]).await
+}
+
+/// Starts the binary on a free port with more `serve` flags; returns it and its URL.
+pub async fn spawn_with(db_path: &Path, flags: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald-server"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--log",
-            "info",
-            "--database",
-        ])
+        .args(["--log", "info", "--database"])
         .arg(db_path)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(flags)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .kill_on_drop(true)

@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub mod binary;
+pub mod push_service;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const WORKSPACE: &str = "Acme";

@@ -296,7 +296,7 @@ export class FakeBackend implements Backend {
       notification: n,
       bell: { state: "stored", live_streams: 1 },
       email: { state: "not_configured" },
-      push: { state: "no_push_service" },
+      push: { state: "no_devices" },
     };
   }
 

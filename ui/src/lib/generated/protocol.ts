@@ -801,7 +801,149 @@ due_at: string, } | { "state": "off" } | { "state": "not_configured" };
 /**
  * What happened to push.
  */
-export type TestPush = { "state": "no_push_service" } | { "state": "off" };
+export type TestPush = { "state": "sent", 
+/**
+ * One entry per device.
+ */
+devices: Array<TestPushDevice>, } | { "state": "no_devices" } | { "state": "off" };
+
+/**
+ * "Save and test": one device's part.
+ */
+export type TestPushDevice = { 
+/**
+ * The device's id.
+ */
+device: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * What its push service answered (or `pending`).
+ */
+outcome: PushOutcome, };
+
+/**
+ * `GET /api/v1/push/key`: the server's VAPID public key, for `PushManager.subscribe`'s
+ * `applicationServerKey`.
+ */
+export type PushServerKey = { 
+/**
+ * The uncompressed P-256 point, base64url without padding.
+ */
+public_key: string, };
+
+/**
+ * `POST /api/v1/push/subscriptions`: a browser's subscription as `PushSubscription.toJSON()`
+ * gives it, with a name for the agent's device list.
+ */
+export type PushSubscriptionRequest = { 
+/**
+ * The push service's URL for this browser (https, on a public address).
+ */
+endpoint: string, 
+/**
+ * The browser's keys for message encryption (RFC 8291).
+ */
+keys: PushSubscriptionKeys, 
+/**
+ * Shown in the device list, e.g. "Firefox on Linux".
+ */
+device_name?: string, };
+
+/**
+ * A subscription's keys, base64url.
+ */
+export type PushSubscriptionKeys = { 
+/**
+ * The browser's P-256 public key (65 bytes, uncompressed).
+ */
+p256dh: string, 
+/**
+ * The shared authentication secret (16 bytes).
+ */
+auth: string, };
+
+/**
+ * `DELETE /api/v1/push/subscriptions`: the subscription to forget.
+ */
+export type PushUnsubscribeRequest = { 
+/**
+ * The endpoint it was registered with.
+ */
+endpoint: string, };
+
+/**
+ * A device the server pushes to (`GET /api/v1/push/subscriptions`).
+ */
+export type PushDevice = { 
+/**
+ * The device's id.
+ */
+id: string, 
+/**
+ * Its name, as registered.
+ */
+name: string, 
+/**
+ * The push service's host (e.g. `fcm.googleapis.com`, `updates.push.services.mozilla.com`).
+ */
+service: string, 
+/**
+ * When it was registered.
+ */
+created_at: string, 
+/**
+ * The last send to it, if any.
+ */
+last?: PushAttempt, };
+
+/**
+ * One send to one device.
+ */
+export type PushAttempt = { 
+/**
+ * When the answer came.
+ */
+at: string, 
+/**
+ * What the push service answered.
+ */
+outcome: PushOutcome, };
+
+/**
+ * What became of one push to one device.
+ */
+export type PushOutcome = { "state": "accepted", 
+/**
+ * The HTTP status.
+ */
+status: number, } | { "state": "gone", 
+/**
+ * The HTTP status.
+ */
+status: number, } | { "state": "retrying", 
+/**
+ * The HTTP status, if an answer came.
+ */
+status?: number, 
+/**
+ * What went wrong.
+ */
+error: string, 
+/**
+ * The next attempt.
+ */
+retry_at: string, } | { "state": "failed", 
+/**
+ * The HTTP status, if an answer came.
+ */
+status?: number, 
+/**
+ * What went wrong.
+ */
+error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "pending" };
 
 /**
  * `POST /api/v1/events`: what ingest did.

@@ -1,0 +1,379 @@
+//! One round of the push worker: the due rows, each sent (in parallel) or skipped, and every
+//! answer recorded in one write transaction.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
+use herald_protocol::Notification;
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use sqlx::Row;
+use uuid::Uuid;
+use web_push_native::{p256, Auth};
+
+use super::{endpoint, payload, Answered, Pusher};
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Most rows one round takes.
+pub(super) const ROUND: usize = 256;
+
+const DUE: &str = "
+SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
+       o.conversation_id, n.data, n.read_at IS NOT NULL AS read, s.endpoint, s.p256dh, s.auth
+  FROM push_outbox AS o
+  JOIN notifications AS n ON n.id = o.notification_id
+  JOIN push_subscriptions AS s ON s.id = o.subscription_id
+  WHERE o.status = 'pending' AND o.not_before <= $1
+  ORDER BY o.not_before LIMIT $2";
+
+/// A due row.
+struct Due {
+    id: i64,
+    subscription: String,
+    notification: String,
+    attempts: i64,
+    created_at: DateTime<Utc>,
+    urgency: String,
+    conversation: Option<String>,
+    data: String,
+    read: bool,
+    endpoint: String,
+    p256dh: String,
+    auth: String,
+}
+
+/// What became of one attempt, before retries are counted.
+#[derive(Debug)]
+enum Verdict {
+    Accepted(u16),
+    Gone(u16),
+    Retry {
+        status: Option<u16>,
+        error: String,
+        after: Option<Duration>,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
+    SkippedRead,
+    Expired,
+}
+
+/// Sends every due push (up to [`ROUND`]); returns how many rows it answered.
+pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
+    let now = pusher.clock.now();
+    let rows = sqlx::query(DUE)
+        .bind(now)
+        .bind(ROUND as i64)
+        .fetch_all(&db.reader)
+        .await?;
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        due.push(Due {
+            id: row.try_get("id")?,
+            subscription: row.try_get("subscription_id")?,
+            notification: row.try_get("notification_id")?,
+            attempts: row.try_get("attempts")?,
+            created_at: row.try_get("created_at")?,
+            urgency: row.try_get("urgency")?,
+            conversation: row.try_get("conversation_id")?,
+            data: row.try_get("data")?,
+            read: row.try_get("read")?,
+            endpoint: row.try_get("endpoint")?,
+            p256dh: row.try_get("p256dh")?,
+            auth: row.try_get("auth")?,
+        });
+    }
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let answered: Vec<(Due, Verdict)> = futures_util::stream::iter(due)
+        .map(|due| async move {
+            let verdict = pusher.attempt(&due, now).await;
+            (due, verdict)
+        })
+        .buffer_unordered(pusher.config.concurrency.max(1))
+        .collect()
+        .await;
+    record(db, pusher, &answered, now).await?;
+    for (due, _) in &answered {
+        if let (Ok(notification), Ok(subscription)) = (
+            Uuid::parse_str(&due.notification),
+            Uuid::parse_str(&due.subscription),
+        ) {
+            let _ = pusher.answers.send(Answered {
+                notification,
+                subscription,
+            });
+        }
+    }
+    Ok(answered.len())
+}
+
+impl Pusher {
+    /// Sends one row's push, or says why not.
+    async fn attempt(&self, due: &Due, now: DateTime<Utc>) -> Verdict {
+        if due.read {
+            return Verdict::SkippedRead;
+        }
+        let ttl = chrono::Duration::from_std(self.config.ttl).unwrap_or(chrono::Duration::MAX);
+        let left = (due.created_at + ttl - now).num_seconds();
+        if left <= 0 {
+            return Verdict::Expired;
+        }
+        match self.send(due, left).await {
+            Ok(verdict) => verdict,
+            Err(error) => Verdict::Failed {
+                status: None,
+                error,
+            },
+        }
+    }
+
+    /// The request: encrypted for the browser, signed for its push service.
+    async fn send(&self, due: &Due, ttl_seconds: i64) -> Result<Verdict, String> {
+        let url = endpoint::check(&due.endpoint, self.config.allow_insecure_endpoints)
+            .map_err(|e| e.to_string())?;
+        let notification: Notification =
+            serde_json::from_str(&due.data).map_err(|e| format!("unreadable item: {e}"))?;
+        let (public, auth) = browser_keys(&due.p256dh, &due.auth)?;
+        let body = web_push_native::encrypt(payload::message(&notification), &public, &auth)
+            .map_err(|e| format!("cannot encrypt the message: {e}"))?;
+        let authorization = self.key.authorization(
+            &endpoint::origin(&url),
+            &self.config.contact,
+            self.clock.now(),
+        );
+        let mut request = self
+            .client
+            .post(url)
+            .header("TTL", ttl_seconds.to_string())
+            .header("Urgency", due.urgency.as_str())
+            .header(CONTENT_ENCODING, "aes128gcm")
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(AUTHORIZATION, authorization);
+        if let Some(topic) = payload::topic(due.conversation.as_deref()) {
+            request = request.header("Topic", topic);
+        }
+        let response = match request.body(body).send().await {
+            Ok(response) => response,
+            Err(e) => {
+                // The endpoint is a capability URL: never in an error or a log.
+                return Ok(Verdict::Retry {
+                    status: None,
+                    error: format!("no answer from the push service: {}", e.without_url()),
+                    after: None,
+                });
+            }
+        };
+        let status = response.status();
+        let after = retry_after(response.headers(), self.clock.now());
+        let said = response.text().await.unwrap_or_default();
+        Ok(classify(status, after, &said))
+    }
+}
+
+/// The browser's key and auth secret, checked (a wrong-sized secret would panic the
+/// encryption library).
+pub(super) fn browser_keys(p256dh: &str, auth: &str) -> Result<(p256::PublicKey, Auth), String> {
+    let public = B64
+        .decode(p256dh.trim_end_matches('='))
+        .ok()
+        .and_then(|bytes| p256::PublicKey::from_sec1_bytes(&bytes).ok())
+        .ok_or("the browser's p256dh key is not a P-256 public key")?;
+    let auth = B64
+        .decode(auth.trim_end_matches('='))
+        .ok()
+        .filter(|bytes| bytes.len() == 16)
+        .map(|bytes| Auth::clone_from_slice(&bytes))
+        .ok_or("the browser's auth secret is not 16 bytes")?;
+    Ok((public, auth))
+}
+
+fn classify(status: StatusCode, after: Option<Duration>, said: &str) -> Verdict {
+    let code = status.as_u16();
+    let said: String = said
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    let detail = |what: &str| {
+        if said.trim().is_empty() {
+            format!("{what} ({code})")
+        } else {
+            format!("{what} ({code}): {}", said.trim())
+        }
+    };
+    match code {
+        200..=299 => Verdict::Accepted(code),
+        404 | 410 => Verdict::Gone(code),
+        429 => Verdict::Retry {
+            status: Some(code),
+            error: detail("the push service is rate limiting"),
+            after,
+        },
+        500..=599 => Verdict::Retry {
+            status: Some(code),
+            error: detail("the push service failed"),
+            after,
+        },
+        401 | 403 => Verdict::Failed {
+            status: Some(code),
+            error: detail("the push service refused the server's VAPID signature"),
+        },
+        413 => Verdict::Failed {
+            status: Some(code),
+            error: detail("the message is too large for the push service"),
+        },
+        _ => Verdict::Failed {
+            status: Some(code),
+            error: detail("the push service refused the message"),
+        },
+    }
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&Utc) - now).to_std().ok()
+}
+
+/// Longest wait between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// Records a round's answers in one transaction.
+async fn record(
+    db: &Db,
+    pusher: &Pusher,
+    answered: &[(Due, Verdict)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut tx = db.write_tx().await?;
+    let mut gone = Vec::new();
+    for (due, verdict) in answered {
+        let attempts = due.attempts + 1;
+        let (state, status, error, next): (&str, Option<u16>, Option<&str>, Option<DateTime<Utc>>) =
+            match verdict {
+                Verdict::Accepted(code) => ("sent", Some(*code), None, None),
+                Verdict::Gone(code) => {
+                    gone.push(due.subscription.as_str());
+                    ("gone", Some(*code), None, None)
+                }
+                Verdict::Retry {
+                    status,
+                    error,
+                    after,
+                } if attempts < i64::from(pusher.config.max_attempts) => {
+                    let backoff = pusher
+                        .config
+                        .retry_base
+                        .saturating_mul(1u32 << attempts.clamp(0, 20))
+                        .min(MAX_BACKOFF);
+                    let wait = after.map_or(backoff, |a| a.max(backoff).min(MAX_BACKOFF * 24));
+                    let next = now
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                    ("pending", *status, Some(error.as_str()), Some(next))
+                }
+                Verdict::Retry { status, error, .. } | Verdict::Failed { status, error } => {
+                    ("failed", *status, Some(error.as_str()), None)
+                }
+                Verdict::SkippedRead => ("skipped", None, None, None),
+                Verdict::Expired => ("expired", None, None, None),
+            };
+        sqlx::query(
+            "UPDATE push_outbox SET status = $1, attempts = $2, last_status = $3, last_error = $4, \
+             not_before = COALESCE($5, not_before), answered_at = $6 WHERE id = $7",
+        )
+        .bind(state)
+        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired) { due.attempts } else { attempts })
+        .bind(status.map(i64::from))
+        .bind(error)
+        .bind(next)
+        .bind(now)
+        .bind(due.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for subscription in gone {
+        super::subscriptions::forget(&mut tx, "id", subscription, now).await?;
+        tracing::info!("a push subscription is gone (404/410); removed");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_classified() {
+        assert!(matches!(
+            classify(StatusCode::CREATED, None, ""),
+            Verdict::Accepted(201)
+        ));
+        assert!(matches!(
+            classify(StatusCode::GONE, None, ""),
+            Verdict::Gone(410)
+        ));
+        assert!(matches!(
+            classify(StatusCode::NOT_FOUND, None, ""),
+            Verdict::Gone(404)
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(7)), ""),
+            Verdict::Retry { status: Some(429), after: Some(d), .. } if d.as_secs() == 7
+        ));
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, None, ""),
+            Verdict::Retry {
+                status: Some(502),
+                ..
+            }
+        ));
+        match classify(StatusCode::FORBIDDEN, None, "bad\r\njwt") {
+            Verdict::Failed { status, error } => {
+                assert_eq!(status, Some(403));
+                assert!(
+                    error.contains("VAPID") && error.contains("bad  jwt"),
+                    "{error}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now: DateTime<Utc> = "2026-12-02T10:00:00Z".parse().expect("time");
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "120".parse().expect("header"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(120)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 02 Dec 2026 10:01:30 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(90)));
+        headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn browser_keys_are_checked() {
+        let secret = p256::SecretKey::random(&mut rand_core::OsRng);
+        use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+        let public = B64.encode(secret.public_key().to_encoded_point(false).as_bytes());
+        assert!(browser_keys(&public, &B64.encode([7u8; 16])).is_ok());
+        assert!(browser_keys(&public, &B64.encode([7u8; 15])).is_err());
+        assert!(browser_keys("AAAA", &B64.encode([7u8; 16])).is_err());
+    }
+}

@@ -1,0 +1,300 @@
+//! The browsers an agent registered for push, and what their push services answered, read
+//! back from the outbox rows.
+
+use chrono::{DateTime, Utc};
+use herald_protocol::{
+    FieldError, PushAttempt, PushDevice, PushOutcome, PushSubscriptionRequest, TestPushDevice,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::endpoint;
+use crate::auth::AgentSession;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Most push devices per agent: registering another removes the oldest.
+pub const MAX_PER_AGENT: i64 = 20;
+
+/// Registers (or refreshes) a browser's subscription for the caller's session. An endpoint
+/// another agent registered before (a shared computer) moves to the caller, without what
+/// was queued for the other agent.
+pub async fn register(
+    db: &Db,
+    who: &AgentSession,
+    req: &PushSubscriptionRequest,
+    allow_insecure: bool,
+    now: DateTime<Utc>,
+) -> Result<PushDevice, AppError> {
+    let url = endpoint::check(&req.endpoint, allow_insecure).map_err(|e| AppError::Invalid {
+        message: format!("this push subscription cannot be used: {e}"),
+        fields: vec![FieldError {
+            field: "endpoint".into(),
+            message: e.to_string(),
+        }],
+    })?;
+    super::outbox::browser_keys(&req.keys.p256dh, &req.keys.auth).map_err(|e| {
+        AppError::Invalid {
+            message: format!("this push subscription cannot be used: {e}"),
+            fields: vec![FieldError {
+                field: "keys".into(),
+                message: e.to_owned(),
+            }],
+        }
+    })?;
+    let name: String = req
+        .device_name
+        .as_deref()
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(100)
+                .collect::<String>()
+        })
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Browser".into());
+    let mut tx = db.write_tx().await?;
+    let existing = sqlx::query("SELECT id, agent_id FROM push_subscriptions WHERE endpoint = $1")
+        .bind(&req.endpoint)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut id = Uuid::now_v7();
+    match existing {
+        Some(row) if row.try_get::<String, _>("agent_id")? == who.agent_id.to_string() => {
+            let old: String = row.try_get("id")?;
+            id = Uuid::parse_str(&old).map_err(|e| AppError::Internal(e.into()))?;
+            sqlx::query(
+                "UPDATE push_subscriptions SET session_id = $1, p256dh = $2, auth = $3, name = $4 \
+                 WHERE id = $5",
+            )
+            .bind(who.session_id.to_string())
+            .bind(&req.keys.p256dh)
+            .bind(&req.keys.auth)
+            .bind(&name)
+            .bind(&old)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Some(row) => {
+            let old: String = row.try_get("id")?;
+            forget(&mut tx, "id", &old, now).await?;
+        }
+        None => {}
+    }
+    sqlx::query(
+        "INSERT INTO push_subscriptions (id, agent_id, session_id, endpoint, p256dh, auth, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (endpoint) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(who.agent_id.to_string())
+    .bind(who.session_id.to_string())
+    .bind(&req.endpoint)
+    .bind(&req.keys.p256dh)
+    .bind(&req.keys.auth)
+    .bind(&name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // The oldest beyond the limit go.
+    let extra = sqlx::query(
+        "SELECT id FROM push_subscriptions WHERE agent_id = $1 ORDER BY created_at DESC, id DESC \
+         LIMIT -1 OFFSET $2",
+    )
+    .bind(who.agent_id.to_string())
+    .bind(MAX_PER_AGENT)
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in extra {
+        let old: String = row.try_get("id")?;
+        forget(&mut tx, "id", &old, now).await?;
+    }
+    let created: DateTime<Utc> =
+        sqlx::query_scalar("SELECT created_at FROM push_subscriptions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    tracing::info!(device = %id, "push subscription registered");
+    Ok(PushDevice {
+        id,
+        name,
+        service: url.host_str().unwrap_or_default().to_owned(),
+        created_at: created,
+        last: None,
+    })
+}
+
+/// Removes the caller's subscription with this endpoint; true if there was one.
+pub async fn unregister(
+    db: &Db,
+    who: &AgentSession,
+    endpoint: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let mut tx = db.write_tx().await?;
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM push_subscriptions WHERE endpoint = $1 AND agent_id = $2",
+    )
+    .bind(endpoint)
+    .bind(who.agent_id.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = &id {
+        forget(&mut tx, "id", id, now).await?;
+    }
+    tx.commit().await?;
+    Ok(id.is_some())
+}
+
+/// Deletes the subscriptions whose `column` (`id`, `session_id` or `agent_id`) is `value`;
+/// what was still queued for them is marked gone.
+pub async fn forget(
+    tx: &mut Transaction<'_, Sqlite>,
+    column: &'static str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let column = match column {
+        "id" => "id",
+        "session_id" => "session_id",
+        _ => "agent_id",
+    };
+    sqlx::query(&format!(
+        "UPDATE push_outbox SET status = 'gone', answered_at = $1 WHERE status = 'pending' \
+         AND subscription_id IN (SELECT id FROM push_subscriptions WHERE {column} = $2)"
+    ))
+    .bind(now)
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM push_subscriptions WHERE {column} = $1"
+    ))
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The agent's push devices, newest first, each with its last answer.
+pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.name, s.endpoint, s.created_at, \
+                o.status, o.attempts, o.last_status, o.last_error, o.not_before, o.answered_at \
+         FROM push_subscriptions AS s \
+         LEFT JOIN push_outbox AS o ON o.id = ( \
+             SELECT id FROM push_outbox WHERE subscription_id = s.id AND answered_at IS NOT NULL \
+             ORDER BY answered_at DESC, id DESC LIMIT 1) \
+         WHERE s.agent_id = $1 ORDER BY s.created_at DESC, s.id DESC",
+    )
+    .bind(agent_id.to_string())
+    .fetch_all(&db.reader)
+    .await?;
+    let mut devices = Vec::with_capacity(rows.len());
+    for row in rows {
+        let endpoint: String = row.try_get("endpoint")?;
+        let answered: Option<DateTime<Utc>> = row.try_get("answered_at")?;
+        let last = match answered {
+            Some(at) => Some(PushAttempt {
+                at,
+                outcome: outcome_of(&row)?,
+            }),
+            None => None,
+        };
+        devices.push(PushDevice {
+            id: crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?,
+            name: row.try_get("name")?,
+            service: url::Url::parse(&endpoint)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default(),
+            created_at: row.try_get("created_at")?,
+            last,
+        });
+    }
+    Ok(devices)
+}
+
+/// An outbox row's state as an outcome (columns `status`, `attempts`, `last_status`,
+/// `last_error`, `not_before`).
+fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    let code: Option<i64> = row.try_get("last_status")?;
+    let code = code.and_then(|c| u16::try_from(c).ok());
+    let error: Option<String> = row.try_get("last_error")?;
+    let error = error.unwrap_or_default();
+    Ok(match status.as_str() {
+        "sent" => PushOutcome::Accepted {
+            status: code.unwrap_or(201),
+        },
+        "gone" if code.is_some() => PushOutcome::Gone {
+            status: code.unwrap_or(410),
+        },
+        "gone" => PushOutcome::Failed {
+            status: None,
+            error: "the device was removed before this could be sent".into(),
+        },
+        "failed" => PushOutcome::Failed {
+            status: code,
+            error,
+        },
+        "skipped" => PushOutcome::SkippedRead,
+        "expired" => PushOutcome::Expired,
+        _ if attempts > 0 => PushOutcome::Retrying {
+            status: code,
+            error,
+            retry_at: row.try_get("not_before")?,
+        },
+        _ => PushOutcome::Pending,
+    })
+}
+
+/// The devices an item was queued for: (subscription, name).
+pub async fn queued_for(db: &Db, notification: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.subscription_id, s.name FROM push_outbox AS o \
+         JOIN push_subscriptions AS s ON s.id = o.subscription_id \
+         WHERE o.notification_id = $1 ORDER BY o.id",
+    )
+    .bind(notification.to_string())
+    .fetch_all(&db.reader)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("subscription_id")?;
+        out.push((crate::auth::parse_uuid(&id)?, row.try_get("name")?));
+    }
+    Ok(out)
+}
+
+/// What each device's push service answered for an item, as recorded now.
+pub async fn results_for(
+    db: &Db,
+    notification: Uuid,
+    devices: &[(Uuid, String)],
+) -> Result<Vec<TestPushDevice>, AppError> {
+    let rows = sqlx::query(
+        "SELECT subscription_id, status, attempts, last_status, last_error, not_before \
+         FROM push_outbox WHERE notification_id = $1",
+    )
+    .bind(notification.to_string())
+    .fetch_all(&db.reader)
+    .await?;
+    let mut out = Vec::with_capacity(devices.len());
+    for (device, name) in devices {
+        let row = rows.iter().find(|r| {
+            r.try_get::<String, _>("subscription_id").ok().as_deref() == Some(&device.to_string())
+        });
+        let outcome = match row {
+            Some(row) => outcome_of(row)?,
+            None => PushOutcome::Pending,
+        };
+        out.push(TestPushDevice {
+            device: *device,
+            name: name.clone(),
+            outcome,
+        });
+    }
+    Ok(out)
+}
