@@ -17,7 +17,7 @@ use crate::ports::ConnState;
 use crate::prefsync::SaveStatus;
 
 /// The notification service that answered (Linux: on the session D-Bus).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct NotificationService {
     /// Its product name (dunst, GNOME Shell, Plasma…).
     pub name: String,
@@ -30,7 +30,7 @@ pub struct NotificationService {
 }
 
 /// What the OS says about notifications, as far as the shell can tell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct OsCheck {
     /// As far as Herald can tell.
     pub permission: OsPermission,
@@ -49,7 +49,7 @@ pub struct OsCheck {
 }
 
 /// The server as the diagnostics see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct ServerCheck {
     /// Its address.
     pub url: String,
@@ -60,7 +60,7 @@ pub struct ServerCheck {
 }
 
 /// A row of the preferences' event matrix (named as the matrix's fields are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Row {
     /// Assigned to the agent.
@@ -102,7 +102,7 @@ impl Row {
 }
 
 /// The rows of the event matrix switched on, per channel.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct EventsOn {
     /// In the bell.
     pub dashboard: Vec<Row>,
@@ -124,7 +124,7 @@ impl EventsOn {
 }
 
 /// Which troubleshooting line a card answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
     /// "I don't get browser push" / desktop notifications.
@@ -138,7 +138,7 @@ pub enum Topic {
 }
 
 /// A card's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Nothing found that stops it.
@@ -150,7 +150,7 @@ pub enum Verdict {
 }
 
 /// One thing found, for the UI to word with what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 #[serde(tag = "finding", rename_all = "snake_case")]
 pub enum Finding {
     /// The OS blocks Herald's notifications.
@@ -183,6 +183,15 @@ pub enum Finding {
     NoPushEvents,
     /// The window is in front: the bell shows items instead of OS notifications.
     WindowFocused,
+    /// This browser allows notifications but is not registered for push (web app).
+    NoPushSubscription,
+    /// A push device's push service refused or failed the last push.
+    PushFailing {
+        /// The device's name.
+        device: String,
+        /// What its push service answered.
+        error: String,
+    },
     /// The server sends no email (no relay configured).
     EmailNotConfigured,
     /// The relay refused the last email.
@@ -223,7 +232,7 @@ pub enum Finding {
 }
 
 /// The verdict on one troubleshooting line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
 pub struct Card {
     /// Which line.
     pub topic: Topic,
@@ -234,7 +243,7 @@ pub struct Card {
 }
 
 /// Everything the troubleshooting section asks about, in one answer.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS, schemars::JsonSchema)]
 pub struct Diagnostics {
     /// One card per troubleshooting line: push, email, noise, save.
     pub cards: Vec<Card>,
@@ -279,6 +288,18 @@ pub struct Facts<'a> {
     pub window_focused: bool,
     /// Now.
     pub now: DateTime<Utc>,
+    /// Push through push services (the web app; later phones): `None` where it does not
+    /// apply (the desktop app shows its own notifications).
+    pub push: Option<PushFacts<'a>>,
+}
+
+/// What the server knows of an agent's push devices.
+#[derive(Debug, Clone, Copy)]
+pub struct PushFacts<'a> {
+    /// The browser asking is registered for push.
+    pub this_browser: bool,
+    /// Every push device of the agent, with its last answer.
+    pub devices: &'a [herald_protocol::PushDevice],
 }
 
 /// The rows a channel is on for.
@@ -350,12 +371,36 @@ fn push_card(facts: &Facts<'_>) -> Card {
     if facts.window_focused {
         found.push(Finding::WindowFocused);
     }
+    if let Some(push) = facts.push {
+        push_findings(&push, facts.os.permission, &mut found);
+    }
     card(Topic::Push, found, |f| {
         !matches!(
             f,
             Finding::PermissionUnknown | Finding::PushOnlyAssigned | Finding::WindowFocused
         )
     })
+}
+
+/// A browser allowed to notify but not registered is a problem; so is any device whose push
+/// service refused or failed its last push.
+fn push_findings(push: &PushFacts<'_>, permission: OsPermission, found: &mut Vec<Finding>) {
+    use herald_protocol::PushOutcome;
+    if permission == OsPermission::Granted && !push.this_browser {
+        found.push(Finding::NoPushSubscription);
+    }
+    for device in push.devices {
+        let error = match device.last.as_ref().map(|l| &l.outcome) {
+            Some(PushOutcome::Failed { error, .. } | PushOutcome::Retrying { error, .. }) => {
+                error.clone()
+            }
+            _ => continue,
+        };
+        found.push(Finding::PushFailing {
+            device: device.name.clone(),
+            error,
+        });
+    }
 }
 
 fn email_card(facts: &Facts<'_>) -> Card {

@@ -1,11 +1,13 @@
 //! One error type for everything the core does, with a kind the UI branches on.
 
 use herald_protocol::{ApiError, ErrorCode, FieldError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// No valid session: show sign-in.

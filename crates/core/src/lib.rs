@@ -23,6 +23,7 @@
 //!   and every answer the UI asks for. **Start here**: the shell's commands call it.
 //! - [`views`]: what the UI is sent when it asks (session, bell, preferences, pause choices).
 //! - [`diagnostics`]: the troubleshooting facts and the verdict of each card.
+//! - [`web`]: the web app's diagnostics: the browser's facts, the server's verdicts.
 //! - [`ports`]: what the shell provides (notifier, UI event sink) and [`ports::UiEvent`],
 //!   every event the UI is pushed.
 //! - [`ts`]: the TypeScript module generated for the UI from all of the above.
@@ -48,5 +49,6 @@ pub mod session;
 pub mod state;
 pub mod ts;
 pub mod views;
+pub mod web;
 
 pub use herald_protocol as protocol;

@@ -6,7 +6,7 @@
 //! generated from it (`crate::ts`) and each variant has a golden JSON file.
 
 use herald_protocol::{Decision, Notification, Tone, UnreadCount, VersionedPreferences};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -33,7 +33,7 @@ pub trait Notifier: Send + Sync {
 }
 
 /// The connection as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnState {
     /// Opening a connection (attempt 0 is the first).

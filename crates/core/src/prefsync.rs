@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use herald_protocol::{PrefEdit, Preferences, VersionedPreferences};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use ts_rs::TS;
 
@@ -20,7 +20,7 @@ use crate::sensitive::Sensitive;
 use crate::state::LocalState;
 
 /// What the preferences screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SaveStatus {
     /// Everything is on the server.

@@ -15,7 +15,8 @@ use crate::diagnostics::{
 use crate::error::{CoreError, ErrorKind};
 use crate::ports::{ConnState, UiEvent};
 use crate::prefsync::SaveStatus;
-use crate::views::{BellView, PausePreset, PrefsView, SessionView};
+use crate::views::{BellView, PrefsView, SessionView};
+use crate::web::WebFacts;
 
 /// The whole generated TypeScript module, in a stable order.
 pub fn typescript_module() -> String {
@@ -32,7 +33,6 @@ pub fn typescript_module() -> String {
         export::<SessionView>(),
         export::<BellView>(),
         export::<PrefsView>(),
-        export::<PausePreset>(),
         // diagnostics
         export::<NotificationService>(),
         export::<OsCheck>(),
@@ -44,6 +44,7 @@ pub fn typescript_module() -> String {
         export::<Finding>(),
         export::<Card>(),
         export::<Diagnostics>(),
+        export::<WebFacts>(),
     ];
     let body = decls.join("\n");
     let imported: Vec<String> = exported_names()

@@ -85,6 +85,7 @@ impl Situation {
             device_muted: self.muted,
             window_focused: self.focused,
             now: now(),
+            push: None,
         })
         .into_iter()
         .find(|c| c.topic == topic)

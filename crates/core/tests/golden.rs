@@ -213,6 +213,21 @@ fn every_view_and_answer_has_its_golden_json() {
             os: OsOutcome::Coalesced {
                 into: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
             },
+            devices: vec![],
+        },
+        &mut failures,
+    );
+    check(
+        "trail_web",
+        &Trail {
+            server: notification().decision,
+            local: notification().decision,
+            os: OsOutcome::SentAsPush,
+            devices: vec![herald_protocol::TestPushDevice {
+                device: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a1),
+                name: "Firefox on Linux".into(),
+                outcome: herald_protocol::PushOutcome::Accepted { status: 201 },
+            }],
         },
         &mut failures,
     );
@@ -248,6 +263,7 @@ fn every_view_and_answer_has_its_golden_json() {
             device_muted: true,
             window_focused: false,
             now: at(15, 0),
+            push: None,
         }),
         os: os.clone(),
         connection: connection.clone(),

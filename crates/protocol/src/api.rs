@@ -8,7 +8,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::notification::{Notification, UnreadCount};
-use crate::prefs::{FieldError, Preferences};
+use crate::prefs::{FieldError, PrefEdit, Preferences};
 
 /// Error codes a client branches on. Unknown codes from a newer server read as `unknown`.
 #[derive(
@@ -125,6 +125,19 @@ pub struct SessionGrant {
     pub agent: AgentProfile,
 }
 
+/// `POST` and `GET /api/v1/web/session`: the web app's session. The session token itself
+/// is in an HttpOnly cookie, never in a body the page's scripts can read; state-changing
+/// requests carry `csrf_token` in the `X-Herald-CSRF` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct WebSession {
+    /// The session's id (for the session list).
+    pub session_id: Uuid,
+    /// Who is signed in.
+    pub agent: AgentProfile,
+    /// Sent back in `X-Herald-CSRF` on every POST, PUT, PATCH and DELETE.
+    pub csrf_token: String,
+}
+
 impl fmt::Debug for SessionGrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionGrant")
@@ -180,6 +193,19 @@ pub enum MarkRequest {
         /// The platform's conversation id.
         conversation_id: String,
     },
+}
+
+/// `POST /api/v1/preferences/edits`: changes applied by the server, in order, to the
+/// current preferences (the web app's saves; no If-Match needed: each edit names one
+/// setting, so edits from two devices compose).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct PrefEdits {
+    /// The changes; a pause preset is computed at the server's time in the agent's zone.
+    pub edits: Vec<PrefEdit>,
+    /// Pause (or resume), applied after the edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pause: Option<crate::prefs::PausePreset>,
 }
 
 /// What a mark request changed.

@@ -83,6 +83,8 @@ pub fn typescript_module() -> String {
         export::<Language>(),
         export::<Preferences>(),
         export::<PrefEdit>(),
+        export::<PausePreset>(),
+        export::<PrefEdits>(),
         export::<FieldError>(),
         // policy
         export::<OsPermission>(),
@@ -102,6 +104,7 @@ pub fn typescript_module() -> String {
         export::<SignInRequest>(),
         export::<AgentProfile>(),
         export::<SessionGrant>(),
+        export::<WebSession>(),
         export::<SessionInfo>(),
         export::<VersionedPreferences>(),
         export::<MarkRequest>(),

@@ -311,6 +311,20 @@ fn samples() -> Vec<Sample> {
             },
         ),
         entry(
+            "web_session",
+            WebSession {
+                session_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0051),
+                agent: AgentProfile {
+                    id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a9),
+                    external_id: "agent-1".into(),
+                    email: "ana@acme.example".into(),
+                    name: "Ana Souza".into(),
+                    workspace: "Acme Support".into(),
+                },
+                csrf_token: "9f2c4d6e8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d".into(),
+            },
+        ),
+        entry(
             "push_subscription_request",
             PushSubscriptionRequest {
                 endpoint: "https://updates.push.services.mozilla.com/wpush/v2/gAAAAA".into(),

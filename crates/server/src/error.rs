@@ -12,6 +12,9 @@ pub enum AppError {
     /// No or bad credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Authenticated, but refused (another site's page, no CSRF token).
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// Not found, or not the caller's.
     #[error("{0}")]
     NotFound(&'static str),
@@ -84,6 +87,7 @@ impl AppError {
     pub fn into_body(self) -> (StatusCode, ApiErrorBody) {
         let (status, code) = match &self {
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput),
             AppError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),

@@ -13,6 +13,7 @@
 //! - [`hub`]: live streams, bounded per-connection queues, close signals.
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
+//! - [`web`]: the web app at `/`, its cookie session guards and the security headers.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
 //! - [`auth`]: the sign-in limiter, the callers tokens and keys stand for.
@@ -43,6 +44,7 @@ pub mod passwords;
 pub mod push;
 pub mod recipients;
 pub mod token;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,6 +89,13 @@ pub struct ServerConfig {
     pub email: Option<email::EmailConfig>,
     /// Web Push.
     pub push: push::PushConfig,
+    /// Where agents' browsers reach this server (`https://herald.acme.example`): the web
+    /// app's cookies are `Secure` and its requests must come from this origin. Without it,
+    /// a page must come from the host it connected to.
+    pub public_url: Option<String>,
+    /// The built web app (`ui/dist`); `None` looks in the source tree this server was built
+    /// from ([`web::default_dir`]).
+    pub web_dir: Option<std::path::PathBuf>,
     /// How long a valid ingest key is trusted without a lookup (a key revoked from another
     /// process stops working within this time).
     pub ingest_key_ttl: Duration,
@@ -111,6 +120,8 @@ impl ServerConfig {
             ingest_batch: ingest::MAX_BATCH,
             email: None,
             push: push::PushConfig::default(),
+            public_url: None,
+            web_dir: None,
             ingest_key_ttl: Duration::from_secs(10),
             clock: herald_protocol::Clock::system(),
         }
@@ -218,6 +229,19 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .clone()
         .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
     let push_worker = push::start_worker(db.clone(), pusher.clone(), shutdown.child_token());
+    let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
+    let assets = web::WebAssets::load(&web_dir);
+    match assets.source() {
+        Some(source) => tracing::info!(from = source, "serving the web app"),
+        None => tracing::warn!(
+            dir = %web_dir.display(),
+            "no built web app there: / says how to build it (cd ui && npm ci && npm run build)"
+        ),
+    }
+    let web = web::WebSettings::new(
+        config.public_url.as_deref(),
+        db.link_key().await.map_err(DbError::from)?,
+    );
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
@@ -235,9 +259,10 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         epoch: Arc::from(epoch),
         mailer,
         pusher,
+        web: Arc::new(web),
         clock: config.clock.clone(),
     };
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state, assets).into_make_service_with_connect_info::<SocketAddr>();
     let checkpointer = db.checkpointer(Duration::from_millis(250), shutdown.child_token());
     let stop = shutdown.clone();
     let task_db = db.clone();

@@ -96,6 +96,10 @@ struct ServeArgs {
     /// set-ups only: it lets anyone who can sign in make the server post inside its network.
     #[arg(long, env = "HERALD_PUSH_ALLOW_INSECURE_ENDPOINTS")]
     push_allow_insecure_endpoints: bool,
+    /// The built web app to serve at / (default: ui/dist of the source tree this server
+    /// was built from).
+    #[arg(long, env = "HERALD_WEB_DIR")]
+    web_dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -267,6 +271,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 mail_from.as_deref(),
             )?;
             config.push.allow_insecure_endpoints = args.push_allow_insecure_endpoints;
+            config.public_url.clone_from(&public_url);
+            config.web_dir = args.web_dir;
             match (args.smtp_url.or(file.smtp_url), mail_from) {
                 (Some(url), Some(from)) => {
                     let mut email = herald_server::email::EmailConfig::new(url, from);

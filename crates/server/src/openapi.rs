@@ -79,12 +79,17 @@ pub const ROUTES: &[Route] = &[
     Route { method: "delete", path: "/session", summary: "Sign out this session (its streams close with 4001)", auth: Auth::Session, request: None, response: (204, None), errors: &[], parameters: none },
     Route { method: "get", path: "/sessions", summary: "The agent's active sessions", auth: Auth::Session, request: None, response: (200, Some(schema::<Vec<SessionInfo>>)), errors: &[], parameters: none },
     Route { method: "delete", path: "/sessions/{id}", summary: "Revoke one of the agent's sessions", auth: Auth::Session, request: None, response: (204, None), errors: &[404], parameters: id_param },
+    Route { method: "get", path: "/web/session", summary: "The web app's session (from its HttpOnly cookie) and the CSRF token its page sends in X-Herald-CSRF", auth: Auth::Session, request: None, response: (200, Some(schema::<WebSession>)), errors: &[], parameters: none },
+    Route { method: "post", path: "/web/session", summary: "Sign in the web app: the session token is set as an HttpOnly, SameSite=Strict cookie (Secure over https) and never returned; answers the CSRF token (rate-limited like POST /session; refused from another site's page)", auth: Auth::Public, request: Some(schema::<SignInRequest>), response: (200, Some(schema::<WebSession>)), errors: &[401, 403, 422, 429], parameters: none },
+    Route { method: "delete", path: "/web/session", summary: "Sign out the web app: revokes the session (its streams close, its browsers' push subscriptions are removed) and clears the cookie", auth: Auth::Session, request: None, response: (204, None), errors: &[403], parameters: none },
     Route { method: "get", path: "/me", summary: "The signed-in agent", auth: Auth::Session, request: None, response: (200, Some(schema::<AgentProfile>)), errors: &[], parameters: none },
     Route { method: "get", path: "/preferences", summary: "The agent's preferences with their version (also in ETag)", auth: Auth::Session, request: None, response: (200, Some(schema::<VersionedPreferences>)), errors: &[], parameters: none },
     Route { method: "put", path: "/preferences", summary: "Replace the preferences if If-Match names the current version; other devices hear preferences_changed", auth: Auth::Session, request: Some(schema::<Preferences>), response: (200, Some(schema::<VersionedPreferences>)), errors: &[412, 422, 428], parameters: if_match },
+    Route { method: "post", path: "/preferences/edits", summary: "Apply edits (and a pause preset, computed in the agent's time zone) to the current preferences; other devices hear preferences_changed", auth: Auth::Session, request: Some(schema::<PrefEdits>), response: (200, Some(schema::<VersionedPreferences>)), errors: &[422], parameters: none },
     Route { method: "get", path: "/inbox", summary: "A page of the inbox, newest first, with the unread counter", auth: Auth::Session, request: None, response: (200, Some(schema::<InboxPage>)), errors: &[], parameters: inbox_params },
     Route { method: "get", path: "/inbox/unread", summary: "The unread counter", auth: Auth::Session, request: None, response: (200, Some(schema::<UnreadCount>)), errors: &[], parameters: none },
     Route { method: "get", path: "/inbox/{id}", summary: "One item with its decision and reasons", auth: Auth::Session, request: None, response: (200, Some(schema::<Notification>)), errors: &[404], parameters: id_param },
+    Route { method: "get", path: "/inbox/{id}/trail", summary: "Why an item reached the agent or not: the server's decision and what each push device's push service answered", auth: Auth::Session, request: None, response: (200, Some(schema::<herald_core::client::Trail>)), errors: &[404], parameters: id_param },
     Route { method: "post", path: "/inbox/mark", summary: "Mark items read or unread, everything read, or one conversation read", auth: Auth::Session, request: Some(schema::<MarkRequest>), response: (200, Some(schema::<MarkResult>)), errors: &[422], parameters: none },
     Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says per channel what was observed (stored and handed to live streams, email queued, each push service's answer per device, waited for up to 10 s), never only what was decided", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
     Route { method: "get", path: "/email", summary: "Whether email is configured, where the agent's emails go, what is pending, the last failure", auth: Auth::Session, request: None, response: (200, Some(schema::<EmailStatus>)), errors: &[], parameters: none },
@@ -93,6 +98,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/push/subscriptions", summary: "The agent's push devices (browsers), each with its push service's last answer", auth: Auth::Session, request: None, response: (200, Some(schema::<Vec<PushDevice>>)), errors: &[], parameters: none },
     Route { method: "post", path: "/push/subscriptions", summary: "Register this browser's push subscription for this session (https endpoints on public addresses only); signing out removes it", auth: Auth::Session, request: Some(schema::<PushSubscriptionRequest>), response: (201, Some(schema::<PushDevice>)), errors: &[422], parameters: none },
     Route { method: "delete", path: "/push/subscriptions", summary: "Forget this browser's push subscription (idempotent)", auth: Auth::Session, request: Some(schema::<PushUnsubscribeRequest>), response: (204, None), errors: &[422], parameters: none },
+    Route { method: "post", path: "/diagnostics", summary: "The troubleshooting cards for the web app: the browser sends what only it knows (permission, stream, save state, its push endpoint); the verdicts are decided as the desktop app's are", auth: Auth::Session, request: Some(schema::<herald_core::web::WebFacts>), response: (200, Some(schema::<herald_core::diagnostics::Diagnostics>)), errors: &[422], parameters: none },
     Route { method: "get", path: "/unsubscribe", summary: "A signed link from an email: a page that asks to confirm (HTML; nothing changes)", auth: Auth::Public, request: None, response: (200, None), errors: &[], parameters: token_param },
     Route { method: "post", path: "/unsubscribe", summary: "One-click unsubscribe (RFC 8058): every email channel of the link's agent is switched off (HTML)", auth: Auth::Public, request: None, response: (200, None), errors: &[401], parameters: token_param },
     Route { method: "post", path: "/events", summary: "Ingest one platform event (idempotent by its id); answers once it is durable", auth: Auth::IngestKey, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[409, 413, 422, 503], parameters: none },
@@ -105,6 +111,7 @@ fn status_text(status: u16) -> &'static str {
         201 => "Created",
         204 => "No content",
         401 => "Not signed in, or the token / key is invalid or revoked",
+        403 => "Refused: a cookie request from another site's page, or without the CSRF token",
         404 => "Not found (or not the caller's)",
         409 => "The same event id was received with another body",
         412 => "The preferences changed since the version in If-Match",
@@ -150,7 +157,9 @@ pub fn document() -> Value {
         });
         match route.auth {
             Auth::Public => operation["security"] = json!([]),
-            Auth::Session => operation["security"] = json!([{ "session": [] }]),
+            Auth::Session => {
+                operation["security"] = json!([{ "session": [] }, { "webSession": [] }]);
+            }
             Auth::IngestKey => operation["security"] = json!([{ "ingestKey": [] }]),
         }
         if let Some(body) = route.request {
@@ -174,6 +183,7 @@ pub fn document() -> Value {
             "schemas": schemas,
             "securitySchemes": {
                 "session": { "type": "http", "scheme": "bearer", "description": "a session token from POST /api/v1/session" },
+                "webSession": { "type": "apiKey", "in": "cookie", "name": "herald_session", "description": "the web app's HttpOnly cookie from POST /api/v1/web/session; only from this server's own origin, and POST, PUT and DELETE need the session's CSRF token in X-Herald-CSRF (403 otherwise)" },
                 "ingestKey": { "type": "http", "scheme": "bearer", "description": "a workspace ingest key from `herald-server ingest-key create`" }
             }
         }

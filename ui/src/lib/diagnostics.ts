@@ -17,10 +17,13 @@ export function rowNames(rows: readonly Row[]): string {
   return names.length ? names.join(", ") : t("diag_none_on");
 }
 
-export function sayFinding(f: Finding): Said {
+/** `platform` is the diagnostics' `os.platform`: "web" in a browser, where the fixes are the
+ * browser's settings. */
+export function sayFinding(f: Finding, platform = ""): Said {
+  const web = platform === "web";
   switch (f.finding) {
     case "permission_denied":
-      return { text: t("denied"), fix: t("diag_fix_permission"), tone: "bad" };
+      return { text: t("denied"), fix: t(web ? "diag_fix_permission_web" : "diag_fix_permission"), tone: "bad" };
     case "permission_unknown":
       return { text: t("diag_permission_unknown"), fix: t("diag_fix_permission"), tone: "note" };
     case "no_notification_service":
@@ -64,6 +67,10 @@ export function sayFinding(f: Finding): Said {
       return { text: t("diag_everything_on"), fix: t("diag_fix_noise"), tone: "bad" };
     case "saving":
       return { text: t("saving"), tone: "note" };
+    case "no_push_subscription":
+      return { text: t("diag_no_push_subscription"), fix: t("diag_fix_push_subscription"), tone: "bad" };
+    case "push_failing":
+      return { text: t("diag_push_failing", { device: f.device, error: f.error }), fix: t("diag_fix_push_failing"), tone: "bad" };
     case "save_failed":
       return { text: t("save_failed", { message: f.message }), fix: t("diag_fix_save"), tone: "bad" };
     default: {

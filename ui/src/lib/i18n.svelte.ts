@@ -1,6 +1,6 @@
 // English and Brazilian Portuguese. The language follows the agent's preference once signed
 // in (it is stored on the server, so email and the app agree), else the system's language.
-import type { Language, TestNotificationResult, TestPush } from "./generated/protocol";
+import type { Language, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
 
 const en = {
   app_name: "Herald",
@@ -72,6 +72,8 @@ const en = {
   os_in_summary: "Shown in one summary with others received while you were away.",
   os_not_shown: "Not shown (see the reasons above).",
   os_history: "Arrived before Herald first started here: kept in the bell, not alerted.",
+  os_sent_as_push: "Sent as push to your browsers; each shows it when the push arrives (below, what each push service answered).",
+  why_devices: "Push to your devices",
   os_failed: "The system refused it: {message}",
   os_unknown: "Nothing recorded on this device (it arrived before this start).",
   r_channel_on: "the channel is on for this event",
@@ -180,6 +182,12 @@ const en = {
   diag_device_muted: "This device is muted",
   diag_paused: "Notifications are paused until {until}",
   diag_focused_note: "While Herald is in front of you, it shows the bell instead of system notifications.",
+  diag_fix_permission_web:
+    "Your browser blocks Herald's notifications. Chrome and Edge: click the icon left of the address, then Site settings › Notifications › Allow. Firefox: click the icon left of the address, clear the blocked notification permission, reload and enable again. Safari on a Mac: Safari › Settings › Websites › Notifications › Allow for this site. Then the system: on Windows, Settings › System › Notifications must be on for the browser and Do not disturb off; on a Mac, System Settings › Notifications › your browser › Allow notifications, and no Focus that silences it.",
+  diag_no_push_subscription: "This browser allows notifications but is not registered for Herald's push yet.",
+  diag_fix_push_subscription: "Click “Enable browser notifications”.",
+  diag_push_failing: "Push to {device} failed: {error}",
+  diag_fix_push_failing: "Enable browser notifications there again; if it keeps failing, ask your admin to check the server's push settings.",
   diag_fix_permission: "Allow notifications for Herald in your system settings, and make sure “Do not disturb” is off.",
   diag_fix_service: "Start your desktop's notification service (for example, log in to a full desktop session).",
   diag_fix_stream: "Herald reconnects by itself. If it stays offline, check your network or the server address.",
@@ -275,6 +283,8 @@ const ptBR: Record<Key, string> = {
   os_in_summary: "Exibida em um resumo com outras recebidas enquanto você estava ausente.",
   os_not_shown: "Não exibida (veja os motivos acima).",
   os_history: "Chegou antes do primeiro início do Herald aqui: está no sino, sem alerta.",
+  os_sent_as_push: "Enviada como push aos seus navegadores; cada um a mostra quando o push chega (abaixo, o que cada serviço de push respondeu).",
+  why_devices: "Push para seus dispositivos",
   os_failed: "O sistema recusou: {message}",
   os_unknown: "Nada registrado neste dispositivo (chegou antes deste início).",
   r_channel_on: "o canal está ativo para este evento",
@@ -381,6 +391,12 @@ const ptBR: Record<Key, string> = {
   diag_device_muted: "Este dispositivo está silenciado",
   diag_paused: "Notificações pausadas até {until}",
   diag_focused_note: "Com o Herald na sua frente, ele mostra o sino em vez das notificações do sistema.",
+  diag_fix_permission_web:
+    "Seu navegador bloqueia as notificações do Herald. Chrome e Edge: clique no ícone à esquerda do endereço, depois Configurações do site › Notificações › Permitir. Firefox: clique no ícone à esquerda do endereço, remova a permissão de notificações bloqueada, recarregue e ative de novo. Safari no Mac: Safari › Ajustes › Sites › Notificações › Permitir para este site. Depois o sistema: no Windows, Configurações › Sistema › Notificações deve estar ligado para o navegador e o Não incomodar desligado; no Mac, Ajustes do Sistema › Notificações › seu navegador › Permitir notificações, sem um Foco que o silencie.",
+  diag_no_push_subscription: "Este navegador permite notificações, mas ainda não está registrado para o push do Herald.",
+  diag_fix_push_subscription: "Clique em “Ativar notificações do navegador”.",
+  diag_push_failing: "O push para {device} falhou: {error}",
+  diag_fix_push_failing: "Ative as notificações do navegador lá de novo; se continuar falhando, peça ao administrador para verificar as configurações de push do servidor.",
   diag_fix_permission: "Permita notificações para o Herald nas configurações do sistema e verifique se o “Não perturbe” está desligado.",
   diag_fix_service: "Inicie o serviço de notificações da sua área de trabalho (por exemplo, entre em uma sessão de desktop completa).",
   diag_fix_stream: "O Herald reconecta sozinho. Se continuar offline, verifique sua rede ou o endereço do servidor.",
@@ -448,28 +464,31 @@ export function testResultLines(result: TestNotificationResult): string[] {
 function testPushLines(push: TestPush): string[] {
   if (push.state === "off") return [t("test_push_off")];
   if (push.state === "no_devices") return [t("test_push_no_devices")];
-  return push.devices.map(({ name, outcome }) => {
-    switch (outcome.state) {
-      case "accepted":
-        return t("test_push_accepted", { name, status: outcome.status });
-      case "gone":
-        return t("test_push_gone", { name, status: outcome.status });
-      case "retrying":
-        return t("test_push_retrying", {
-          name,
-          error: outcome.error,
-          time: new Date(outcome.retry_at).toLocaleTimeString(locale.language),
-        });
-      case "failed":
-        return t("test_push_failed", { name, error: outcome.error });
-      case "skipped_read":
-        return t("test_push_skipped_read", { name });
-      case "expired":
-        return t("test_push_expired", { name });
-      case "pending":
-        return t("test_push_pending", { name });
-    }
-  });
+  return push.devices.map(pushDeviceLine);
+}
+
+/** What one device's push service answered for an item, for a person. */
+export function pushDeviceLine({ name, outcome }: TestPushDevice): string {
+  switch (outcome.state) {
+    case "accepted":
+      return t("test_push_accepted", { name, status: outcome.status });
+    case "gone":
+      return t("test_push_gone", { name, status: outcome.status });
+    case "retrying":
+      return t("test_push_retrying", {
+        name,
+        error: outcome.error,
+        time: new Date(outcome.retry_at).toLocaleTimeString(locale.language),
+      });
+    case "failed":
+      return t("test_push_failed", { name, error: outcome.error });
+    case "skipped_read":
+      return t("test_push_skipped_read", { name });
+    case "expired":
+      return t("test_push_expired", { name });
+    case "pending":
+      return t("test_push_pending", { name });
+  }
 }
 
 /** For the tests: every key of every dictionary. */

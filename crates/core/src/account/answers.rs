@@ -180,6 +180,7 @@ impl Account {
             device_muted: device.device_muted,
             window_focused: device.app_focused,
             now: self.inner.config.client.clock.now(),
+            push: None,
         });
         Diagnostics {
             cards,

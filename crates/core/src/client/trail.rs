@@ -1,15 +1,15 @@
 //! The decision trail of each item: the server's decision, this device's, and what happened
 //! to its OS notification. Answers "why did / didn't I get this?".
 
-use herald_protocol::{Decision, Notification};
-use serde::Serialize;
+use herald_protocol::{Decision, Notification, TestPushDevice};
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
 use super::{Client, Model};
 
 /// What happened to an item's OS notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "os", rename_all = "snake_case")]
 pub enum OsOutcome {
     /// Shown on its own.
@@ -25,6 +25,9 @@ pub enum OsOutcome {
     NotShown,
     /// Arrived before this device's first start: history, not alerted.
     History,
+    /// Sent as push to the agent's browsers (the web app): each browser shows it when its
+    /// push arrives; `Trail::devices` says what each push service answered.
+    SentAsPush,
     /// The OS refused it.
     Failed {
         /// What the notifier said.
@@ -33,7 +36,7 @@ pub enum OsOutcome {
 }
 
 /// The decision trail of one item: "why did / didn't I get this?".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct Trail {
     /// The server's decision (bell, email, mobile push), with reasons.
     pub server: Decision,
@@ -41,6 +44,9 @@ pub struct Trail {
     pub local: Decision,
     /// What happened to the OS notification.
     pub os: OsOutcome,
+    /// Per push device (browsers), what its push service answered for this item.
+    #[serde(default)]
+    pub devices: Vec<TestPushDevice>,
 }
 
 impl Client {
@@ -57,6 +63,7 @@ impl Client {
                 server: n.decision.clone(),
                 local: local.clone(),
                 os,
+                devices: Vec::new(),
             },
         );
     }

@@ -22,7 +22,7 @@ mod edit;
 mod time;
 mod validate;
 
-pub use edit::PrefEdit;
+pub use edit::{PausePreset, PrefEdit};
 pub(crate) use time::local_clock;
 pub use time::{local_instant, parse_time_zone, BadLocalTime, LocalTime, Weekday};
 pub use validate::FieldError;

@@ -1,5 +1,6 @@
 //! Extractors: the caller of a request, from its `Authorization: Bearer` header (a session
-//! token, or a platform's ingest key), looked up through [`crate::auth`].
+//! token, or a platform's ingest key) or the web app's session cookie (checked by
+//! [`crate::web::guard`]), looked up through [`crate::auth`].
 
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use super::AppState;
 use crate::auth::{parse_uuid, session_for_token, AgentSession, IngestCaller};
 use crate::error::AppError;
 use crate::token::hash_token;
+use crate::web::guard;
 
 /// The bearer token of a request, if it has one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
@@ -26,14 +28,27 @@ impl FromRequestParts<AppState> for AgentSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(parts).ok_or(AppError::Unauthorized(
-            "sign in first: this needs an Authorization: Bearer token",
+        let ended = AppError::Unauthorized("your session has ended; sign in again");
+        if let Some(token) = bearer(parts) {
+            return session_for_token(&state.db, token).await?.ok_or(ended);
+        }
+        // The web app's cookie: only from this server's own pages, and with the CSRF token
+        // on anything that may change state.
+        let token = guard::session_cookie(&parts.headers).ok_or(AppError::Unauthorized(
+            "sign in first: this needs an Authorization: Bearer token or the web app's session",
         ))?;
-        session_for_token(&state.db, token)
-            .await?
-            .ok_or(AppError::Unauthorized(
-                "your session has ended; sign in again",
-            ))
+        let who = session_for_token(&state.db, token).await?.ok_or(ended)?;
+        guard::check(&state.web, &parts.method, &parts.headers, who.session_id).map_err(
+            |refusal| match refusal {
+                guard::Refusal::CrossOrigin => {
+                    AppError::Forbidden("this request came from another site's page")
+                }
+                guard::Refusal::NoCsrf => {
+                    AppError::Forbidden("this request lacks the session's CSRF token")
+                }
+            },
+        )?;
+        Ok(who)
     }
 }
 

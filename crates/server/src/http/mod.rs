@@ -9,6 +9,8 @@ mod push;
 mod session;
 mod stream;
 mod unsubscribe;
+mod web_session;
+mod web_views;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +83,8 @@ pub struct AppState {
     pub mailer: Option<crate::email::Mailer>,
     /// Web Push.
     pub pusher: crate::push::Pusher,
+    /// The web app's origin, cookies and CSRF key.
+    pub web: Arc<crate::web::WebSettings>,
     /// The server's clock.
     pub clock: herald_protocol::Clock,
 }
@@ -92,8 +96,8 @@ pub const BATCH_BODY_MAX: usize = 4 * 1024 * 1024;
 /// Largest body of every other route.
 pub const BODY_MAX: usize = 64 * 1024;
 
-/// The `/api/v1` router.
-pub fn router(state: AppState) -> Router {
+/// The `/api/v1` router, the web app at `/` and the security headers of every response.
+pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
     let api = Router::new()
         .route("/health", get(session::health))
         .route("/session", post(session::sign_in).delete(session::sign_out))
@@ -101,10 +105,13 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}", delete(session::revoke))
         .route("/me", get(session::me))
         .route("/preferences", get(prefs::get_prefs).put(prefs::put_prefs))
+        .route("/preferences/edits", post(prefs::edit_prefs))
+        .route("/diagnostics", post(web_views::diagnostics))
         .route("/inbox", get(inbox::list))
         .route("/inbox/unread", get(inbox::unread))
         .route("/inbox/mark", post(inbox::mark))
         .route("/inbox/{id}", get(inbox::get_one))
+        .route("/inbox/{id}/trail", get(web_views::trail))
         .route("/test-notification", post(inbox::test_notification))
         .route("/email", get(inbox::email_status))
         .route("/email/test", post(inbox::test_email))
@@ -120,6 +127,12 @@ pub fn router(state: AppState) -> Router {
             get(unsubscribe::confirm).post(unsubscribe::unsubscribe),
         )
         .route("/stream", get(stream::stream))
+        .route(
+            "/web/session",
+            get(web_session::current)
+                .post(web_session::sign_in)
+                .delete(web_session::sign_out),
+        )
         .layer(DefaultBodyLimit::max(BODY_MAX))
         .merge(
             Router::new()
@@ -131,10 +144,21 @@ pub fn router(state: AppState) -> Router {
                 .route("/events/batch", post(events::ingest_batch))
                 .layer(DefaultBodyLimit::max(BATCH_BODY_MAX)),
         );
+    let hsts = state.web.secure_cookies;
     Router::new()
-        .nest("/api/v1", api)
-        .fallback(|| async { AppError::NotFound("no such route") })
+        .nest(
+            "/api/v1",
+            api.fallback(|| async { AppError::NotFound("no such route") }),
+        )
         .with_state(state)
+        .fallback_service(
+            Router::new()
+                .fallback(crate::web::assets::serve)
+                .with_state(assets),
+        )
+        .layer(axum::middleware::from_fn(move |request, next| {
+            crate::web::headers::secure(hsts, request, next)
+        }))
 }
 
 /// `Json<T>` whose rejections use the API's error shape.

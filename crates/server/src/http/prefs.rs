@@ -1,10 +1,11 @@
-//! `GET` / `PUT /preferences`: versioned with `ETag` / `If-Match`.
+//! `GET` / `PUT /preferences`: versioned with `ETag` / `If-Match`; `POST
+//! /preferences/edits`: edits applied by the server.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use herald_protocol::{Preferences, ServerMessage, VersionedPreferences};
+use herald_protocol::{PrefEdits, Preferences, ServerMessage, VersionedPreferences};
 use sqlx::Row;
 
 use super::{ApiJson, AppState};
@@ -84,6 +85,54 @@ pub async fn put_prefs(
             current.version
         )));
     };
+    let version: i64 = row.try_get("prefs_version")?;
+    let saved = VersionedPreferences {
+        version: u64::try_from(version).unwrap_or(0),
+        preferences: prefs,
+    };
+    state.hub.publish(
+        who.agent_id,
+        &ServerMessage::PreferencesChanged {
+            preferences: saved.clone(),
+        },
+    );
+    Ok(with_etag(saved))
+}
+
+/// `POST /preferences/edits`: applies the edits (and a pause preset, computed now in the
+/// agent's time zone) to the current preferences, in one write transaction, so edits from
+/// two devices compose without a version dance.
+pub async fn edit_prefs(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ApiJson(change): ApiJson<PrefEdits>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.write_tx().await?;
+    let row = sqlx::query("SELECT prefs FROM agents WHERE id = $1")
+        .bind(who.agent_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut prefs: Preferences = serde_json::from_str(&row.try_get::<String, _>("prefs")?)?;
+    for edit in &change.edits {
+        prefs.apply(edit);
+    }
+    if let Some(preset) = change.pause {
+        let edit = preset.edit(&prefs, state.clock.now());
+        prefs.apply(&edit);
+    }
+    prefs.validate().map_err(|fields| AppError::Invalid {
+        message: "some preferences are invalid".into(),
+        fields,
+    })?;
+    let row = sqlx::query(
+        "UPDATE agents SET prefs = $1, prefs_version = prefs_version + 1 WHERE id = $2 \
+         RETURNING prefs_version",
+    )
+    .bind(serde_json::to_string(&prefs)?)
+    .bind(who.agent_id.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
     let version: i64 = row.try_get("prefs_version")?;
     let saved = VersionedPreferences {
         version: u64::try_from(version).unwrap_or(0),

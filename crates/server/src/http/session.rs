@@ -31,6 +31,15 @@ pub async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<SessionGrant>, AppError> {
+    Ok(Json(open_session(&state, peer, req).await?))
+}
+
+/// Checks the password (rate-limited, the same cost for unknown emails) and opens a session.
+pub(super) async fn open_session(
+    state: &AppState,
+    peer: SocketAddr,
+    req: SignInRequest,
+) -> Result<SessionGrant, AppError> {
     let email = req.email.trim().to_lowercase();
     let address = peer.ip().to_string();
     if email.len() > 320 || req.password.len() > 1024 {
@@ -84,16 +93,16 @@ pub async fn sign_in(
     .bind(now)
     .execute(&state.db.writer)
     .await?;
-    let agent = profile(&state, &agent_id).await?;
+    let agent = profile(state, &agent_id).await?;
     tracing::info!(%session_id, "signed in");
-    Ok(Json(SessionGrant {
+    Ok(SessionGrant {
         token,
         session_id,
         agent,
-    }))
+    })
 }
 
-async fn profile(state: &AppState, agent_id: &str) -> Result<AgentProfile, AppError> {
+pub(super) async fn profile(state: &AppState, agent_id: &str) -> Result<AgentProfile, AppError> {
     let row = sqlx::query(
         "SELECT a.id, a.external_id, a.email, a.name, w.name AS workspace FROM agents a \
          JOIN workspaces w ON w.id = a.workspace_id WHERE a.id = $1",
@@ -166,7 +175,11 @@ pub async fn revoke(
 }
 
 /// Revokes a session and forgets the browsers it registered for push.
-async fn revoke_session(state: &AppState, who: &AgentSession, id: Uuid) -> Result<(), AppError> {
+pub(super) async fn revoke_session(
+    state: &AppState,
+    who: &AgentSession,
+    id: Uuid,
+) -> Result<(), AppError> {
     let now = state.clock.now();
     let mut tx = state.db.write_tx().await?;
     let done = sqlx::query(

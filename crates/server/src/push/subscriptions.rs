@@ -176,6 +176,18 @@ pub async fn forget(
     Ok(())
 }
 
+/// Whether `endpoint` is one of the agent's registered browsers.
+pub async fn is_registered(db: &Db, agent_id: Uuid, endpoint: &str) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM push_subscriptions WHERE agent_id = $1 AND endpoint = $2",
+    )
+    .bind(agent_id.to_string())
+    .bind(endpoint)
+    .fetch_optional(&db.reader)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// The agent's push devices, newest first, each with its last answer.
 pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> {
     let rows = sqlx::query(

@@ -168,6 +168,25 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
+    /// POSTs `body` as the agent of `token` and reads the 200 answer.
+    pub async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> T {
+        let response = self
+            .http
+            .post(self.api(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "POST {path}");
+        response.json().await.unwrap()
+    }
+
     /// Reads the agent's preferences, changes them with `edit`, saves them over the version
     /// read (If-Match), and asserts the save went through.
     pub async fn edit_prefs(

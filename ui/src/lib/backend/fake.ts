@@ -10,7 +10,6 @@ import type {
   BellView,
   ConnState,
   Diagnostics,
-  PausePreset,
   PrefsView,
   SaveStatus,
   SessionView,
@@ -22,6 +21,7 @@ import type {
   Decision,
   EventKind,
   Notification,
+  PausePreset,
   PrefEdit,
   Preferences,
   TestNotificationResult,
@@ -244,7 +244,7 @@ export class FakeBackend implements Backend {
   async why(id: string): Promise<Trail | null> {
     const n = this.items.find((item) => item.id === id);
     if (!n) return null;
-    return { server: n.decision, local: n.decision, os: { os: "shown" } };
+    return { server: n.decision, local: n.decision, os: { os: "shown" }, devices: [] };
   }
 
   async preferences(): Promise<PrefsView> {

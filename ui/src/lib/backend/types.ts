@@ -10,13 +10,13 @@ import type {
   BellView,
   CoreError,
   Diagnostics,
-  PausePreset,
   PrefsView,
   SessionView,
   Trail,
   UiEvent,
 } from "../generated/core";
 import type {
+  PausePreset,
   AgentProfile,
   Notification,
   PrefEdit,
@@ -33,7 +33,6 @@ export type {
   ErrorKind,
   Finding,
   OsOutcome,
-  PausePreset,
   PrefsView,
   Row,
   SaveStatus,
@@ -43,6 +42,7 @@ export type {
   UiEvent,
   Verdict,
 } from "../generated/core";
+export type { PausePreset } from "../generated/protocol";
 
 /** The error every call rejects with: a kind to branch on and words for a person. */
 export type BackendError = CoreError;

@@ -1,7 +1,7 @@
 // Generated from the Rust types of herald-core by `crates/core/src/ts.rs`.
 // Do not edit: run `HERALD_BLESS=1 cargo test -p herald-core --test typescript`.
 
-import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, EmailStatus } from "./protocol";
+import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, EmailStatus } from "./protocol";
 
 /**
  * What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
@@ -66,7 +66,7 @@ export type OsOutcome = { "os": "shown" } | { "os": "coalesced",
 /**
  * The notification that opened the burst.
  */
-into: string, } | { "os": "in_summary" } | { "os": "not_shown" } | { "os": "history" } | { "os": "failed", 
+into: string, } | { "os": "in_summary" } | { "os": "not_shown" } | { "os": "history" } | { "os": "sent_as_push" } | { "os": "failed", 
 /**
  * What the notifier said.
  */
@@ -87,7 +87,11 @@ local: Decision,
 /**
  * What happened to the OS notification.
  */
-os: OsOutcome, };
+os: OsOutcome, 
+/**
+ * Per push device (browsers), what its push service answered for this item.
+ */
+devices: Array<TestPushDevice>, };
 
 /**
  * Something the UI should know: every event the Rust side pushes to the UI.
@@ -197,11 +201,6 @@ preferences: Preferences,
  * Saved, saving or failed.
  */
 status: SaveStatus, };
-
-/**
- * The pause choices offered in the preferences and the tray.
- */
-export type PausePreset = "hour" | "tomorrow" | "off";
 
 /**
  * The notification service that answered (Linux: on the session D-Bus).
@@ -317,7 +316,15 @@ mentions_break_through: boolean,
 /**
  * Assignments still alert.
  */
-assignments_break_through: boolean, } | { "finding": "push_only_assigned" } | { "finding": "no_push_events" } | { "finding": "window_focused" } | { "finding": "email_not_configured" } | { "finding": "email_failed", 
+assignments_break_through: boolean, } | { "finding": "push_only_assigned" } | { "finding": "no_push_events" } | { "finding": "window_focused" } | { "finding": "no_push_subscription" } | { "finding": "push_failing", 
+/**
+ * The device's name.
+ */
+device: string, 
+/**
+ * What its push service answered.
+ */
+error: string, } | { "finding": "email_not_configured" } | { "finding": "email_failed", 
 /**
  * When it was given up.
  */
@@ -400,3 +407,45 @@ email?: EmailStatus,
  * The event kinds on per channel (empty when signed out).
  */
 events_on: EventsOn, };
+
+/**
+ * What the browser tells the server for its diagnostics (`POST /api/v1/diagnostics`).
+ */
+export type WebFacts = { 
+/**
+ * `Notification.permission`: `default` is `unknown` (not asked yet).
+ */
+permission: OsPermission, 
+/**
+ * The browser, for a person ("Chrome on Linux").
+ */
+browser: string, 
+/**
+ * The browser can show notifications and receive push (Notification, service
+ * workers and PushManager exist).
+ */
+push_supported: boolean, 
+/**
+ * This browser's push subscription endpoint, when it has one.
+ */
+endpoint?: string, 
+/**
+ * The tab's stream.
+ */
+connection: ConnState, 
+/**
+ * When the last item arrived in this tab.
+ */
+last_event_at?: string, 
+/**
+ * The tab's save state.
+ */
+save: SaveStatus, 
+/**
+ * The agent muted this browser.
+ */
+device_muted: boolean, 
+/**
+ * The tab is in front.
+ */
+window_focused: boolean, };

@@ -395,6 +395,26 @@ on: boolean, } | { "edit": "language",
 language: Language, };
 
 /**
+ * The pause choices offered in the preferences and the tray.
+ */
+export type PausePreset = "hour" | "tomorrow" | "off";
+
+/**
+ * `POST /api/v1/preferences/edits`: changes applied by the server, in order, to the
+ * current preferences (the web app's saves; no If-Match needed: each edit names one
+ * setting, so edits from two devices compose).
+ */
+export type PrefEdits = { 
+/**
+ * The changes; a pause preset is computed at the server's time in the agent's zone.
+ */
+edits: Array<PrefEdit>, 
+/**
+ * Pause (or resume), applied after the edits.
+ */
+pause?: PausePreset, };
+
+/**
  * One invalid field, with a message for a person.
  */
 export type FieldError = { 
@@ -688,6 +708,25 @@ session_id: string,
  * Who signed in.
  */
 agent: AgentProfile, };
+
+/**
+ * `POST` and `GET /api/v1/web/session`: the web app's session. The session token itself
+ * is in an HttpOnly cookie, never in a body the page's scripts can read; state-changing
+ * requests carry `csrf_token` in the `X-Herald-CSRF` header.
+ */
+export type WebSession = { 
+/**
+ * The session's id (for the session list).
+ */
+session_id: string, 
+/**
+ * Who is signed in.
+ */
+agent: AgentProfile, 
+/**
+ * Sent back in `X-Herald-CSRF` on every POST, PUT, PATCH and DELETE.
+ */
+csrf_token: string, };
 
 /**
  * One of the agent's sessions.
