@@ -62,7 +62,7 @@ export async function until(what, check, timeout = 20_000, every = 150) {
 
 /** A herald-server on 127.0.0.1:<free port> with its own SQLite file in `work`, one
  * workspace, one agent and an ingest key, all made with the server's own CLI. */
-export async function startServer(children, { bin, work, workspace, agent }) {
+export async function startServer(children, { bin, work, workspace, agent, serveArgs = [] }) {
   const database = join(work, "herald.db");
   const run = (args, env) => execFileSync(bin, args, { env: { ...process.env, ...env }, encoding: "utf8" });
   run(["migrate", "--database", database]);
@@ -76,7 +76,7 @@ export async function startServer(children, { bin, work, workspace, agent }) {
   run(["workspace", "links", "--database", database, "--workspace", workspace, "--origin", "https://platform.example.com"]);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database], { HERALD_LOG: "warn" }, "herald-server");
+  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database, ...serveArgs], { HERALD_LOG: "warn" }, "herald-server");
   await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
   return { base, ingestKey };
 }

@@ -62,7 +62,20 @@ export function asBackendError(value: unknown): BackendError {
   return { kind: "server", message: value instanceof Error ? value.message : String(value) };
 }
 
+/** Browser notifications in the web app (see web/push.ts). */
+export type BrowserPush =
+  | { state: "unsupported" }
+  | { state: "not_asked" }
+  | { state: "blocked" }
+  | { state: "allowed"; registered: boolean };
+
 export interface Backend {
+  /** Set where the server is the page's own (the web app): the sign-in form asks for no
+   * address. */
+  readonly fixedServer?: string;
+  /** The web app only: this browser's notification state, and enabling it from a click. */
+  browserPush?(): Promise<BrowserPush>;
+  enableBrowserPush?(): Promise<BrowserPush>;
   sessionState(): Promise<SessionView>;
   signIn(server: string, email: string, password: string): Promise<AgentProfile>;
   signOut(): Promise<void>;
