@@ -5,7 +5,8 @@
 # a seeded workspace with three agents, simulated traffic through the real ingest API). The
 # sign-in form is prefilled; the password is printed below. Closing the window keeps Herald
 # in the tray; "Quit Herald" in the tray menu (or Ctrl+C here) ends both.
-# Without a display (a server, CI): the demo server alone.
+# Without a display (a server, CI): the demo server alone. Either way the demo server also
+# serves the web app: open http://127.0.0.1:7878 in a browser.
 #
 #   bash scripts/run.sh                 # demo on http://127.0.0.1:7878, 0.5 events/s
 #   bash scripts/run.sh --rate 5        # any `herald-server demo` option
@@ -19,23 +20,25 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -n "${HERALD_NO_APP:-}" ]; the
 
 say "Checking the tools (installs what is missing)"
 rust_ensure
+node_ensure
+ui_deps_ensure
 if [ "$with_app" = 1 ]; then
-  node_ensure
   apt_ensure "${APP_BUILD_PACKAGES[@]}" dunst curl
-  ui_deps_ensure
 fi
 
-say "Building herald-server (the first build takes a few minutes)"
+say "Building the web UI and herald-server (the first build takes a few minutes)"
+(cd ui && npm run --silent build >/dev/null)
 cargo build --locked -p herald-server --bin herald-server
 
 if [ "$with_app" = 0 ]; then
   say "Starting the demo server (Ctrl+C stops it)"
-  echo "No display here: the desktop app is not started. Sign in through the REST API (README.md, 'Try it')."
+  echo "No display here: the desktop app is not started."
+  echo "The web app: open http://127.0.0.1:7878 in a browser (through an SSH tunnel from elsewhere:"
+  echo "ssh -L 7878:127.0.0.1:7878 this-host) and sign in as ana@demo.herald.test / herald-demo."
   exec ./target/debug/herald-server demo "$@"
 fi
 
 say "Building the desktop app (the first build takes a few minutes)"
-(cd ui && npm run --silent build >/dev/null)
 cargo build --locked -p herald-app --features custom-protocol
 
 say "Starting the demo server and the app"
@@ -47,4 +50,5 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 echo "Sign in as ana@demo.herald.test with the password herald-demo (prefilled but the password)."
+echo "The web app is at http://127.0.0.1:7878 too (the same account)."
 HERALD_SERVER=http://127.0.0.1:7878 HERALD_EMAIL=ana@demo.herald.test ./target/debug/herald
