@@ -175,6 +175,21 @@ test("browser push: enable, the push goes through the outbox, the service worker
   assert.equal(devices.length, 1, "the subscription reached the server");
   assert.equal(devices[0].service, "127.0.0.1");
 
+  // While the tab is in front of the agent, the tab shows the item and its browser's push is
+  // held (the stream tells the server).
+  await page.getByRole("tab", { name: "Notifications" }).click();
+  await ingest(assignment("Seen in the tab"));
+  await page.getByText("Seen in the tab").first().waitFor();
+  await until("the push held", async () => (await api(token, "/push/subscriptions"))[0].last?.outcome.state === "in_front");
+  assert.equal(push.received.length, 0);
+
+  // The agent leaves the tab. Headless Chromium keeps every page focused, so the test plays
+  // the browser's part: the page no longer has focus, and says so (the frame goes out on
+  // the stream before the next event is even posted).
+  await page.evaluate(() => {
+    document.hasFocus = () => false;
+    window.dispatchEvent(new Event("blur"));
+  });
   const hostile = `<img src=x onerror="window.pwned=1"> refund`;
   await ingest(assignment(hostile));
   const delivered = await until("the push at the push service", () => push.received.find((r) => JSON.parse(r.plaintext).title === hostile));
@@ -208,6 +223,7 @@ test("browser push: enable, the push goes through the outbox, the service worker
   assert.equal(await page.evaluate(() => window.pwned), undefined);
 
   // Save and test says what the push service answered for this browser.
+  await page.getByRole("tab", { name: "Preferences" }).click();
   await page.getByTestId("save-and-test").click();
   const result = page.getByTestId("test-result");
   await result.waitFor();

@@ -110,6 +110,8 @@ pub enum PushOutcome {
     SkippedRead,
     /// Not sent: it could not go before its time to live ran out.
     Expired,
+    /// Not sent: a Herald window of this browser was in front of the agent and showed it.
+    InFront,
     /// No answer yet when the server had to reply.
     Pending,
 }

@@ -102,6 +102,14 @@ pub enum ClientMessage {
         #[ts(optional)]
         epoch: Option<String>,
     },
+    /// After `resume`, whenever it changes: whether this window is in front of the agent
+    /// (visible and focused). While it is, pushes to the browser of this session are not
+    /// sent: the window shows the item itself (the web app sends this; other clients need
+    /// not).
+    Presence {
+        /// Visible and focused.
+        in_front: bool,
+    },
 }
 
 /// Server → client.

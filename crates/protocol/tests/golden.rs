@@ -357,6 +357,7 @@ fn samples() -> Vec<Sample> {
                 },
                 PushOutcome::SkippedRead,
                 PushOutcome::Expired,
+                PushOutcome::InFront,
                 PushOutcome::Pending,
             ],
         ),
@@ -442,6 +443,10 @@ fn samples() -> Vec<Sample> {
                 after_seq: 41,
                 epoch: Some("e-5f1c".into()),
             },
+        ),
+        entry(
+            "client_presence",
+            ClientMessage::Presence { in_front: true },
         ),
         entry(
             "client_resume_first",

@@ -29,6 +29,7 @@ CREATE TABLE push_outbox (
     -- the Urgency header: high | normal
     urgency         TEXT NOT NULL,
     -- pending | sent | gone | failed | skipped (read first) | expired (TTL ran out)
+    -- | in_front (a window of that browser was in front of the agent)
     status          TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     not_before      TEXT NOT NULL,

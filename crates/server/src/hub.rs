@@ -6,7 +6,7 @@
 //! requests travel on a separate channel so they get through even when the queue is full.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use herald_protocol::{CloseReason, ServerMessage};
@@ -38,6 +38,8 @@ pub fn live_item_frame(notification_json: &str) -> String {
 struct Conn {
     id: u64,
     session_id: Uuid,
+    /// The client said its window is in front of the agent (`ClientMessage::Presence`).
+    in_front: Arc<AtomicBool>,
     queue: mpsc::Sender<Outgoing>,
     close: watch::Sender<Option<CloseReason>>,
 }
@@ -63,6 +65,14 @@ pub struct Subscription {
     pub queue: mpsc::Receiver<Outgoing>,
     /// Set when the server wants this connection closed.
     pub close: watch::Receiver<Option<CloseReason>>,
+    in_front: Arc<AtomicBool>,
+}
+
+impl Subscription {
+    /// Records whether the client's window is in front of the agent.
+    pub fn set_in_front(&self, in_front: bool) {
+        self.in_front.store(in_front, Ordering::Relaxed);
+    }
 }
 
 impl Drop for Subscription {
@@ -102,9 +112,11 @@ impl Hub {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (queue_tx, queue_rx) = mpsc::channel(self.queue_len);
         let (close_tx, close_rx) = watch::channel(None);
+        let in_front = Arc::new(AtomicBool::new(false));
         list.push(Conn {
             id,
             session_id,
+            in_front: Arc::clone(&in_front),
             queue: queue_tx,
             close: close_tx,
         });
@@ -114,6 +126,15 @@ impl Hub {
             id,
             queue: queue_rx,
             close: close_rx,
+            in_front,
+        })
+    }
+
+    /// Whether a live stream of this session says its window is in front of the agent.
+    pub fn in_front(&self, agent_id: Uuid, session_id: Uuid) -> bool {
+        self.lock().get(&agent_id).is_some_and(|list| {
+            list.iter()
+                .any(|c| c.session_id == session_id && c.in_front.load(Ordering::Relaxed))
         })
     }
 

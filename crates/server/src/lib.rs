@@ -209,8 +209,10 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         Some(m) => Some(m.with_link_key(db.link_key().await.map_err(DbError::from)?)),
         None => None,
     };
-    let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone()).await?;
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
+    let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone())
+        .await?
+        .with_hub(Arc::clone(&hub));
     let alert_delay = mailer.as_ref().map(|m| m.config().alert_delay);
     let (ingest, writer) = Ingest::start(
         db.clone(),

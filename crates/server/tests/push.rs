@@ -419,3 +419,50 @@ async fn save_and_test_reports_what_each_push_service_answered() {
     assert!(!left.contains(&gone.id) && left.len() == 2);
     assert_eq!(s.push.violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_window_in_front_holds_its_browsers_push_but_not_the_test() {
+    let s = Setup::start().await;
+    s.subscribe(&s.token, "tab").await;
+    // The same session's stream says its window is in front of the agent.
+    let mut ws = s.server.connect(&s.token).await;
+    ws.resume(0, None).await;
+    ws.send(&ClientMessage::Presence { in_front: true }).await;
+    let me: AgentProfile = s.server.get(&s.token, "/me").await;
+    let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
+    let session = sessions.iter().find(|x| x.current).unwrap().id;
+    let hub = &s.server.running().hub;
+    herald_testkit::wait_until("the stream took the presence", || {
+        hub.in_front(me.id, session)
+    })
+    .await;
+    s.server
+        .ingest_ok(&assignment("e-1", "c-1", "Seen in the tab"))
+        .await;
+    let item = ws.next_item().await;
+    s.wait_last("held: the window shows it", |o| *o == PushOutcome::InFront)
+        .await;
+    let trail: herald_core::client::Trail = s
+        .server
+        .get(&s.token, &format!("/inbox/{}/trail", item.id))
+        .await;
+    assert_eq!(trail.devices[0].outcome, PushOutcome::InFront);
+    // "Save and test" checks the push path itself: it goes.
+    let result: TestNotificationResult = s.server.post(&s.token, "/test-notification").await;
+    let TestPush::Sent { devices } = result.push else {
+        panic!("{:?}", result.push)
+    };
+    assert_eq!(devices[0].outcome, PushOutcome::Accepted { status: 201 });
+    // The window goes to the background: the next item is pushed.
+    ws.send(&ClientMessage::Presence { in_front: false }).await;
+    herald_testkit::wait_until("the stream took the presence", || {
+        !hub.in_front(me.id, session)
+    })
+    .await;
+    s.server
+        .ingest_ok(&assignment("e-2", "c-2", "Away from the tab"))
+        .await;
+    let received = s.wait_received("tab", 2).await;
+    assert_eq!(received[1].message["title"], "Away from the tab");
+    assert_eq!(s.push.violations(), Vec::<String>::new());
+}

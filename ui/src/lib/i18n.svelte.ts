@@ -151,6 +151,7 @@ const en = {
   test_push_failed: "Push to {name}: refused ({error}).",
   test_push_skipped_read: "Push to {name}: not sent, the item was read first.",
   test_push_expired: "Push to {name}: not sent in time; it expired.",
+  test_push_in_front: "Push to {name}: not sent; a Herald tab there was in front of you and showed it.",
   test_push_pending: "Push to {name}: no answer from its push service yet.",
   test_push_off: "Push to browsers and phones: your preferences push nothing for it.",
   // diagnostics
@@ -373,6 +374,7 @@ const ptBR: Record<Key, string> = {
   test_push_failed: "Push para {name}: recusado ({error}).",
   test_push_skipped_read: "Push para {name}: não enviado, o item foi lido antes.",
   test_push_expired: "Push para {name}: não enviado a tempo; expirou.",
+  test_push_in_front: "Push para {name}: não enviado; uma aba do Herald lá estava na sua frente e o mostrou.",
   test_push_pending: "Push para {name}: ainda sem resposta do serviço de push.",
   test_push_off: "Push para navegadores e celulares: suas preferências não enviam push para ele.",
   diag_title: "Diagnóstico",
@@ -510,6 +512,8 @@ export function pushDeviceLine({ name, outcome }: TestPushDevice): string {
       return t("test_push_skipped_read", { name });
     case "expired":
       return t("test_push_expired", { name });
+    case "in_front":
+      return t("test_push_in_front", { name });
     case "pending":
       return t("test_push_pending", { name });
   }

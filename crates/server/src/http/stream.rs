@@ -1,9 +1,11 @@
 //! `GET /stream`: the live WebSocket.
 //!
-//! 1. Authenticate from the `Authorization` header before upgrading (401 otherwise).
+//! 1. Authenticate from the `Authorization` header, or the web app's cookie from this
+//!    server's own origin, before upgrading (401 / 403 otherwise).
 //! 2. Register with the hub first, so nothing committed from now on can be missed.
 //! 3. Wait for `resume`; replay from the database (or signal a gap); say `live`.
-//! 4. Forward live messages, skipping items the replay already sent; ping, and close
+//! 4. Forward live messages, skipping items the replay already sent; note the client's
+//!    `presence` (its window in front of the agent, for Web Push); ping, and close
 //!    on silence, revocation, a slow client, protocol abuse or shutdown.
 
 use std::time::Duration;
@@ -229,7 +231,14 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
             frame = conn.socket.recv() => {
                 match frame {
                     None | Some(Ok(Message::Close(_))) => return Ok(()),
-                    Some(Ok(_)) => last_heard = Instant::now(),
+                    Some(Ok(message)) => {
+                        last_heard = Instant::now();
+                        if let Message::Text(text) = message {
+                            if let Ok(ClientMessage::Presence { in_front }) = serde_json::from_str(&text) {
+                                sub.set_in_front(in_front);
+                            }
+                        }
+                    }
                     Some(Err(err)) => {
                         // Oversized or malformed frames land here.
                         tracing::debug!(error = %err, "bad frame from a client");

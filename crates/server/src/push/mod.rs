@@ -7,7 +7,9 @@
 //! through `web-push-native`), signed with VAPID (RFC 8292), with TTL, Urgency and a Topic
 //! per conversation. 2xx is recorded as accepted; 404 and 410 remove the subscription; 429,
 //! 5xx and network failures are retried with backoff (a `Retry-After` is honoured); other
-//! answers fail for good. Every answer is kept on the row, per subscription. Delivery is at
+//! answers fail for good. A push waits for nothing while a Herald window of the browser is
+//! in front of the agent (its stream says so): it is not sent, and recorded as such. Every
+//! answer is kept on the row, per subscription. Delivery is at
 //! least once: a crash between a send and its record sends again, and the service worker
 //! replaces a notification with the same tag.
 //!
@@ -99,6 +101,8 @@ pub struct Pusher {
     clock: Clock,
     wake: Arc<Notify>,
     answers: broadcast::Sender<Answered>,
+    /// The live streams, to tell whether a browser's window is in front of the agent.
+    hub: Option<Arc<crate::hub::Hub>>,
 }
 
 /// Why push cannot start.
@@ -136,7 +140,15 @@ impl Pusher {
             clock,
             wake: Arc::new(Notify::new()),
             answers,
+            hub: None,
         })
+    }
+
+    /// Holds pushes to a browser while a window of its session is in front of the agent
+    /// (the stream says so).
+    pub fn with_hub(mut self, hub: Arc<crate::hub::Hub>) -> Pusher {
+        self.hub = Some(hub);
+        self
     }
 
     /// The server's VAPID public key.

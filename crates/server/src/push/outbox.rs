@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
-use herald_protocol::Notification;
+use herald_protocol::{EventKind, Notification};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use sqlx::Row;
@@ -23,7 +23,8 @@ pub(super) const ROUND: usize = 256;
 
 const DUE: &str = "
 SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
-       o.conversation_id, n.data, n.read_at IS NOT NULL AS read, s.endpoint, s.p256dh, s.auth
+       o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
+       s.endpoint, s.p256dh, s.auth
   FROM push_outbox AS o
   JOIN notifications AS n ON n.id = o.notification_id
   JOIN push_subscriptions AS s ON s.id = o.subscription_id
@@ -39,6 +40,9 @@ struct Due {
     created_at: DateTime<Utc>,
     urgency: String,
     conversation: Option<String>,
+    agent_id: String,
+    /// The session that registered the browser.
+    session_id: Option<String>,
     data: String,
     read: bool,
     endpoint: String,
@@ -62,6 +66,7 @@ enum Verdict {
     },
     SkippedRead,
     Expired,
+    InFront,
 }
 
 /// Sends every due push (up to [`ROUND`]); returns how many rows it answered.
@@ -82,6 +87,8 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             created_at: row.try_get("created_at")?,
             urgency: row.try_get("urgency")?,
             conversation: row.try_get("conversation_id")?,
+            agent_id: row.try_get("agent_id")?,
+            session_id: row.try_get("session_id")?,
             data: row.try_get("data")?,
             read: row.try_get("read")?,
             endpoint: row.try_get("endpoint")?,
@@ -126,7 +133,21 @@ impl Pusher {
         if left <= 0 {
             return Verdict::Expired;
         }
-        match self.send(due, left).await {
+        let notification: Notification = match serde_json::from_str(&due.data) {
+            Ok(n) => n,
+            Err(e) => {
+                return Verdict::Failed {
+                    status: None,
+                    error: format!("unreadable item: {e}"),
+                }
+            }
+        };
+        // A Herald window of this browser in front of the agent shows the item itself. The
+        // test still goes: it is there to check this very path.
+        if notification.kind != EventKind::Test && self.in_front(due) {
+            return Verdict::InFront;
+        }
+        match self.send(due, &notification, left).await {
             Ok(verdict) => verdict,
             Err(error) => Verdict::Failed {
                 status: None,
@@ -135,14 +156,28 @@ impl Pusher {
         }
     }
 
+    /// Whether a live stream of the browser's session says its window is in front.
+    fn in_front(&self, due: &Due) -> bool {
+        let (Some(hub), Some(session)) = (&self.hub, &due.session_id) else {
+            return false;
+        };
+        match (Uuid::parse_str(&due.agent_id), Uuid::parse_str(session)) {
+            (Ok(agent), Ok(session)) => hub.in_front(agent, session),
+            _ => false,
+        }
+    }
+
     /// The request: encrypted for the browser, signed for its push service.
-    async fn send(&self, due: &Due, ttl_seconds: i64) -> Result<Verdict, String> {
+    async fn send(
+        &self,
+        due: &Due,
+        notification: &Notification,
+        ttl_seconds: i64,
+    ) -> Result<Verdict, String> {
         let url = endpoint::check(&due.endpoint, self.config.allow_insecure_endpoints)
             .map_err(|e| e.to_string())?;
-        let notification: Notification =
-            serde_json::from_str(&due.data).map_err(|e| format!("unreadable item: {e}"))?;
         let (public, auth) = browser_keys(&due.p256dh, &due.auth)?;
-        let body = web_push_native::encrypt(payload::message(&notification), &public, &auth)
+        let body = web_push_native::encrypt(payload::message(notification), &public, &auth)
             .map_err(|e| format!("cannot encrypt the message: {e}"))?;
         let authorization = self.key.authorization(
             &endpoint::origin(&url),
@@ -288,13 +323,14 @@ async fn record(
                 }
                 Verdict::SkippedRead => ("skipped", None, None, None),
                 Verdict::Expired => ("expired", None, None, None),
+                Verdict::InFront => ("in_front", None, None, None),
             };
         sqlx::query(
             "UPDATE push_outbox SET status = $1, attempts = $2, last_status = $3, last_error = $4, \
              not_before = COALESCE($5, not_before), answered_at = $6 WHERE id = $7",
         )
         .bind(state)
-        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired) { due.attempts } else { attempts })
+        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired | Verdict::InFront) { due.attempts } else { attempts })
         .bind(status.map(i64::from))
         .bind(error)
         .bind(next)

@@ -253,6 +253,7 @@ fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error>
         },
         "skipped" => PushOutcome::SkippedRead,
         "expired" => PushOutcome::Expired,
+        "in_front" => PushOutcome::InFront,
         _ if attempts > 0 => PushOutcome::Retrying {
             status: code,
             error,

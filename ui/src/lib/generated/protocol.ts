@@ -982,7 +982,7 @@ status?: number,
 /**
  * What went wrong.
  */
-error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "pending" };
+error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "in_front" } | { "state": "pending" };
 
 /**
  * `POST /api/v1/events`: what ingest did.
@@ -1131,7 +1131,11 @@ after_seq: number,
 /**
  * The epoch that seq belongs to.
  */
-epoch?: string, };
+epoch?: string, } | { "type": "presence", 
+/**
+ * Visible and focused.
+ */
+in_front: boolean, };
 
 /**
  * Server → client.

@@ -1,7 +1,9 @@
 // The web app's live stream: the same protocol herald-core speaks (docs/stream.md). It
 // resumes from the highest seq it holds with the epoch it got, so a reconnect loses and
 // repeats nothing; it reconnects with backoff and jitter, at once when the network comes
-// back or the tab is shown again, and stops for good on the fatal close codes.
+// back or the tab is shown again, and stops for good on the fatal close codes. It tells the
+// server whether this tab is in front of the agent, so that the server holds this browser's
+// push while the tab shows the items itself.
 import type { CloseReason, ServerMessage } from "../../generated/protocol";
 import type { ConnState } from "../types";
 
@@ -43,6 +45,8 @@ export class Stream {
     this.stopped = false;
     window.addEventListener("online", this.now);
     document.addEventListener("visibilitychange", this.onVisible);
+    window.addEventListener("focus", this.sendPresence);
+    window.addEventListener("blur", this.sendPresence);
     this.connect();
   }
 
@@ -50,6 +54,8 @@ export class Stream {
     this.stopped = true;
     window.removeEventListener("online", this.now);
     document.removeEventListener("visibilitychange", this.onVisible);
+    window.removeEventListener("focus", this.sendPresence);
+    window.removeEventListener("blur", this.sendPresence);
     clearTimeout(this.timer);
     this.socket?.close(1000);
     this.socket = undefined;
@@ -65,7 +71,16 @@ export class Stream {
   };
 
   private readonly onVisible = () => {
+    this.sendPresence();
     if (document.visibilityState === "visible") this.now();
+  };
+
+  /** Visible and focused: the agent sees this tab. */
+  private readonly sendPresence = () => {
+    const inFront = document.visibilityState === "visible" && document.hasFocus();
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "presence", in_front: inFront }));
+    }
   };
 
   private connect(): void {
@@ -77,6 +92,7 @@ export class Stream {
     socket.onopen = () => {
       opened = true;
       socket.send(JSON.stringify({ type: "resume", ...this.hooks.position() }));
+      this.sendPresence();
     };
     socket.onmessage = (event: MessageEvent<string>) => {
       let message: ServerMessage;
