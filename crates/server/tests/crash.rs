@@ -59,27 +59,28 @@ async fn wait_for(acked: &Arc<Mutex<Vec<String>>>, n: usize) {
 }
 
 async fn stored_ids(url: &str) -> Vec<(u64, String)> {
+    stored_items(url)
+        .await
+        .iter()
+        .map(|n| (n.seq, n.event_id.clone()))
+        .collect()
+}
+
+/// Every item of ana's inbox, bell and hidden.
+async fn stored_items(url: &str) -> Vec<herald_protocol::Notification> {
     let http = reqwest::Client::new();
-    let grant: SessionGrant = http
-        .post(format!("{url}/api/v1/session"))
-        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = ana_token(&http, url).await;
     let mut out = Vec::new();
     let mut before = None::<u64>;
     loop {
         let mut request = http
             .get(format!("{url}/api/v1/inbox?all=true&limit=200"))
-            .bearer_auth(&grant.token);
+            .bearer_auth(&token);
         if let Some(b) = before {
             request = request.query(&[("before", b)]);
         }
         let page: InboxPage = request.send().await.unwrap().json().await.unwrap();
-        out.extend(page.items.iter().map(|n| (n.seq, n.event_id.clone())));
+        out.extend(page.items);
         match page.next_before {
             Some(b) => before = Some(b),
             None => return out,
@@ -223,23 +224,7 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
 
     let (_child, url) = spawn_with(&db_path, &flags).await;
-    let token = ana_token(&http, &url).await;
-    let mut items = Vec::new();
-    let mut before = None::<u64>;
-    loop {
-        let mut request = http
-            .get(format!("{url}/api/v1/inbox?all=true&limit=200"))
-            .bearer_auth(&token);
-        if let Some(b) = before {
-            request = request.query(&[("before", b)]);
-        }
-        let page: InboxPage = request.send().await.unwrap().json().await.unwrap();
-        items.extend(page.items);
-        match page.next_before {
-            Some(b) => before = Some(b),
-            None => break,
-        }
-    }
+    let items = stored_items(&url).await;
     let owed: HashSet<String> = items
         .iter()
         .filter(|n| acked.contains(&n.event_id))

@@ -62,6 +62,30 @@ async fn browser(server: &TestServer) -> Browser {
 }
 
 impl Browser {
+    /// GETs as this browser and reads the 200 answer.
+    async fn get<T: serde::de::DeserializeOwned>(&self, server: &TestServer, path: &str) -> T {
+        let response = self.request(server, "GET", path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// POSTs `body` as this browser and reads the 200 answer.
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        server: &TestServer,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> T {
+        let response = self
+            .request(server, "POST", path)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "POST {path}");
+        response.json().await.unwrap()
+    }
+
     fn request(&self, server: &TestServer, method: &str, path: &str) -> reqwest::RequestBuilder {
         server
             .http
@@ -143,14 +167,7 @@ async fn the_session_lives_in_an_httponly_cookie_and_needs_csrf_to_change_anythi
     );
     let b = browser(&server).await;
 
-    let me: WebSession = b
-        .request(&server, "GET", "/web/session")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: WebSession = b.get(&server, "/web/session").await;
     assert_eq!(me.agent.external_id, "ana");
     assert_eq!(me.csrf_token, b.session.csrf_token);
 
@@ -310,14 +327,7 @@ async fn signing_out_revokes_the_session_clears_the_cookie_and_forgets_the_brows
 async fn edits_and_pauses_are_applied_by_the_server() {
     let server = with_ui(|_| {}).await;
     let b = browser(&server).await;
-    let before: VersionedPreferences = b
-        .request(&server, "GET", "/preferences")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: VersionedPreferences = b.get(&server, "/preferences").await;
     let change = PrefEdits {
         edits: vec![PrefEdit::Channel {
             kind: EventKind::Reply,
@@ -326,15 +336,7 @@ async fn edits_and_pauses_are_applied_by_the_server() {
         }],
         pause: Some(PausePreset::Hour),
     };
-    let saved: VersionedPreferences = b
-        .request(&server, "POST", "/preferences/edits")
-        .json(&change)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let saved: VersionedPreferences = b.post(&server, "/preferences/edits", &change).await;
     assert_eq!(saved.version, before.version + 1);
     assert!(saved.preferences.events.reply.email);
     let until = saved.preferences.paused_until.unwrap();
@@ -373,14 +375,7 @@ async fn diagnose(server: &TestServer, b: &Browser, facts: serde_json::Value) ->
 async fn the_browsers_diagnostics_and_trail_say_what_push_did() {
     let server = with_ui(|_| {}).await;
     let b = browser(&server).await;
-    let key: PushServerKey = b
-        .request(&server, "GET", "/push/key")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: PushServerKey = b.get(&server, "/push/key").await;
     let push = PushService::start(&key.public_key).await;
     let facts = |endpoint: Option<String>| {
         serde_json::json!({

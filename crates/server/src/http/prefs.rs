@@ -21,6 +21,21 @@ fn with_etag(prefs: VersionedPreferences) -> Response {
     response
 }
 
+/// The saved version: told to the agent's other devices, and the answer.
+fn announce(state: &AppState, who: &AgentSession, version: i64, prefs: Preferences) -> Response {
+    let saved = VersionedPreferences {
+        version: u64::try_from(version).unwrap_or(0),
+        preferences: prefs,
+    };
+    state.hub.publish(
+        who.agent_id,
+        &ServerMessage::PreferencesChanged {
+            preferences: saved.clone(),
+        },
+    );
+    with_etag(saved)
+}
+
 /// Reads an agent's preferences.
 pub async fn load(state: &AppState, who: &AgentSession) -> Result<VersionedPreferences, AppError> {
     let row = sqlx::query("SELECT prefs_version, prefs FROM agents WHERE id = $1")
@@ -85,18 +100,7 @@ pub async fn put_prefs(
             current.version
         )));
     };
-    let version: i64 = row.try_get("prefs_version")?;
-    let saved = VersionedPreferences {
-        version: u64::try_from(version).unwrap_or(0),
-        preferences: prefs,
-    };
-    state.hub.publish(
-        who.agent_id,
-        &ServerMessage::PreferencesChanged {
-            preferences: saved.clone(),
-        },
-    );
-    Ok(with_etag(saved))
+    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
 }
 
 /// `POST /preferences/edits`: applies the edits (and a pause preset, computed now in the
@@ -133,16 +137,5 @@ pub async fn edit_prefs(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    let version: i64 = row.try_get("prefs_version")?;
-    let saved = VersionedPreferences {
-        version: u64::try_from(version).unwrap_or(0),
-        preferences: prefs,
-    };
-    state.hub.publish(
-        who.agent_id,
-        &ServerMessage::PreferencesChanged {
-            preferences: saved.clone(),
-        },
-    );
-    Ok(with_etag(saved))
+    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
 }
