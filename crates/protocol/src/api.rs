@@ -250,7 +250,27 @@ pub enum TestBell {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TestEmail {
-    /// Queued; sent at `due_at` unless it is read first (the alert delay). Not sent yet.
+    /// The email relay accepted it (it goes on to the agent's mailbox from there).
+    Accepted {
+        /// The SMTP reply code (250).
+        code: u16,
+        /// The relay's words, e.g. "2.0.0 Ok: queued as 4F1".
+        reply: String,
+    },
+    /// The relay refused it for good.
+    Refused {
+        /// What the relay said.
+        error: String,
+    },
+    /// Not accepted yet (no answer, or a temporary refusal): tried again at `retry_at`.
+    Retrying {
+        /// What went wrong.
+        error: String,
+        /// The next attempt.
+        retry_at: DateTime<Utc>,
+    },
+    /// Queued, with no answer from the relay by the time the server replied; it goes out at
+    /// `due_at`.
     Queued {
         /// When it goes out.
         due_at: DateTime<Utc>,

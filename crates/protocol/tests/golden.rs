@@ -289,7 +289,10 @@ fn samples() -> Vec<Sample> {
                     ..notification()
                 },
                 bell: TestBell::Stored { live_streams: 2 },
-                email: TestEmail::Queued { due_at: at(15, 2) },
+                email: TestEmail::Accepted {
+                    code: 250,
+                    reply: "2.0.0 Ok: queued as 4F1C2".into(),
+                },
                 push: TestPush::Sent {
                     devices: vec![
                         TestPushDevice {

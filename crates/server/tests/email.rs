@@ -303,22 +303,21 @@ async fn the_test_email_reports_what_the_smtp_server_said() {
 
 /// "Save and test" says an email is queued, with when, not that it was delivered.
 #[tokio::test]
-async fn the_test_notification_says_its_email_is_queued_and_when() {
+async fn the_test_notification_reports_the_relays_answer() {
     let Some(sink) = Sink::start().await else {
         return;
     };
     let server = server_with_email(&sink).await;
     let ana = server.sign_in("ana").await;
     let result: TestNotificationResult = server.post(&ana, "/test-notification").await;
-    let TestEmail::Queued { due_at } = result.email else {
-        panic!("queued, not {:?}", result.email);
+    let TestEmail::Accepted { code, reply } = &result.email else {
+        panic!("accepted, not {:?}", result.email);
     };
-    assert_eq!(
-        due_at - result.notification.created_at,
-        chrono::Duration::milliseconds(400),
-        "after the alert delay"
-    );
+    assert_eq!(*code, 250);
+    assert!(!reply.is_empty(), "the relay's words");
+    // What the relay really received: the test's email, to ana.
     let mail = sink.wait_for(1).await;
+    assert_eq!(mail[0]["to"], serde_json::json!(["ana@acme.test"]));
     assert!(
         mail[0]["subject"]
             .as_str()
@@ -327,6 +326,25 @@ async fn the_test_notification_says_its_email_is_queued_and_when() {
         "{:?}",
         mail[0]
     );
+
+    // A relay that refuses the address for good, and one that asks to come back later.
+    let reject = server.sign_in("reject").await;
+    let result: TestNotificationResult = server.post(&reject, "/test-notification").await;
+    let TestEmail::Refused { error } = &result.email else {
+        panic!("refused, not {:?}", result.email);
+    };
+    assert!(
+        error.contains("550") || error.contains("unavailable"),
+        "{error}"
+    );
+    let tempfail = server.sign_in("tempfail").await;
+    let result: TestNotificationResult = server.post(&tempfail, "/test-notification").await;
+    let TestEmail::Retrying { error, retry_at } = &result.email else {
+        panic!("retrying, not {:?}", result.email);
+    };
+    assert!(!error.is_empty());
+    assert!(*retry_at > result.notification.created_at);
+    assert_eq!(sink.messages().len(), 1, "only ana's was accepted");
 }
 
 #[tokio::test]

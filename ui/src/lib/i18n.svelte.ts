@@ -1,7 +1,7 @@
 // English and Brazilian Portuguese (the words are in ./texts/). The language follows the
 // agent's preference once signed in (it is stored on the server, so email and the app
 // agree), else the system's language.
-import type { Language, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
+import type { Language, TestEmail, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
 import { en, type Key } from "./texts/en";
 import { ptBR } from "./texts/pt-BR";
 
@@ -35,11 +35,26 @@ export function unreadText(n: number): string {
  * for what was only decided. */
 export function testResultLines(result: TestNotificationResult): string[] {
   const bell = result.bell.state === "stored" ? t("test_bell_stored", { n: result.bell.live_streams }) : t("test_bell_off");
-  const email =
-    result.email.state === "queued"
-      ? t("test_email_queued", { time: new Date(result.email.due_at).toLocaleTimeString(locale.language) })
-      : t(result.email.state === "off" ? "test_email_off" : "test_email_not_configured");
-  return [bell, email, ...testPushLines(result.push)];
+  return [bell, testEmailLine(result.email), ...testPushLines(result.push)];
+}
+
+/** What the email relay answered for the test's email, or why there is none. */
+function testEmailLine(email: TestEmail): string {
+  const time = (iso: string) => new Date(iso).toLocaleTimeString(locale.language);
+  switch (email.state) {
+    case "accepted":
+      return t("test_email_accepted", { code: email.code, reply: email.reply });
+    case "refused":
+      return t("test_email_refused", { error: email.error });
+    case "retrying":
+      return t("test_email_retrying", { error: email.error, time: time(email.retry_at) });
+    case "queued":
+      return t("test_email_queued", { time: time(email.due_at) });
+    case "off":
+      return t("test_email_off");
+    case "not_configured":
+      return t("test_email_not_configured");
+  }
 }
 
 /** One line per device the test was pushed to, with what its push service answered. */

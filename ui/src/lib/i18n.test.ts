@@ -35,7 +35,7 @@ test("a test notification's result says what was observed per channel, never 'de
   const lines = testResultLines({
     ...base,
     bell: { state: "stored", live_streams: 2 },
-    email: { state: "queued", due_at: "2026-12-02T15:02:00Z" },
+    email: { state: "accepted", code: 250, reply: "2.0.0 Ok: queued as 4F1" },
     push: {
       state: "sent",
       devices: [
@@ -47,7 +47,7 @@ test("a test notification's result says what was observed per channel, never 'de
   });
   expect(lines[0]).toContain("stored");
   expect(lines[0]).toContain("2");
-  expect(lines[1]).toContain("queued");
+  expect(lines[1]).toBe("Email: the email relay accepted it (250 2.0.0 Ok: queued as 4F1); look in your inbox, and in spam.");
   expect(lines.slice(2)).toEqual([
     "Push to Firefox on Linux: accepted by its push service (201); the browser shows it when it is online.",
     "Push to Chrome: its push service no longer knows this browser (410), so Herald removed it. Enable browser notifications there again.",

@@ -37,7 +37,7 @@ mod texts;
 
 pub use compose::{compose_alert, compose_summary};
 pub use outbox::{send_due, start_worker};
-pub use status::{send_test, status};
+pub use status::{send_test, status, test_outcome};
 pub use summary::schedule_summaries;
 pub use texts::Texts;
 
@@ -121,6 +121,10 @@ pub struct Mailer {
     link_key: Option<Arc<Vec<u8>>>,
     /// The server's clock (alert and summary times, link expiry).
     clock: Clock,
+    /// Wakes the worker (a test notification's email is due now).
+    wake: Arc<tokio::sync::Notify>,
+    /// The items whose alert emails were just answered (sent, refused, retried).
+    answers: tokio::sync::broadcast::Sender<Uuid>,
 }
 
 impl Mailer {
@@ -141,6 +145,8 @@ impl Mailer {
             config,
             link_key: None,
             clock,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            answers: tokio::sync::broadcast::channel(256).0,
         })
     }
 
@@ -157,6 +163,16 @@ impl Mailer {
         let agent = Uuid::parse_str(agent_id).ok()?;
         let token = crate::links::sign(key, agent, self.clock.now() + crate::links::VALIDITY);
         Some(format!("{base}/api/v1/unsubscribe?token={token}"))
+    }
+
+    /// Wakes the worker now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The items whose alert emails are answered from now on.
+    pub fn answers(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.answers.subscribe()
     }
 
     /// The settings.

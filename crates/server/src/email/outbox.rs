@@ -28,6 +28,7 @@ pub fn start_worker(
             tokio::select! {
                 () = stop.cancelled() => return,
                 _ = ticks.tick() => {}
+                () = mailer.wake.notified() => {}
             }
             if last_schedule.is_none_or(|t| t.elapsed() >= mailer.config.summary_poll) {
                 last_schedule = Some(tokio::time::Instant::now());
@@ -71,7 +72,7 @@ pub(super) async fn send_group(
     // Every pending alert of this conversation goes in one email once the first is due
     // (alerts without a conversation go one by one).
     let rows = sqlx::query(
-        "SELECT o.id, o.attempts, n.data, n.read_at FROM outbox o JOIN notifications n ON n.id = o.notification_id \
+        "SELECT o.id, o.attempts, n.id AS item, n.data, n.read_at FROM outbox o JOIN notifications n ON n.id = o.notification_id \
          WHERE o.agent_id = $1 AND o.status = 'pending' AND o.kind = 'alert' \
          AND (($2 IS NULL AND o.conversation_id IS NULL AND o.not_before <= $3) OR o.conversation_id = $2) \
          ORDER BY n.seq LIMIT 20",
@@ -83,6 +84,7 @@ pub(super) async fn send_group(
     .await?;
     let mut unread = Vec::new();
     let mut ids = Vec::new();
+    let mut items = Vec::new();
     let mut attempts = 0i64;
     for row in &rows {
         let id: String = row.try_get("id")?;
@@ -98,6 +100,7 @@ pub(super) async fn send_group(
         }
         let data: String = row.try_get("data")?;
         unread.push(serde_json::from_str::<Notification>(&data)?);
+        items.push(row.try_get::<String, _>("item")?);
         attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
         ids.push(id);
     }
@@ -123,6 +126,9 @@ pub(super) async fn send_group(
     )
     .await;
     record(db, mailer, &ids, attempts, &outcome, now).await?;
+    for item in items.iter().filter_map(|i| Uuid::parse_str(i).ok()) {
+        let _ = mailer.answers.send(item);
+    }
     match outcome {
         Ok(_) => {
             tracing::info!(count = ids.len(), "alert email sent");
@@ -171,9 +177,10 @@ pub(super) async fn record(
     let attempts = attempts + 1;
     for id in ids {
         let query = match outcome {
-            Ok(_) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL WHERE id = $3")
+            Ok(response) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL, reply = $3 WHERE id = $4")
                 .bind(attempts)
                 .bind(now)
+                .bind(format!("{} {}", u16::from(response.code()), reply_text(response)))
                 .bind(id),
             Err((permanent, error)) if *permanent || attempts >= i64::from(mailer.config.max_attempts) => {
                 sqlx::query("UPDATE outbox SET status = 'failed', attempts = $1, sent_at = $2, last_error = $3 WHERE id = $4")

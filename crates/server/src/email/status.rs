@@ -113,3 +113,43 @@ pub async fn status(db: &Db, configured: bool, agent_id: Uuid) -> Result<EmailSt
         last_failure,
     })
 }
+
+/// What became of an item's alert email, as recorded: the relay's answer, a retry, or
+/// still queued. `None` when the item has no alert email.
+pub async fn test_outcome(
+    db: &Db,
+    item: Uuid,
+) -> Result<Option<herald_protocol::TestEmail>, AppError> {
+    use herald_protocol::TestEmail;
+    let row = sqlx::query(
+        "SELECT status, attempts, not_before, last_error, reply FROM outbox \
+         WHERE notification_id = $1 AND kind = 'alert'",
+    )
+    .bind(item.to_string())
+    .fetch_optional(&db.reader)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    let not_before: DateTime<Utc> = row.try_get("not_before")?;
+    let error: Option<String> = row.try_get("last_error")?;
+    let reply: Option<String> = row.try_get("reply")?;
+    Ok(Some(match status.as_str() {
+        "sent" => {
+            let reply = reply.unwrap_or_default();
+            let (code, words) = reply.split_once(' ').unwrap_or((&reply, ""));
+            TestEmail::Accepted {
+                code: code.parse().unwrap_or(250),
+                reply: words.to_owned(),
+            }
+        }
+        "failed" => TestEmail::Refused {
+            error: error.unwrap_or_default(),
+        },
+        "pending" if attempts > 0 => TestEmail::Retrying {
+            error: error.unwrap_or_default(),
+            retry_at: not_before,
+        },
+        _ => TestEmail::Queued { due_at: not_before },
+    }))
+}

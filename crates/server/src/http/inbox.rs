@@ -62,6 +62,7 @@ pub async fn test_notification(
 ) -> Result<Json<TestNotificationResult>, AppError> {
     // Listening before the item exists: no answer can come before we listen.
     let answers = state.pusher.answers();
+    let email_answers = state.mailer.as_ref().map(crate::email::Mailer::answers);
     let done = state.ingest.test(who.agent_id).await?;
     let decision = &done.notification.decision;
     let bell = if decision.dashboard.delivers() {
@@ -71,22 +72,54 @@ pub async fn test_notification(
     } else {
         TestBell::Off
     };
-    let email = match (state.mailer.is_some(), done.email_due) {
-        (false, _) => TestEmail::NotConfigured,
-        (true, Some(due_at)) => TestEmail::Queued { due_at },
-        (true, None) => TestEmail::Off,
+    let item = done.notification.id;
+    let email = async {
+        match (email_answers, done.email_due) {
+            (None, _) => Ok(TestEmail::NotConfigured),
+            (Some(answers), Some(due_at)) => email_answer(&state, item, due_at, answers).await,
+            (Some(_), None) => Ok(TestEmail::Off),
+        }
     };
-    let push = if decision.push.delivers() {
-        test_push(&state, done.notification.id, answers).await?
-    } else {
-        TestPush::Off
+    let push = async {
+        if decision.push.delivers() {
+            test_push(&state, item, answers).await
+        } else {
+            Ok(TestPush::Off)
+        }
     };
+    // Both wait (a bounded time) for answers from outside: at once.
+    let (email, push) = tokio::join!(email, push);
+    let (email, push) = (email?, push?);
     Ok(Json(TestNotificationResult {
         notification: done.notification,
         bell,
         email,
         push,
     }))
+}
+
+/// Waits (a bounded time) for the relay's answer to the test's email, then reports it as
+/// recorded; without an answer yet it is `queued`.
+async fn email_answer(
+    state: &AppState,
+    item: uuid::Uuid,
+    due_at: chrono::DateTime<chrono::Utc>,
+    mut answers: tokio::sync::broadcast::Receiver<uuid::Uuid>,
+) -> Result<TestEmail, AppError> {
+    if let Some(mailer) = &state.mailer {
+        mailer.wake();
+    }
+    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
+    loop {
+        match tokio::time::timeout_at(deadline, answers.recv()).await {
+            Ok(Ok(answered)) if answered == item => break,
+            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
+        }
+    }
+    Ok(crate::email::test_outcome(&state.db, item)
+        .await?
+        .unwrap_or(TestEmail::Queued { due_at }))
 }
 
 /// Waits (a bounded time) for every push service the test went to, then reports what each

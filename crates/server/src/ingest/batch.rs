@@ -443,6 +443,12 @@ impl Batch {
         self.touched.insert(agent_id);
         if let (Some(delay), true) = (self.alert_delay, notification.decision.email.delivers()) {
             let conversation = notification.conversation.as_ref().map(|c| c.id.clone());
+            // "Save and test" waits for the relay's answer: its email goes at once.
+            let delay = if event.kind == EventKind::Test {
+                chrono::Duration::zero()
+            } else {
+                delay
+            };
             self.alerts.push(AlertRow {
                 agent_id,
                 item: notification.id,

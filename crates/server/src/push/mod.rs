@@ -63,7 +63,8 @@ pub struct PushConfig {
     pub concurrency: usize,
     /// How long one push service may take to answer.
     pub request_timeout: Duration,
-    /// How long "Save and test" waits for the push services' answers.
+    /// How long "Save and test" waits for answers from outside: the push services' and the
+    /// email relay's.
     pub test_wait: Duration,
 }
 

@@ -831,7 +831,27 @@ live_streams: number, } | { "state": "off" };
 /**
  * What happened to the email.
  */
-export type TestEmail = { "state": "queued", 
+export type TestEmail = { "state": "accepted", 
+/**
+ * The SMTP reply code (250).
+ */
+code: number, 
+/**
+ * The relay's words, e.g. "2.0.0 Ok: queued as 4F1".
+ */
+reply: string, } | { "state": "refused", 
+/**
+ * What the relay said.
+ */
+error: string, } | { "state": "retrying", 
+/**
+ * What went wrong.
+ */
+error: string, 
+/**
+ * The next attempt.
+ */
+retry_at: string, } | { "state": "queued", 
 /**
  * When it goes out.
  */

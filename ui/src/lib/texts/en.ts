@@ -137,7 +137,10 @@ export const en = {
   save_and_test: "Save and test",
   test_bell_stored: "Bell: stored, and sent to the Herald apps and windows open now: {n}.",
   test_bell_off: "Bell: your preferences keep it off the bell (Why? on the item says which).",
-  test_email_queued: "Email: queued; it goes out at {time} unless you read the item first.",
+  test_email_accepted: "Email: the email relay accepted it ({code} {reply}); look in your inbox, and in spam.",
+  test_email_refused: "Email: the email relay refused it: {error}",
+  test_email_retrying: "Email: not accepted yet ({error}); Herald tries again at {time}.",
+  test_email_queued: "Email: queued; no answer from the email relay yet. It goes out at {time}.",
   test_email_off: "Email: your preferences send no email for it.",
   test_email_not_configured: "Email: this server has no email relay, so no email is sent.",
   test_push_no_devices:

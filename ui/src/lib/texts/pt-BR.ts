@@ -132,7 +132,10 @@ export const ptBR: Record<Key, string> = {
   save_and_test: "Salvar e testar",
   test_bell_stored: "Sino: guardado e enviado aos apps e janelas do Herald abertos agora: {n}.",
   test_bell_off: "Sino: suas preferências o deixam fora do sino (o Por quê? do item diz qual).",
-  test_email_queued: "E-mail: na fila; sai às {time}, a menos que você leia o item antes.",
+  test_email_accepted: "E-mail: o relay de e-mail o aceitou ({code} {reply}); veja sua caixa de entrada, e o spam.",
+  test_email_refused: "E-mail: o relay de e-mail o recusou: {error}",
+  test_email_retrying: "E-mail: ainda não aceito ({error}); o Herald tenta de novo às {time}.",
+  test_email_queued: "E-mail: na fila; ainda sem resposta do relay de e-mail. Sai às {time}.",
   test_email_off: "E-mail: suas preferências não enviam e-mail para ele.",
   test_email_not_configured: "E-mail: este servidor não tem relay de e-mail, então nenhum e-mail é enviado.",
   test_push_no_devices:
