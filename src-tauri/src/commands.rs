@@ -108,10 +108,14 @@ pub async fn retry_save(account: State<'_, Account>) -> Result<()> {
     account.save_now().await
 }
 
-/// Sends a test notification through the server's whole pipeline.
+/// Sends a test notification (or, with `mention`, a test mention) through the server's
+/// whole pipeline.
 #[tauri::command]
-pub async fn send_test(account: State<'_, Account>) -> Result<TestNotificationResult> {
-    account.send_test().await
+pub async fn send_test(
+    account: State<'_, Account>,
+    mention: Option<bool>,
+) -> Result<TestNotificationResult> {
+    account.send_test(mention.unwrap_or(false)).await
 }
 
 /// Everything the troubleshooting section asks about, with a verdict per line.

@@ -173,11 +173,11 @@ impl SignedIn {
         self.prefs.flush().await
     }
 
-    /// Sends a test notification through the server's whole pipeline.
-    pub async fn send_test(&self) -> Result<TestNotificationResult> {
+    /// Sends a test notification (or a test mention) through the server's whole pipeline.
+    pub async fn send_test(&self, mention: bool) -> Result<TestNotificationResult> {
         self.session
             .api
-            .test_notification(&self.session.token)
+            .test_notification(&self.session.token, mention)
             .await
     }
 

@@ -170,11 +170,18 @@ impl Api {
         Self::send(self.request(Method::GET, "email", Some(token))).await
     }
 
-    /// Sends a test notification through the server's whole pipeline.
+    /// Sends a test notification (or, with `mention`, a test mention decided by the rules
+    /// for mentions) through the server's whole pipeline.
     pub async fn test_notification(
         &self,
         token: &Sensitive<String>,
+        mention: bool,
     ) -> Result<TestNotificationResult> {
-        Self::send(self.request(Method::POST, "test-notification", Some(token))).await
+        let path = if mention {
+            "test-notification?mention=true"
+        } else {
+            "test-notification"
+        };
+        Self::send(self.request(Method::POST, path, Some(token))).await
     }
 }

@@ -68,6 +68,10 @@ fn token_param() -> Value {
     json!([{ "name": "token", "in": "query", "required": true, "schema": { "type": "string" }, "description": "the signed token of the email's link (valid 30 days)" }])
 }
 
+fn test_params() -> Value {
+    json!([{ "name": "mention", "in": "query", "schema": { "type": "boolean", "default": false }, "description": "a test mention, decided by the rules for mentions (quiet hours, break-through, the mention row), instead of the test event that goes to every channel some event uses" }])
+}
+
 fn if_match() -> Value {
     json!([{ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "the version being replaced, e.g. \"7\"; missing: 428, stale: 412" }])
 }
@@ -91,7 +95,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/inbox/{id}", summary: "One item with its decision and reasons", auth: Auth::Session, request: None, response: (200, Some(schema::<Notification>)), errors: &[404], parameters: id_param },
     Route { method: "get", path: "/inbox/{id}/trail", summary: "Why an item reached the agent or not: the server's decision and what each push device's push service answered", auth: Auth::Session, request: None, response: (200, Some(schema::<herald_core::client::Trail>)), errors: &[404], parameters: id_param },
     Route { method: "post", path: "/inbox/mark", summary: "Mark items read or unread, everything read, or one conversation read", auth: Auth::Session, request: Some(schema::<MarkRequest>), response: (200, Some(schema::<MarkResult>)), errors: &[422], parameters: none },
-    Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says per channel what was observed (stored and handed to live streams, email queued, each push service's answer per device, waited for up to 10 s), never only what was decided", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: none },
+    Route { method: "post", path: "/test-notification", summary: "Send a test notification through the whole pipeline; says per channel what was observed (stored and handed to live streams, the email relay's answer, each push service's answer per device, waited for up to 10 s), never only what was decided", auth: Auth::Session, request: None, response: (200, Some(schema::<TestNotificationResult>)), errors: &[503], parameters: test_params },
     Route { method: "get", path: "/email", summary: "Whether email is configured, where the agent's emails go, what is pending, the last failure", auth: Auth::Session, request: None, response: (200, Some(schema::<EmailStatus>)), errors: &[], parameters: none },
     Route { method: "post", path: "/email/test", summary: "Send a test email now and report what the SMTP server answered", auth: Auth::Session, request: None, response: (200, Some(schema::<TestEmailResult>)), errors: &[503], parameters: none },
     Route { method: "get", path: "/push/key", summary: "The server's VAPID public key, for PushManager.subscribe's applicationServerKey", auth: Auth::Session, request: None, response: (200, Some(schema::<PushServerKey>)), errors: &[], parameters: none },

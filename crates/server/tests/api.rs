@@ -738,3 +738,37 @@ async fn a_revoked_ingest_key_stops_working_within_the_cache_time() {
     );
     assert_eq!(error.error.code, ErrorCode::Unauthorized);
 }
+
+#[tokio::test]
+async fn a_test_mention_follows_the_rules_for_mentions() {
+    let server = TestServer::start().await;
+    let ana = server.sign_in("ana").await;
+    // Mentions do not push and do not always alert; assignments still push.
+    server
+        .edit_prefs(&ana, |p| {
+            p.events.mention.push = false;
+            p.mentions_always_alert = false;
+        })
+        .await;
+    let mention: TestNotificationResult =
+        server.post(&ana, "/test-notification?mention=true").await;
+    assert_eq!(mention.notification.kind, EventKind::Mention);
+    assert!(mention.notification.context.mentioned);
+    assert_eq!(mention.push, TestPush::Off, "the mention row's push is off");
+    assert!(
+        mention
+            .notification
+            .decision
+            .push
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::ChannelOff)),
+        "{:?}",
+        mention.notification.decision.push
+    );
+    assert_eq!(mention.bell, TestBell::Stored { live_streams: 0 });
+    // The plain test goes to every channel some event uses: push is in use (assignments).
+    let plain: TestNotificationResult = server.post(&ana, "/test-notification").await;
+    assert_eq!(plain.notification.kind, EventKind::Test);
+    assert_eq!(plain.push, TestPush::NoDevices);
+}

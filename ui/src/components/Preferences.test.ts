@@ -20,3 +20,21 @@ test("a toggle is applied at once and the saving state is visible until saved", 
   await new Promise((r) => setTimeout(r, 60));
   expect(screen.getByTestId("save-status").dataset.state).toBe("saved");
 });
+
+test("a test mention shows what was observed and, per channel, what the rules decided", async () => {
+  const fake = new FakeBackend();
+  fake.saveDelayMs = 0;
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  render(Preferences, { props: { app } });
+  await fireEvent.click(screen.getByTestId("test-mention"));
+  const result = await screen.findByTestId("test-result");
+  expect(app.items[0]?.kind).toBe("mention");
+  const lines = [...result.querySelectorAll("p")].map((p) => p.textContent ?? "");
+  expect(lines.some((l) => l.startsWith("Bell:"))).toBe(true);
+  // The fake's decision: bell and push on (channel on), email off (channel off).
+  expect(lines).toContain("The rules for mentions, Push: send (the channel is on for this event).");
+  expect(lines).toContain("The rules for mentions, Email: do not send (the channel is off for this event).");
+  expect(lines.join(" ")).not.toMatch(/delivered/i);
+});

@@ -114,8 +114,11 @@ impl Account {
     }
 
     /// Sends a test notification through the server's whole pipeline.
-    pub async fn send_test(&self) -> Result<herald_protocol::TestNotificationResult> {
-        self.signed_in()?.send_test().await
+    pub async fn send_test(
+        &self,
+        mention: bool,
+    ) -> Result<herald_protocol::TestNotificationResult> {
+        self.signed_in()?.send_test(mention).await
     }
 
     /// The diagnostics, from what the shell found out about the OS (`os`) and what the

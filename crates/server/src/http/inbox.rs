@@ -53,17 +53,25 @@ pub async fn mark(
     Ok(Json(result))
 }
 
+/// `?mention=true`: a test mention instead of the test event.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TestQuery {
+    #[serde(default)]
+    mention: bool,
+}
+
 /// `POST /test-notification`: a real test event through the pipeline, policy included;
 /// the answer says per channel what was observed (committed, handed to live streams, an
 /// email queued), never only what the policy decided.
 pub async fn test_notification(
     State(state): State<AppState>,
     who: AgentSession,
+    Query(kind): Query<TestQuery>,
 ) -> Result<Json<TestNotificationResult>, AppError> {
     // Listening before the item exists: no answer can come before we listen.
     let answers = state.pusher.answers();
     let email_answers = state.mailer.as_ref().map(crate::email::Mailer::answers);
-    let done = state.ingest.test(who.agent_id).await?;
+    let done = state.ingest.test(who.agent_id, kind.mention).await?;
     let decision = &done.notification.decision;
     let bell = if decision.dashboard.delivers() {
         TestBell::Stored {

@@ -181,8 +181,8 @@ impl Batch {
                     .event(conn, *workspace_id, event, self.now)
                     .await?
                     .map(Answer::Event),
-                Input::Test { agent_id } => self
-                    .test(*agent_id, self.now)
+                Input::Test { agent_id, mention } => self
+                    .test(*agent_id, *mention, self.now)
                     .map(|t| Answer::Test(Box::new(t))),
             });
         }
@@ -351,19 +351,32 @@ impl Batch {
         (Cow::Owned(kept), Some(withheld), vec![dropped])
     }
 
-    /// A test event for one agent (its row was preloaded).
+    /// A test event for one agent (its row was preloaded): the test kind, which goes to
+    /// every channel some event uses, or a mention, decided by the rules for mentions.
     pub(super) fn test(
         &mut self,
         agent_id: Uuid,
+        mention: bool,
         now: DateTime<Utc>,
     ) -> Result<TestDone, AppError> {
         let Some(agent) = self.agents.get(&agent_id) else {
             return Err(AppError::NotFound("no such agent"));
         };
         let ws = agent.workspace_id;
+        let (kind, text) = if mention {
+            (
+                EventKind::Mention,
+                "A test mention from Herald: it followed your rules for mentions (Why? says what each channel decided).",
+            )
+        } else {
+            (
+                EventKind::Test,
+                "If you can read this, notifications reach you here.",
+            )
+        };
         let event = PlatformEvent {
             id: format!("test-{}", Uuid::now_v7()),
-            kind: EventKind::Test,
+            kind,
             occurred_at: now,
             conversation: None,
             actor: Some(ActorRef {
@@ -373,12 +386,13 @@ impl Batch {
             assignee: None,
             mentioned: vec![],
             participants: vec![],
-            text: Some("If you can read this, notifications reach you here.".into()),
+            text: Some(text.into()),
             module: None,
             recipients: vec![],
         };
         let ctx = AgentContext {
             directly_addressed: true,
+            mentioned: mention,
             ..AgentContext::default()
         };
         let notification = self.deliver(agent_id, &event, ctx, now, None);

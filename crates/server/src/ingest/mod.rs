@@ -67,6 +67,9 @@ pub enum Job {
     Test {
         /// The agent.
         agent_id: Uuid,
+        /// A test *mention*, decided by the rules for mentions (else the test event, which
+        /// goes to every channel some event uses).
+        mention: bool,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<TestDone, AppError>>,
     },
@@ -134,10 +137,16 @@ impl Ingest {
         answer.await.map_err(|_| not_stored())?
     }
 
-    /// Sends a test notification through the whole pipeline to one agent.
-    pub async fn test(&self, agent_id: Uuid) -> Result<TestDone, AppError> {
+    /// Sends a test notification (or a test mention) through the whole pipeline to one
+    /// agent.
+    pub async fn test(&self, agent_id: Uuid, mention: bool) -> Result<TestDone, AppError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Test { agent_id, reply }).await?;
+        self.submit(Job::Test {
+            agent_id,
+            mention,
+            reply,
+        })
+        .await?;
         answer.await.map_err(|_| not_stored())?
     }
 
@@ -162,6 +171,7 @@ enum Input {
     },
     Test {
         agent_id: Uuid,
+        mention: bool,
     },
 }
 
@@ -225,7 +235,11 @@ async fn writer(
                     },
                     Reply::Event(reply),
                 ),
-                Job::Test { agent_id, reply } => (Input::Test { agent_id }, Reply::Test(reply)),
+                Job::Test {
+                    agent_id,
+                    mention,
+                    reply,
+                } => (Input::Test { agent_id, mention }, Reply::Test(reply)),
             })
             .unzip();
         let count = inputs.len();

@@ -187,7 +187,7 @@ impl Batch {
                         .chain(e.assignee.iter());
                     names.extend(named.map(|n| (ws.clone(), n.as_str())));
                 }
-                Input::Test { agent_id } => tests.push(agent_id.to_string()),
+                Input::Test { agent_id, .. } => tests.push(agent_id.to_string()),
             }
         }
         let conversations = json(&conversations)?;

@@ -289,9 +289,11 @@ export class FakeBackend implements Backend {
     if (this.save.state === "failed") throw failure(this.save.kind, this.save.message);
   }
 
-  async sendTest(): Promise<TestNotificationResult> {
+  async sendTest(mention?: boolean): Promise<TestNotificationResult> {
     this.requireSession();
-    const n = this.push({ kind: "test", title: "Test notification", body: "If you see this, notifications work." });
+    const n = mention
+      ? this.push({ kind: "mention", title: "Test mention", body: "A test mention from Herald." })
+      : this.push({ kind: "test", title: "Test notification", body: "If you see this, notifications work." });
     return {
       notification: n,
       bell: { state: "stored", live_streams: 1 },

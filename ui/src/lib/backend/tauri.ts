@@ -30,7 +30,7 @@ export function tauriBackend(): Backend {
     editPreferences: (edit: PrefEdit) => call("edit_preferences", { edit }),
     pause: (preset) => call("pause", { preset }),
     retrySave: () => call("retry_save"),
-    sendTest: () => call("send_test"),
+    sendTest: (mention) => call("send_test", { mention: mention ?? false }),
     diagnostics: () => call("diagnostics"),
     setDeviceMuted: (muted) => call("set_device_muted", { muted }),
     subscribe: async (handler) => listen<UiEvent>(EVENT, (event) => handler(event.payload)),

@@ -92,7 +92,9 @@ export interface Backend {
   /** Pauses for one of the offered spans (computed in Rust, in the agent's time zone). */
   pause(preset: PausePreset): Promise<Preferences>;
   retrySave(): Promise<void>;
-  sendTest(): Promise<TestNotificationResult>;
+  /** A test notification through the server's whole pipeline; with `mention`, a test
+   * mention decided by the rules for mentions. */
+  sendTest(mention?: boolean): Promise<TestNotificationResult>;
   /** The troubleshooting facts, with a verdict per card decided in Rust. */
   diagnostics(): Promise<Diagnostics>;
   setDeviceMuted(muted: boolean): Promise<void>;

@@ -245,8 +245,8 @@ export class WebBackend implements Backend {
     this.emit({ type: "save", status });
   }
 
-  async sendTest(): Promise<TestNotificationResult> {
-    return this.http.post<TestNotificationResult>("/test-notification");
+  async sendTest(mention?: boolean): Promise<TestNotificationResult> {
+    return this.http.post<TestNotificationResult>(mention ? "/test-notification?mention=true" : "/test-notification");
   }
 
   async diagnostics(): Promise<Diagnostics> {
