@@ -345,6 +345,18 @@ async fn the_test_notification_reports_the_relays_answer() {
     assert!(!error.is_empty());
     assert!(*retry_at > result.notification.created_at);
     assert_eq!(sink.messages().len(), 1, "only ana's was accepted");
+
+    // A test mention follows the rules for mentions, the alert delay included: queued.
+    let mention: TestNotificationResult =
+        server.post(&ana, "/test-notification?mention=true").await;
+    let TestEmail::Queued { due_at } = mention.email else {
+        panic!("queued, not {:?}", mention.email);
+    };
+    assert_eq!(
+        due_at - mention.notification.created_at,
+        chrono::Duration::milliseconds(400),
+        "after the alert delay"
+    );
 }
 
 #[tokio::test]

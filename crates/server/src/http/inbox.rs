@@ -60,9 +60,10 @@ pub struct TestQuery {
     mention: bool,
 }
 
-/// `POST /test-notification`: a real test event through the pipeline, policy included;
-/// the answer says per channel what was observed (committed, handed to live streams, an
-/// email queued), never only what the policy decided.
+/// `POST /test-notification`: a real test event (or, with `?mention=true`, a test mention)
+/// through the pipeline, policy included; the answer says per channel what was observed
+/// (committed and handed to live streams, the email relay's and each push service's
+/// answers), never only what the policy decided.
 pub async fn test_notification(
     State(state): State<AppState>,
     who: AgentSession,
@@ -114,6 +115,11 @@ async fn email_answer(
     due_at: chrono::DateTime<chrono::Utc>,
     mut answers: tokio::sync::broadcast::Receiver<uuid::Uuid>,
 ) -> Result<TestEmail, AppError> {
+    // A test mention's email keeps the alert delay of the rules it follows: nothing to wait
+    // for now.
+    if due_at > state.clock.now() {
+        return Ok(TestEmail::Queued { due_at });
+    }
     if let Some(mailer) = &state.mailer {
         mailer.wake();
     }
