@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::binary::{prepare, spawn, spawn_with};
 use common::push_service::PushService;
-use common::{reply, PASSWORD};
-use herald_protocol::{InboxPage, PushServerKey, SessionGrant};
+use common::{reply, sign_in};
+use herald_protocol::{InboxPage, PushServerKey};
 
 /// Posts events from 8 tasks until told to stop; returns the ids the server acknowledged.
 fn burst(
@@ -69,7 +69,7 @@ async fn stored_ids(url: &str) -> Vec<(u64, String)> {
 /// Every item of ana's inbox, bell and hidden.
 async fn stored_items(url: &str) -> Vec<herald_protocol::Notification> {
     let http = reqwest::Client::new();
-    let token = ana_token(&http, url).await;
+    let token = sign_in(&http, url, "ana").await;
     let mut out = Vec::new();
     let mut before = None::<u64>;
     loop {
@@ -169,20 +169,6 @@ async fn sigterm_drains_and_exits_cleanly() {
     check_nothing_acknowledged_lost(&acked, &stored);
 }
 
-/// Signs in as ana against a running binary.
-async fn ana_token(http: &reqwest::Client, url: &str) -> String {
-    let grant: SessionGrant = http
-        .post(format!("{url}/api/v1/session"))
-        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    grant.token
-}
-
 #[tokio::test]
 async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,7 +177,7 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     let flags = ["--push-allow-insecure-endpoints"];
     let (mut child, url) = spawn_with(&db_path, &flags).await;
     let http = reqwest::Client::new();
-    let token = ana_token(&http, &url).await;
+    let token = sign_in(&http, &url, "ana").await;
     let server_key: PushServerKey = http
         .get(format!("{url}/api/v1/push/key"))
         .bearer_auth(&token)

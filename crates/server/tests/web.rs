@@ -422,14 +422,7 @@ async fn the_browsers_diagnostics_and_trail_say_what_push_did() {
     let bearer = server.sign_in("ana").await;
     let item = server.all_items(&bearer).await[0].id;
     let trail: Trail = herald_testkit::wait_for("the answer is recorded", || async {
-        let trail: Trail = b
-            .request(&server, "GET", &format!("/inbox/{item}/trail"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let trail: Trail = b.get(&server, &format!("/inbox/{item}/trail")).await;
         (!matches!(
             trail.devices.first().map(|d| &d.outcome),
             Some(PushOutcome::Pending) | None
