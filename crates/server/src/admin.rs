@@ -171,7 +171,8 @@ pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
         .bind(&id)
         .execute(&mut *tx)
         .await?;
-    crate::push::subscriptions::forget(&mut tx, "agent_id", &id, now).await?;
+    crate::push::subscriptions::forget(&mut tx, crate::push::subscriptions::Whose::Agent(&id), now)
+        .await?;
     tx.commit().await?;
     Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.into()))
 }

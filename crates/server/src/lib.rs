@@ -205,10 +205,9 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .local_addr()
         .map_err(|e| StartError::Bind(config.bind, e))?;
     let epoch = db.epoch().await.map_err(DbError::from)?;
-    let mailer = match mailer {
-        Some(m) => Some(m.with_link_key(db.link_key().await.map_err(DbError::from)?)),
-        None => None,
-    };
+    // The database's secret: it signs email links and derives the web app's CSRF tokens.
+    let link_key = db.link_key().await.map_err(DbError::from)?;
+    let mailer = mailer.map(|m| m.with_link_key(link_key.clone()));
     let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
     let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone())
         .await?
@@ -240,10 +239,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
             "no built web app there: / says how to build it (cd ui && npm ci && npm run build)"
         ),
     }
-    let web = web::WebSettings::new(
-        config.public_url.as_deref(),
-        db.link_key().await.map_err(DbError::from)?,
-    );
+    let web = web::WebSettings::new(config.public_url.as_deref(), link_key);
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),

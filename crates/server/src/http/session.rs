@@ -193,7 +193,13 @@ pub(super) async fn revoke_session(
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("no such session"));
     }
-    crate::push::subscriptions::forget(&mut tx, "session_id", &id.to_string(), now).await?;
+    let session = id.to_string();
+    crate::push::subscriptions::forget(
+        &mut tx,
+        crate::push::subscriptions::Whose::Session(&session),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.hub.close_session(id, CloseReason::SessionRevoked);
     tracing::info!(session_id = %id, "session revoked");

@@ -25,8 +25,9 @@ pub async fn diagnostics(
 ) -> Result<Json<Diagnostics>, AppError> {
     let prefs = super::prefs::load(&state, &who).await?;
     let profile = super::session::profile(&state, &who.agent_id.to_string()).await?;
-    let email = crate::email::status(&state.db, state.mailer.is_some(), who.agent_id).await;
-    let email_error = email.as_ref().err().map(ToString::to_string);
+    let email = crate::email::status(&state.db, state.mailer.is_some(), who.agent_id)
+        .await
+        .map_err(|e| e.to_string());
     let devices = subscriptions::list(&state.db, who.agent_id).await?;
     let this_browser = match &facts.endpoint {
         Some(endpoint) => subscriptions::is_registered(&state.db, who.agent_id, endpoint).await?,
@@ -47,9 +48,7 @@ pub async fn diagnostics(
             version: env!("CARGO_PKG_VERSION"),
             preferences: &prefs.preferences,
             profile_email: &profile.email,
-            email: email
-                .as_ref()
-                .map_err(|_| email_error.as_deref().unwrap_or("")),
+            email: email.as_ref().map_err(String::as_str),
             devices: &devices,
             this_browser,
             now: state.clock.now(),

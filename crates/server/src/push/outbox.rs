@@ -340,7 +340,8 @@ async fn record(
         .await?;
     }
     for subscription in gone {
-        super::subscriptions::forget(&mut tx, "id", subscription, now).await?;
+        super::subscriptions::forget(&mut tx, super::subscriptions::Whose::Id(subscription), now)
+            .await?;
         tracing::info!("a push subscription is gone (404/410); removed");
     }
     tx.commit().await?;

@@ -77,7 +77,7 @@ pub async fn register(
         }
         Some(row) => {
             let old: String = row.try_get("id")?;
-            forget(&mut tx, "id", &old, now).await?;
+            forget(&mut tx, Whose::Id(&old), now).await?;
         }
         None => {}
     }
@@ -106,7 +106,7 @@ pub async fn register(
     .await?;
     for row in extra {
         let old: String = row.try_get("id")?;
-        forget(&mut tx, "id", &old, now).await?;
+        forget(&mut tx, Whose::Id(&old), now).await?;
     }
     let created: DateTime<Utc> =
         sqlx::query_scalar("SELECT created_at FROM push_subscriptions WHERE id = $1")
@@ -140,24 +140,33 @@ pub async fn unregister(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(id) = &id {
-        forget(&mut tx, "id", id, now).await?;
+        forget(&mut tx, Whose::Id(id), now).await?;
     }
     tx.commit().await?;
     Ok(id.is_some())
 }
 
-/// Deletes the subscriptions whose `column` (`id`, `session_id` or `agent_id`) is `value`;
-/// what was still queued for them is marked gone.
+/// Which subscriptions [`forget`] removes.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose<'a> {
+    /// One subscription, by its id.
+    Id(&'a str),
+    /// Those a session registered (it signed out).
+    Session(&'a str),
+    /// Every one of an agent's (disabled).
+    Agent(&'a str),
+}
+
+/// Deletes the subscriptions `whose` names; what was still queued for them is marked gone.
 pub async fn forget(
     tx: &mut Transaction<'_, Sqlite>,
-    column: &'static str,
-    value: &str,
+    whose: Whose<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let column = match column {
-        "id" => "id",
-        "session_id" => "session_id",
-        _ => "agent_id",
+    let (column, value) = match whose {
+        Whose::Id(id) => ("id", id),
+        Whose::Session(id) => ("session_id", id),
+        Whose::Agent(id) => ("agent_id", id),
     };
     sqlx::query(&format!(
         "UPDATE push_outbox SET status = 'gone', answered_at = $1 WHERE status = 'pending' \
@@ -296,8 +305,9 @@ pub async fn results_for(
     .await?;
     let mut out = Vec::with_capacity(devices.len());
     for (device, name) in devices {
+        let id = device.to_string();
         let row = rows.iter().find(|r| {
-            r.try_get::<String, _>("subscription_id").ok().as_deref() == Some(&device.to_string())
+            r.try_get::<String, _>("subscription_id").ok().as_deref() == Some(id.as_str())
         });
         let outcome = match row {
             Some(row) => outcome_of(row)?,

@@ -21,7 +21,8 @@ const MAX_FILE: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug)]
 struct Asset {
-    bytes: Vec<u8>,
+    /// Shared with each response: a clone counts a reference instead of copying the file.
+    bytes: axum::body::Bytes,
     mime: &'static str,
 }
 
@@ -46,7 +47,7 @@ impl WebAssets {
         let html = String::from_utf8_lossy(&index.bytes).into_owned();
         index.bytes = html
             .replacen("<head>", &format!("<head>\n    {MARKER}"), 1)
-            .into_bytes();
+            .into();
         WebAssets {
             files: Arc::new(files),
             source: Some(dir.display().to_string()),
@@ -87,7 +88,7 @@ fn read_dir(root: &Path, dir: &Path, files: &mut HashMap<String, Asset>) -> std:
             files.insert(
                 url,
                 Asset {
-                    bytes: std::fs::read(&path)?,
+                    bytes: std::fs::read(&path)?.into(),
                     mime,
                 },
             );
@@ -177,7 +178,7 @@ mod tests {
         std::fs::write(dir.path().join("assets/app-1.js.map"), "{}").expect("map");
         let assets = WebAssets::load(dir.path());
         assert!(assets.is_built());
-        let index = String::from_utf8(assets.files["/index.html"].bytes.clone()).expect("utf-8");
+        let index = String::from_utf8(assets.files["/index.html"].bytes.to_vec()).expect("utf-8");
         assert!(index.contains(MARKER));
         assert_eq!(
             assets.files["/assets/app-1.js"].mime,

@@ -78,7 +78,7 @@ pub fn check(
 ) -> Result<(), Refusal> {
     let upgrade = headers.contains_key(axum::http::header::UPGRADE);
     match headers.get(ORIGIN).and_then(|o| o.to_str().ok()) {
-        Some(origin) if !same_origin(settings, headers, origin) => {
+        Some(origin) if !is_own_origin(settings, headers, origin) => {
             return Err(Refusal::CrossOrigin)
         }
         None if upgrade => return Err(Refusal::CrossOrigin),
@@ -103,10 +103,6 @@ pub fn check(
 /// Whether `origin` is this server: the public URL's origin, or (without one) the host the
 /// browser connected to.
 pub fn is_own_origin(settings: &WebSettings, headers: &HeaderMap, origin: &str) -> bool {
-    same_origin(settings, headers, origin)
-}
-
-fn same_origin(settings: &WebSettings, headers: &HeaderMap, origin: &str) -> bool {
     if let Some(public) = &settings.public_origin {
         return origin == public;
     }

@@ -159,12 +159,16 @@ export class WebBackend implements Backend {
       this.http.get<InboxPage>(`/inbox?limit=${PAGE}`),
       this.http.get<{ epoch: string }>("/health"),
     ]);
-    this.items = page.items;
-    this.unread = page.unread.total;
+    this.showFirstPage(page);
     this.maxSeq = Math.max(0, ...page.items.map((n) => n.seq));
     this.epoch = health.epoch;
     this.loaded = true;
     this.stream.start();
+  }
+
+  private showFirstPage(page: InboxPage) {
+    this.items = page.items;
+    this.unread = page.unread.total;
   }
 
   async loadOlder(limit: number): Promise<Notification[]> {
@@ -313,9 +317,11 @@ export class WebBackend implements Backend {
         }
         return;
       case "gap":
+        // The stream goes on from the server's latest seq at once (items after the gap may
+        // arrive before the first page does); the bell is fetched again.
         this.epoch = message.epoch;
-        this.loaded = false;
-        void this.refetch(message.latest_seq);
+        this.maxSeq = message.latest_seq;
+        void this.refetch();
         return;
       case "unread":
         this.setUnread(message.unread.total);
@@ -339,13 +345,9 @@ export class WebBackend implements Backend {
     }
   }
 
-  /** After a gap: the first page again, and the stream from the server's latest seq. */
-  private async refetch(latest: number) {
-    const page = await this.http.get<InboxPage>(`/inbox?limit=${PAGE}`);
-    this.items = page.items;
-    this.unread = page.unread.total;
-    this.maxSeq = latest;
-    this.loaded = true;
+  /** After a gap: the first page again. */
+  private async refetch() {
+    this.showFirstPage(await this.http.get<InboxPage>(`/inbox?limit=${PAGE}`));
     this.emit({ type: "reset" });
   }
 
