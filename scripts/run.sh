@@ -20,14 +20,19 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -n "${HERALD_NO_APP:-}" ]; the
 
 say "Checking the tools (installs what is missing)"
 rust_ensure
-node_ensure
-ui_deps_ensure
 if [ "$with_app" = 1 ]; then
+  node_ensure
+  ui_deps_ensure
   apt_ensure "${APP_BUILD_PACKAGES[@]}" dunst curl
 fi
 
 say "Building the web UI and herald-server (the first build takes a few minutes)"
-(cd ui && npm run --silent build >/dev/null)
+if [ "$with_app" = 1 ]; then
+  (cd ui && npm run --silent build >/dev/null)
+elif ! (node_ensure && ui_deps_ensure && cd ui && npm run --silent build >/dev/null); then
+  # The server alone needs no Node.js: it runs, and its / page says how to build the web app.
+  echo "warning: the web app could not be built (it needs Node.js 20 or newer); the server runs without it"
+fi
 cargo build --locked -p herald-server --bin herald-server
 
 if [ "$with_app" = 0 ]; then
