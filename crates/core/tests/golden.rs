@@ -214,6 +214,7 @@ fn every_view_and_answer_has_its_golden_json() {
                 into: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002),
             },
             devices: vec![],
+            apps: vec![],
         },
         &mut failures,
     );
@@ -227,6 +228,16 @@ fn every_view_and_answer_has_its_golden_json() {
                 device: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a1),
                 name: "Firefox on Linux".into(),
                 outcome: herald_protocol::PushOutcome::Accepted { status: 201 },
+            }],
+            apps: vec![herald_protocol::AppReceipt {
+                name: "Herald for Linux on ana-laptop".into(),
+                outcome: herald_protocol::AppOutcome::NotShown {
+                    reasons: vec![
+                        herald_protocol::Reason::ChannelOn,
+                        herald_protocol::Reason::AppFocused,
+                    ],
+                },
+                at: Some(at(15, 1)),
             }],
         },
         &mut failures,

@@ -230,6 +230,11 @@ pub struct TestNotificationResult {
     pub email: TestEmail,
     /// Push to browsers and phones.
     pub push: TestPush,
+    /// Each Herald desktop app that had the item live: what it did with its OS
+    /// notification, as the app reported it (`no_answer` when no receipt came in time).
+    /// Empty when no desktop app is connected.
+    #[serde(default)]
+    pub apps: Vec<crate::receipt::AppReceipt>,
 }
 
 /// What happened on the bell.

@@ -13,6 +13,7 @@
 //! - [`notification`]: inbox items, pages and unread counters.
 //! - [`api`]: REST bodies and the one error shape.
 //! - [`push`]: push subscriptions, devices and what their push services answered.
+//! - [`receipt`]: what a Herald app did with an item's OS notification (stream receipts).
 //! - [`stream`]: WebSocket messages and close codes.
 //! - [`ts`]: the TypeScript module generated for the UI.
 //!
@@ -26,6 +27,7 @@ pub mod notification;
 pub mod policy;
 pub mod prefs;
 pub mod push;
+pub mod receipt;
 pub mod stream;
 pub mod ts;
 
@@ -36,4 +38,5 @@ pub use notification::*;
 pub use policy::*;
 pub use prefs::*;
 pub use push::*;
+pub use receipt::*;
 pub use stream::*;

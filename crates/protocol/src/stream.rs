@@ -101,6 +101,11 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         epoch: Option<String>,
+        /// Who is connecting: the desktop app says so, so that the server waits for its
+        /// receipts in "Save and test" and names it in "Why?".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        client: Option<crate::receipt::StreamClient>,
     },
     /// After `resume`, whenever it changes: whether this window is in front of the agent
     /// (visible and focused). While it is, pushes to the browser of this session are not
@@ -109,6 +114,14 @@ pub enum ClientMessage {
     Presence {
         /// Visible and focused.
         in_front: bool,
+    },
+    /// What this app did with an item's OS notification (the desktop app sends one for
+    /// each item it received whose push the server decided to deliver).
+    Receipt {
+        /// The item.
+        id: Uuid,
+        /// What the app did.
+        outcome: crate::receipt::AppOutcome,
     },
 }
 

@@ -122,6 +122,11 @@ pub fn typescript_module() -> String {
         export::<PushDevice>(),
         export::<PushAttempt>(),
         export::<PushOutcome>(),
+        // receipts
+        export::<ClientKind>(),
+        export::<StreamClient>(),
+        export::<AppOutcome>(),
+        export::<AppReceipt>(),
         export::<IngestResult>(),
         export::<EmailStatus>(),
         export::<EmailFailure>(),

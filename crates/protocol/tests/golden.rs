@@ -311,6 +311,18 @@ fn samples() -> Vec<Sample> {
                         },
                     ],
                 },
+                apps: vec![
+                    AppReceipt {
+                        name: "Herald for Linux on ana-laptop".into(),
+                        outcome: AppOutcome::Shown,
+                        at: Some(at(15, 0)),
+                    },
+                    AppReceipt {
+                        name: "Herald for Windows on desk-7".into(),
+                        outcome: AppOutcome::NoAnswer,
+                        at: None,
+                    },
+                ],
             },
         ),
         entry(
@@ -374,6 +386,7 @@ fn samples() -> Vec<Sample> {
                 bell: TestBell::Off,
                 email: TestEmail::NotConfigured,
                 push: TestPush::Off,
+                apps: vec![],
             },
         ),
         entry(
@@ -445,6 +458,26 @@ fn samples() -> Vec<Sample> {
             ClientMessage::Resume {
                 after_seq: 41,
                 epoch: Some("e-5f1c".into()),
+                client: Some(StreamClient {
+                    kind: ClientKind::DesktopApp,
+                    name: "Herald for Linux on ana-laptop".into(),
+                }),
+            },
+        ),
+        entry(
+            "client_receipt_shown",
+            ClientMessage::Receipt {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
+                outcome: AppOutcome::Shown,
+            },
+        ),
+        entry(
+            "client_receipt_not_shown",
+            ClientMessage::Receipt {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
+                outcome: AppOutcome::NotShown {
+                    reasons: vec![Reason::ChannelOn, Reason::AppFocused],
+                },
             },
         ),
         entry(
@@ -456,6 +489,7 @@ fn samples() -> Vec<Sample> {
             ClientMessage::Resume {
                 after_seq: 0,
                 epoch: None,
+                client: None,
             },
         ),
         entry(

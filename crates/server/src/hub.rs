@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use herald_protocol::{CloseReason, ServerMessage};
+use herald_protocol::{ClientKind, CloseReason, ServerMessage, StreamClient};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -40,6 +40,8 @@ struct Conn {
     session_id: Uuid,
     /// The client said its window is in front of the agent (`ClientMessage::Presence`).
     in_front: Arc<AtomicBool>,
+    /// Who the client said it is (`resume`), with its name cleaned.
+    client: Arc<OnceLock<(ClientKind, String)>>,
     queue: mpsc::Sender<Outgoing>,
     close: watch::Sender<Option<CloseReason>>,
 }
@@ -66,9 +68,23 @@ pub struct Subscription {
     /// Set when the server wants this connection closed.
     pub close: watch::Receiver<Option<CloseReason>>,
     in_front: Arc<AtomicBool>,
+    client: Arc<OnceLock<(ClientKind, String)>>,
 }
 
 impl Subscription {
+    /// Records who the client is (once, from its `resume`).
+    pub fn set_client(&self, client: &StreamClient) {
+        let _ = self.client.set((client.kind, client.clean_name()));
+    }
+
+    /// The desktop app's name, if this stream is one.
+    pub fn app_name(&self) -> Option<&str> {
+        match self.client.get() {
+            Some((ClientKind::DesktopApp, name)) => Some(name),
+            _ => None,
+        }
+    }
+
     /// Records whether the client's window is in front of the agent.
     pub fn set_in_front(&self, in_front: bool) {
         self.in_front.store(in_front, Ordering::Relaxed);
@@ -113,10 +129,12 @@ impl Hub {
         let (queue_tx, queue_rx) = mpsc::channel(self.queue_len);
         let (close_tx, close_rx) = watch::channel(None);
         let in_front = Arc::new(AtomicBool::new(false));
+        let client = Arc::new(OnceLock::new());
         list.push(Conn {
             id,
             session_id,
             in_front: Arc::clone(&in_front),
+            client: Arc::clone(&client),
             queue: queue_tx,
             close: close_tx,
         });
@@ -127,7 +145,23 @@ impl Hub {
             queue: queue_rx,
             close: close_rx,
             in_front,
+            client,
         })
+    }
+
+    /// The agent's desktop apps with a live stream now: (session, name), one per session.
+    pub fn apps(&self, agent_id: Uuid) -> Vec<(Uuid, String)> {
+        let mut apps: Vec<(Uuid, String)> = Vec::new();
+        if let Some(list) = self.lock().get(&agent_id) {
+            for conn in list {
+                if let Some((ClientKind::DesktopApp, name)) = conn.client.get() {
+                    if !apps.iter().any(|(s, _)| *s == conn.session_id) {
+                        apps.push((conn.session_id, name.clone()));
+                    }
+                }
+            }
+        }
+        apps
     }
 
     /// Whether a live stream of this session says its window is in front of the agent.
@@ -260,6 +294,39 @@ mod tests {
             live_item_frame(&data),
             serde_json::to_string(&message).expect("serialise")
         );
+    }
+
+    #[tokio::test]
+    async fn lists_desktop_apps_once_per_session() {
+        let hub = Hub::new(8, 4);
+        let agent = Uuid::new_v4();
+        let session = Uuid::new_v4();
+        let app = |name: &str| StreamClient {
+            kind: ClientKind::DesktopApp,
+            name: name.into(),
+        };
+        let a = hub.subscribe(agent, session).expect("a");
+        a.set_client(&app("Herald for Linux"));
+        a.set_client(&app("renamed later"));
+        let b = hub.subscribe(agent, session).expect("b");
+        b.set_client(&app("Herald for Linux"));
+        let web = hub.subscribe(agent, Uuid::new_v4()).expect("web");
+        web.set_client(&StreamClient {
+            kind: ClientKind::WebApp,
+            name: "Chrome".into(),
+        });
+        let _silent = hub
+            .subscribe(agent, Uuid::new_v4())
+            .expect("an older client");
+        assert_eq!(hub.apps(agent), vec![(session, "Herald for Linux".into())]);
+        assert_eq!(
+            a.app_name(),
+            Some("Herald for Linux"),
+            "the first resume names it"
+        );
+        assert_eq!(web.app_name(), None);
+        drop((a, b));
+        assert!(hub.apps(agent).is_empty());
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@
 //! - [`hub`]: live streams, bounded per-connection queues, close signals.
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
+//! - [`receipts`]: desktop apps' receipts (what each did with an OS notification).
 //! - [`web`]: the web app at `/`, its cookie session guards and the security headers.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
@@ -42,6 +43,7 @@ pub mod links;
 pub mod openapi;
 pub mod passwords;
 pub mod push;
+pub mod receipts;
 pub mod recipients;
 pub mod token;
 pub mod web;
@@ -230,6 +232,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .clone()
         .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
     let push_worker = push::start_worker(db.clone(), pusher.clone(), shutdown.child_token());
+    let (receipts, receipt_writer) = receipts::Receipts::start(db.clone(), shutdown.child_token());
     let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
     let assets = web::WebAssets::load(&web_dir);
     match assets.source() {
@@ -257,6 +260,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         epoch: Arc::from(epoch),
         mailer,
         pusher,
+        receipts,
         web: Arc::new(web),
         clock: config.clock.clone(),
     };
@@ -281,6 +285,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
             let _ = worker.await;
         }
         let _ = push_worker.await;
+        let _ = receipt_writer.await;
         task_db.close().await;
         tracing::info!("server stopped");
     });

@@ -417,6 +417,23 @@ async fn save_and_test_reports_what_each_push_service_answered() {
         .map(|d| d.id)
         .collect();
     assert!(!left.contains(&gone.id) && left.len() == 2);
+    // "Why?" still names the browser whose subscription the 410 removed.
+    let trail: serde_json::Value = s
+        .server
+        .get(
+            &s.token,
+            &format!("/inbox/{}/trail", result.notification.id),
+        )
+        .await;
+    let gone_in_trail = trail["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device"] == gone.id.to_string())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(gone_in_trail["name"], "gone's browser", "{trail}");
+    assert_eq!(gone_in_trail["outcome"]["state"], "gone", "{trail}");
     assert_eq!(s.push.violations(), Vec::<String>::new());
 }
 

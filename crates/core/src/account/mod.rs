@@ -334,7 +334,10 @@ impl Account {
         let signed_in = SignedIn::start(
             session,
             ports,
-            self.inner.config.client.clone(),
+            ClientConfig {
+                app_name: self.inner.config.device_name.clone(),
+                ..self.inner.config.client.clone()
+            },
             self.inner.config.save_debounce,
         )
         .await?;

@@ -2,7 +2,7 @@
 //! OS notifications at most once per item, per-conversation bursts folded into one "N more",
 //! and one "while you were away" summary for many replayed items.
 
-use herald_protocol::{decide, Decision, EventKind, Language, Notification, Tone};
+use herald_protocol::{decide, AppOutcome, Decision, EventKind, Language, Notification, Tone};
 use uuid::Uuid;
 
 use super::{Burst, Client, OsOutcome};
@@ -38,9 +38,18 @@ impl Client {
         }
         self.persist();
         match self.inner.notifier.show(&notification) {
-            Ok(()) => self.set_outcome(id, outcome),
+            Ok(()) => {
+                self.set_outcome(id, outcome);
+                self.receipt(id, AppOutcome::Shown);
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "the OS notification failed");
+                self.receipt(
+                    id,
+                    AppOutcome::Failed {
+                        error: err.message.clone(),
+                    },
+                );
                 self.set_outcome(
                     id,
                     OsOutcome::Failed {
@@ -54,6 +63,12 @@ impl Client {
     /// A live item: shown at once, or folded into its conversation's burst.
     pub(super) fn notify_live(&self, n: &Notification, local: &Decision) {
         if !local.push.delivers() {
+            self.receipt(
+                n.id,
+                AppOutcome::NotShown {
+                    reasons: local.push.reasons.clone(),
+                },
+            );
             return;
         }
         let exempt =
@@ -68,6 +83,7 @@ impl Client {
                 let into = burst.opened_by;
                 drop(model);
                 self.set_outcome(n.id, OsOutcome::Coalesced { into });
+                self.receipt(n.id, AppOutcome::Folded);
                 return;
             }
             model.bursts.insert(
@@ -139,7 +155,13 @@ impl Client {
                     self.set_outcome(id, OsOutcome::Coalesced { into });
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "the OS notification failed"),
+            Err(err) => {
+                tracing::warn!(error = %err, "the OS notification failed");
+                for id in burst.folded {
+                    let error = err.message.clone();
+                    self.receipt(id, AppOutcome::Failed { error });
+                }
+            }
         }
     }
 
@@ -187,9 +209,16 @@ impl Client {
             Ok(()) => {
                 for (n, _) in &fresh {
                     self.set_outcome(n.id, OsOutcome::InSummary);
+                    self.receipt(n.id, AppOutcome::Folded);
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "the OS notification failed"),
+            Err(err) => {
+                tracing::warn!(error = %err, "the OS notification failed");
+                for (n, _) in &fresh {
+                    let error = err.message.clone();
+                    self.receipt(n.id, AppOutcome::Failed { error });
+                }
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use futures_util::{SinkExt, StreamExt};
-use herald_protocol::{ClientMessage, CloseReason, ServerMessage};
+use herald_protocol::{ClientKind, ClientMessage, CloseReason, ServerMessage, StreamClient};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -136,11 +136,22 @@ impl Client {
             replayed: Vec::new(),
             closing: None,
         };
-        let resume = ClientMessage::Resume { after_seq, epoch };
+        let resume = ClientMessage::Resume {
+            after_seq,
+            epoch,
+            client: Some(StreamClient {
+                kind: ClientKind::DesktopApp,
+                name: config.app_name.clone(),
+            }),
+        };
         let Ok(json) = serde_json::to_string(&resume) else {
             return Ended::RETRY;
         };
         if ws.send(Message::Text(json.into())).await.is_err() {
+            return Ended::RETRY;
+        }
+        // Receipts from before this connection go first.
+        if !self.send_receipts(&mut ws).await {
             return Ended::RETRY;
         }
         let was_stable =
@@ -154,6 +165,12 @@ impl Client {
                 () = self.inner.wake.notified() => {
                     let _ = ws.close(None).await;
                     return Ended::Retry { was_stable: was_stable(conn.live_since), now: true };
+                }
+                () = self.inner.receipt_ready.notified() => {
+                    if self.send_receipts(&mut ws).await {
+                        continue;
+                    }
+                    return Ended::Retry { was_stable: was_stable(conn.live_since), now: false };
                 }
                 frame = tokio::time::timeout(config.heartbeat_timeout, ws.next()) => frame,
             };
@@ -195,6 +212,29 @@ impl Client {
                 return ended;
             }
         }
+    }
+
+    /// Sends the receipts waiting; false when the connection failed (they are kept for the
+    /// next one).
+    async fn send_receipts<S>(&self, ws: &mut S) -> bool
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let receipts = self.take_receipts();
+        for (n, (id, outcome)) in receipts.iter().enumerate() {
+            let message = ClientMessage::Receipt {
+                id: *id,
+                outcome: outcome.clone(),
+            };
+            let Ok(json) = serde_json::to_string(&message) else {
+                continue;
+            };
+            if ws.send(Message::Text(json.into())).await.is_err() {
+                self.keep_receipts(receipts[n..].to_vec());
+                return false;
+            }
+        }
+        true
     }
 
     /// Applies one server message; `Some` ends the connection.

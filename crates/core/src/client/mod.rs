@@ -21,14 +21,15 @@
 //!   away" summary.
 //! - `trail`: the decision trail of each item ("why did / didn't I get this?").
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{
-    Clock, MarkRequest, MarkResult, Notification, OsPermission, UnreadCount, VersionedPreferences,
+    AppOutcome, Clock, MarkRequest, MarkResult, Notification, OsPermission, UnreadCount,
+    VersionedPreferences,
 };
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
@@ -74,6 +75,8 @@ pub struct ClientConfig {
     pub random: fn() -> u64,
     /// The time for local decisions and read marks (tests move it).
     pub clock: Clock,
+    /// How this app names itself on the stream (receipts, "Save and test").
+    pub app_name: String,
 }
 
 impl Default for ClientConfig {
@@ -89,6 +92,7 @@ impl Default for ClientConfig {
             coalesce_window: Duration::from_secs(5),
             random: os_random,
             clock: Clock::system(),
+            app_name: format!("Herald ({})", std::env::consts::OS),
         }
     }
 }
@@ -144,8 +148,14 @@ struct Inner {
     sink: Arc<dyn EventSink>,
     conn: watch::Sender<ConnState>,
     wake: Notify,
+    /// Receipts waiting for the stream (sent on this connection or the next).
+    receipts: Mutex<VecDeque<(Uuid, AppOutcome)>>,
+    receipt_ready: Notify,
     running: AtomicBool,
 }
+
+/// Receipts kept while offline; older ones give way.
+const RECEIPTS_MAX: usize = 256;
 
 /// The signed-in client. Cheap to clone.
 #[derive(Clone)]
@@ -192,6 +202,8 @@ impl Client {
                 sink,
                 conn,
                 wake: Notify::new(),
+                receipts: Mutex::new(VecDeque::new()),
+                receipt_ready: Notify::new(),
                 running: AtomicBool::new(false),
             }),
         })
@@ -274,6 +286,58 @@ impl Client {
     /// Updates the device context (focus, mute, OS permission).
     pub fn set_device(&self, device: DeviceContext) {
         self.model().device = device;
+    }
+
+    /// Tells the server what this app did with an item's OS notification, when the server
+    /// decided to push it (otherwise there is nothing to report). Sent on the stream now, or
+    /// on the next connection.
+    pub(super) fn receipt(&self, id: Uuid, outcome: AppOutcome) {
+        let pushed = self
+            .model()
+            .trails
+            .get(&id)
+            .is_some_and(|t| t.server.push.delivers());
+        if !pushed {
+            return;
+        }
+        {
+            let mut queue = self
+                .inner
+                .receipts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            queue.retain(|(queued, _)| *queued != id);
+            if queue.len() >= RECEIPTS_MAX {
+                queue.pop_front();
+            }
+            queue.push_back((id, outcome));
+        }
+        self.inner.receipt_ready.notify_one();
+    }
+
+    /// Takes the receipts waiting to be sent.
+    pub(super) fn take_receipts(&self) -> Vec<(Uuid, AppOutcome)> {
+        let mut queue = self
+            .inner
+            .receipts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        queue.drain(..).collect()
+    }
+
+    /// Puts back receipts a connection could not send (before newer ones).
+    pub(super) fn keep_receipts(&self, unsent: Vec<(Uuid, AppOutcome)>) {
+        let mut queue = self
+            .inner
+            .receipts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for receipt in unsent.into_iter().rev() {
+            if !queue.iter().any(|(id, _)| *id == receipt.0) {
+                queue.push_front(receipt);
+            }
+        }
+        queue.truncate(RECEIPTS_MAX);
     }
 
     /// The computer woke up or the network changed: reconnect now.

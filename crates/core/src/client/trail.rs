@@ -1,7 +1,7 @@
 //! The decision trail of each item: the server's decision, this device's, and what happened
 //! to its OS notification. Answers "why did / didn't I get this?".
 
-use herald_protocol::{Decision, Notification, TestPushDevice};
+use herald_protocol::{AppReceipt, Decision, Notification, TestPushDevice};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -47,6 +47,10 @@ pub struct Trail {
     /// Per push device (browsers), what its push service answered for this item.
     #[serde(default)]
     pub devices: Vec<TestPushDevice>,
+    /// Per Herald desktop app (the web app asks the server), what it reported doing with
+    /// its OS notification for this item.
+    #[serde(default)]
+    pub apps: Vec<AppReceipt>,
 }
 
 impl Client {
@@ -64,6 +68,7 @@ impl Client {
                 local: local.clone(),
                 os,
                 devices: Vec::new(),
+                apps: Vec::new(),
             },
         );
     }

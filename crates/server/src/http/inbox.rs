@@ -3,8 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use herald_protocol::{
-    InboxPage, MarkRequest, MarkResult, Notification, TestBell, TestEmail, TestNotificationResult,
-    TestPush, UnreadCount,
+    AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, TestBell, TestEmail,
+    TestNotificationResult, TestPush, UnreadCount,
 };
 use uuid::Uuid;
 
@@ -72,7 +72,10 @@ pub async fn test_notification(
     // Listening before the item exists: no answer can come before we listen.
     let answers = state.pusher.answers();
     let email_answers = state.mailer.as_ref().map(crate::email::Mailer::answers);
+    let receipts = state.receipts.stored();
     let done = state.ingest.test(who.agent_id, kind.mention).await?;
+    // The desktop apps it was just handed to live.
+    let apps = state.hub.apps(who.agent_id);
     let decision = &done.notification.decision;
     let bell = if decision.dashboard.delivers() {
         TestBell::Stored {
@@ -96,14 +99,22 @@ pub async fn test_notification(
             Ok(TestPush::Off)
         }
     };
-    // Both wait (a bounded time) for answers from outside: at once.
-    let (email, push) = tokio::join!(email, push);
-    let (email, push) = (email?, push?);
+    let apps = async {
+        if decision.push.delivers() {
+            app_receipts(&state, who.agent_id, item, apps, receipts).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    // All three wait (a bounded time) for answers from outside: at once.
+    let (email, push, apps) = tokio::join!(email, push, apps);
+    let (email, push, apps) = (email?, push?, apps?);
     Ok(Json(TestNotificationResult {
         notification: done.notification,
         bell,
         email,
         push,
+        apps,
     }))
 }
 
@@ -164,6 +175,49 @@ async fn test_push(
     }
     let devices = crate::push::subscriptions::results_for(&state.db, item, &devices).await?;
     Ok(TestPush::Sent { devices })
+}
+
+/// Waits (a bounded time) for a receipt from each desktop app the test was handed to, then
+/// reports what each said, as stored; an app without a receipt yet is `no_answer`.
+async fn app_receipts(
+    state: &AppState,
+    agent_id: Uuid,
+    item: Uuid,
+    apps: Vec<(Uuid, String)>,
+    mut stored: tokio::sync::broadcast::Receiver<crate::receipts::Stored>,
+) -> Result<Vec<AppReceipt>, AppError> {
+    if apps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut waiting: std::collections::HashSet<Uuid> = apps.iter().map(|(s, _)| *s).collect();
+    // Receipts stored before we looked are announced already: start from what is stored.
+    for (session, _) in crate::receipts::for_item(&state.db, agent_id, item).await? {
+        waiting.remove(&session);
+    }
+    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
+    while !waiting.is_empty() {
+        match tokio::time::timeout_at(deadline, stored.recv()).await {
+            Ok(Ok(receipt)) if receipt.notification == item => {
+                waiting.remove(&receipt.session_id);
+            }
+            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
+        }
+    }
+    let got = crate::receipts::for_item(&state.db, agent_id, item).await?;
+    Ok(apps
+        .into_iter()
+        .map(|(session, name)| {
+            got.iter()
+                .find(|(s, _)| *s == session)
+                .map(|(_, receipt)| receipt.clone())
+                .unwrap_or(AppReceipt {
+                    name,
+                    outcome: AppOutcome::NoAnswer,
+                    at: None,
+                })
+        })
+        .collect())
 }
 
 /// `GET /email`: whether email is configured, where it goes, the last failure.

@@ -83,6 +83,8 @@ pub struct AppState {
     pub mailer: Option<crate::email::Mailer>,
     /// Web Push.
     pub pusher: crate::push::Pusher,
+    /// Desktop apps' receipts.
+    pub receipts: crate::receipts::Receipts,
     /// The web app's origin, cookies and CSRF key.
     pub web: Arc<crate::web::WebSettings>,
     /// The server's clock.

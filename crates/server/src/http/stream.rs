@@ -5,7 +5,8 @@
 //! 2. Register with the hub first, so nothing committed from now on can be missed.
 //! 3. Wait for `resume`; replay from the database (or signal a gap); say `live`.
 //! 4. Forward live messages, skipping items the replay already sent; note the client's
-//!    `presence` (its window in front of the agent, for Web Push); ping, and close
+//!    `presence` (its window in front of the agent, for Web Push) and a desktop app's
+//!    `receipt`s (what it did with an OS notification); ping, and close
 //!    on silence, revocation, a slow client, protocol abuse or shutdown.
 
 use std::time::Duration;
@@ -18,7 +19,9 @@ use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 
 use super::AppState;
 use crate::auth::{self, AgentSession};
+use crate::hub::Subscription;
 use crate::inbox::{self, REPLAY_MAX};
+use crate::receipts::Receipt;
 
 /// The upgrade handler.
 pub async fn stream(
@@ -145,7 +148,12 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientMessage>(&text).ok(),
         _ => None,
     };
-    let Some(ClientMessage::Resume { after_seq, epoch }) = resume else {
+    let Some(ClientMessage::Resume {
+        after_seq,
+        epoch,
+        client,
+    }) = resume
+    else {
         conn.close(
             CloseReason::ProtocolViolation,
             "expected a resume message first",
@@ -153,6 +161,10 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
         .await;
         return Ok(());
     };
+
+    if let Some(client) = &client {
+        sub.set_client(client);
+    }
 
     let latest = inbox::latest_seq(&state.db, who.agent_id).await?;
     let gap = if epoch.as_deref().is_some_and(|e| e != &*state.epoch) || after_seq > latest {
@@ -234,9 +246,7 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
                     Some(Ok(message)) => {
                         last_heard = Instant::now();
                         if let Message::Text(text) = message {
-                            if let Ok(ClientMessage::Presence { in_front }) = serde_json::from_str(&text) {
-                                sub.set_in_front(in_front);
-                            }
+                            on_client_message(&state, &who, &sub, &text);
                         }
                     }
                     Some(Err(err)) => {
@@ -261,6 +271,29 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
                     .map_err(|_| StreamEnd::SendTimeout)??;
             }
         }
+    }
+}
+
+/// A client message after `resume`: presence, or an app's receipt. Unknown or malformed
+/// ones are ignored (a newer client may say more than this server knows).
+fn on_client_message(state: &AppState, who: &AgentSession, sub: &Subscription, text: &str) {
+    match serde_json::from_str(text) {
+        Ok(ClientMessage::Presence { in_front }) => sub.set_in_front(in_front),
+        Ok(ClientMessage::Receipt { id, outcome }) => {
+            // Only a desktop app that said so in its `resume` reports OS notifications.
+            let (Some(name), Some(outcome)) = (sub.app_name(), outcome.bounded()) else {
+                return;
+            };
+            state.receipts.record(Receipt {
+                agent_id: who.agent_id,
+                session_id: who.session_id,
+                name: name.to_owned(),
+                notification: id,
+                outcome,
+                at: state.clock.now(),
+            });
+        }
+        Ok(ClientMessage::Resume { .. }) | Err(_) => {}
     }
 }
 

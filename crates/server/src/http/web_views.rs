@@ -57,8 +57,8 @@ pub async fn diagnostics(
 }
 
 /// `GET /inbox/{id}/trail`: why the item reached (or did not reach) the agent: the server's
-/// decision, which a browser follows as it is (it has no policy of its own), and per push
-/// device what its push service answered.
+/// decision, which a browser follows as it is (it has no policy of its own), per push
+/// device what its push service answered, and per desktop app what it reported doing.
 pub async fn trail(
     State(state): State<AppState>,
     who: AgentSession,
@@ -72,10 +72,16 @@ pub async fn trail(
     } else {
         OsOutcome::SentAsPush
     };
+    let apps = crate::receipts::for_item(&state.db, who.agent_id, id)
+        .await?
+        .into_iter()
+        .map(|(_, receipt)| receipt)
+        .collect();
     Ok(Json(Trail {
         server: item.decision.clone(),
         local: item.decision,
         os,
         devices,
+        apps,
     }))
 }

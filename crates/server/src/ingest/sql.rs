@@ -99,8 +99,8 @@ INSERT INTO outbox
   FROM json_each(?);
 INSERT INTO push_outbox
     (subscription_id, agent_id, notification_id, conversation_id, urgency, status,
-     not_before, created_at)
-  SELECT s.id, s.agent_id, j.value ->> 0, j.value ->> 2, j.value ->> 3, 'pending', ?, ?
+     not_before, created_at, device_name)
+  SELECT s.id, s.agent_id, j.value ->> 0, j.value ->> 2, j.value ->> 3, 'pending', ?, ?, s.name
   FROM json_each(?) AS j CROSS JOIN push_subscriptions AS s ON s.agent_id = j.value ->> 1;
 INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?

@@ -272,11 +272,12 @@ fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error>
     })
 }
 
-/// The devices an item was queued for: (subscription, name).
+/// The devices an item was queued for: (subscription, name), also those removed since (a
+/// 410 deletes the subscription; the row keeps the name it had).
 pub async fn queued_for(db: &Db, notification: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
     let rows = sqlx::query(
-        "SELECT o.subscription_id, s.name FROM push_outbox AS o \
-         JOIN push_subscriptions AS s ON s.id = o.subscription_id \
+        "SELECT o.subscription_id, COALESCE(o.device_name, s.name, 'Browser') AS name \
+         FROM push_outbox AS o LEFT JOIN push_subscriptions AS s ON s.id = o.subscription_id \
          WHERE o.notification_id = $1 ORDER BY o.id",
     )
     .bind(notification.to_string())

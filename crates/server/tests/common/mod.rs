@@ -323,7 +323,12 @@ impl Ws {
     }
 
     pub async fn resume(&mut self, after_seq: u64, epoch: Option<String>) {
-        self.send(&ClientMessage::Resume { after_seq, epoch }).await;
+        self.send(&ClientMessage::Resume {
+            after_seq,
+            epoch,
+            client: None,
+        })
+        .await;
     }
 
     /// The next server message; `Err` with the close when the stream ends.

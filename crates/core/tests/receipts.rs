@@ -1,0 +1,135 @@
+//! The desktop app's receipts against a real server: "Save and test" reports what the
+//! app's OS notifier did (shown, refused by the OS, or not shown by the app's own rules),
+//! because herald-core tells the server on the stream after each decision.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+
+use herald_core::api::Api;
+use herald_core::client::{Client, ClientConfig, DeviceContext};
+use herald_core::config::ServerUrl;
+use herald_core::error::{CoreError, ErrorKind, Result};
+use herald_core::ports::{ConnState, EventSink, Notifier, OsNotification, UiEvent};
+use herald_core::sensitive::Sensitive;
+use herald_core::state::MemoryState;
+use herald_protocol::{AppOutcome, Reason, TestNotificationResult};
+use herald_testkit::wait_until as until;
+use support::*;
+use tokio_util::sync::CancellationToken;
+
+/// An OS that refuses every notification.
+struct Refusing;
+
+impl Notifier for Refusing {
+    fn show(&self, _: &OsNotification) -> Result<()> {
+        Err(CoreError::new(
+            ErrorKind::Os,
+            "org.freedesktop.Notifications is not running",
+        ))
+    }
+}
+
+impl EventSink for Refusing {
+    fn emit(&self, _: UiEvent) {}
+}
+
+struct App {
+    client: Client,
+    api: Api,
+    token: Sensitive<String>,
+    stop: CancellationToken,
+}
+
+impl App {
+    async fn start(server: &TestServer, notifier: Arc<dyn Notifier>) -> App {
+        let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
+        let (token, _) = api
+            .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+            .await
+            .unwrap();
+        let client = Client::new(
+            api.clone(),
+            token.clone(),
+            Arc::new(MemoryState::default()),
+            notifier,
+            Arc::new(Recorder::default()),
+            ClientConfig {
+                app_name: "Herald on ana-laptop".into(),
+                ..ClientConfig::default()
+            },
+        )
+        .unwrap();
+        let stop = CancellationToken::new();
+        tokio::spawn({
+            let (client, stop) = (client.clone(), stop.clone());
+            async move { client.run(stop).await }
+        });
+        let conn = client.connection();
+        until("the stream is live", || *conn.borrow() == ConnState::Live).await;
+        App {
+            client,
+            api,
+            token,
+            stop,
+        }
+    }
+
+    async fn test(&self, mention: bool) -> TestNotificationResult {
+        self.api
+            .test_notification(&self.token, mention)
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn save_and_test_says_the_app_showed_it() {
+    let server = TestServer::start().await;
+    let recorder = Arc::new(Recorder::default());
+    let app = App::start(&server, recorder.clone()).await;
+    let result = app.test(false).await;
+    assert_eq!(result.apps.len(), 1, "{:?}", result.apps);
+    assert_eq!(result.apps[0].name, "Herald on ana-laptop");
+    assert_eq!(result.apps[0].outcome, AppOutcome::Shown);
+    // And it really was shown, once.
+    let shown = recorder.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].id, result.notification.id);
+    app.stop.cancel();
+}
+
+#[tokio::test]
+async fn save_and_test_says_when_the_os_refused_it() {
+    let server = TestServer::start().await;
+    let app = App::start(&server, Arc::new(Refusing)).await;
+    let result = app.test(false).await;
+    assert_eq!(
+        result.apps[0].outcome,
+        AppOutcome::Failed {
+            error: "org.freedesktop.Notifications is not running".into()
+        }
+    );
+    app.stop.cancel();
+}
+
+#[tokio::test]
+async fn a_test_mention_follows_the_apps_rules_and_says_why_it_was_not_shown() {
+    let server = TestServer::start().await;
+    let recorder = Arc::new(Recorder::default());
+    let app = App::start(&server, recorder.clone()).await;
+    // The agent is looking at Herald: a real mention would not raise an OS notification.
+    app.client.set_device(DeviceContext {
+        app_focused: true,
+        ..DeviceContext::default()
+    });
+    let result = app.test(true).await;
+    let AppOutcome::NotShown { reasons } = &result.apps[0].outcome else {
+        panic!("{:?}", result.apps)
+    };
+    assert_eq!(reasons.last(), Some(&Reason::AppFocused), "{reasons:?}");
+    assert!(recorder.shown.lock().unwrap().is_empty());
+    app.stop.cancel();
+}
