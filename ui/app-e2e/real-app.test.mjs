@@ -217,6 +217,24 @@ test("a preference change is saved and survives an app restart", async () => {
   assert.equal(await again.isSelected(), !before);
 });
 
+test("Save and test reports the app's own OS notification as the app saw it", async () => {
+  await (await browser.$("#tab-prefs")).click();
+  const button = await byTest("save-and-test");
+  await button.waitForExist();
+  const before = notifyCalls().split("notifications reach you here").length;
+  await button.click();
+  // The server waits for the app's receipt on the stream and reports it per app.
+  const result = await until("the test's result with the app's receipt", async () => {
+    const box = await byTest("test-result");
+    if (!(await box.isExisting())) return undefined;
+    const text = await box.getText();
+    return text.includes("Herald desktop (linux):") ? text : undefined;
+  });
+  assert.match(result, /Herald desktop \(linux\): showed it as a notification on that computer\./);
+  // And the notification service did receive it.
+  await until("the test's Notify call", async () => notifyCalls().split("notifications reach you here").length > before);
+});
+
 test("diagnostics see the notification service, the live stream and the email set-up", async () => {
   await (await browser.$("#tab-diag")).click();
   const service = await byTest("diag-service");

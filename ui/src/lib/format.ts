@@ -1,6 +1,6 @@
 // Pure formatting helpers: relative times, kinds, reasons. Tested in format.test.ts.
 import type { ChannelDecision, EventKind, EventMatrix, Reason } from "./generated/protocol";
-import type { Key } from "./i18n.svelte";
+import type { Key } from "./texts/en";
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 24 * 3600],

@@ -1,7 +1,8 @@
 // English and Brazilian Portuguese (the words are in ./texts/). The language follows the
 // agent's preference once signed in (it is stored on the server, so email and the app
 // agree), else the system's language.
-import type { Language, TestEmail, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
+import type { AppReceipt, Language, TestEmail, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
+import { reasonText } from "./format";
 import { en, type Key } from "./texts/en";
 import { ptBR } from "./texts/pt-BR";
 
@@ -35,7 +36,23 @@ export function unreadText(n: number): string {
  * for what was only decided. */
 export function testResultLines(result: TestNotificationResult): string[] {
   const bell = result.bell.state === "stored" ? t("test_bell_stored", { n: result.bell.live_streams }) : t("test_bell_off");
-  return [bell, testEmailLine(result.email), ...testPushLines(result.push)];
+  return [bell, testEmailLine(result.email), ...testPushLines(result.push), ...(result.apps ?? []).map(appReceiptLine)];
+}
+
+/** What one desktop app reported doing with an item's OS notification. */
+export function appReceiptLine({ name, outcome }: AppReceipt): string {
+  switch (outcome.state) {
+    case "shown":
+      return t("app_shown", { name });
+    case "folded":
+      return t("app_folded", { name });
+    case "not_shown":
+      return t("app_not_shown", { name, why: outcome.reasons.map((r) => t(...reasonText(r))).join("; ") });
+    case "failed":
+      return t("app_failed", { name, error: outcome.error });
+    case "no_answer":
+      return t("app_no_answer", { name });
+  }
 }
 
 /** What the email relay answered for the test's email, or why there is none. */

@@ -44,6 +44,15 @@ test("a test notification's result says what was observed per channel, never 'de
         { device: "d3", name: "Edge", outcome: { state: "pending" } },
       ],
     },
+    apps: [
+      { name: "Herald on ana-laptop", outcome: { state: "shown" }, at: "2026-12-02T10:00:00Z" },
+      {
+        name: "Herald on desk-7",
+        outcome: { state: "not_shown", reasons: [{ code: "test_requested" }, { code: "permission_denied" }] },
+        at: "2026-12-02T10:00:00Z",
+      },
+      { name: "Herald on old-pc", outcome: { state: "no_answer" } },
+    ],
   });
   expect(lines[0]).toContain("stored");
   expect(lines[0]).toContain("2");
@@ -52,14 +61,17 @@ test("a test notification's result says what was observed per channel, never 'de
     "Push to Firefox on Linux: accepted by its push service (201); the browser shows it when it is online.",
     "Push to Chrome: its push service no longer knows this browser (410), so Herald removed it. Enable browser notifications there again.",
     "Push to Edge: no answer from its push service yet.",
+    "Herald on ana-laptop: showed it as a notification on that computer.",
+    "Herald on desk-7: did not show a notification (you asked for a test; the system does not allow notifications).",
+    "Herald on old-pc: had it, but did not say whether it showed it (an older or busy app).",
   ]);
-  const none = testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "no_devices" } });
+  const none = testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "no_devices" }, apps: [] });
   expect(none[2]).toContain("nothing was sent");
   expect(lines.join(" ")).not.toMatch(/delivered/i);
-  const quiet = testResultLines({ ...base, bell: { state: "off" }, email: { state: "not_configured" }, push: { state: "off" } });
+  const quiet = testResultLines({ ...base, bell: { state: "off" }, email: { state: "not_configured" }, push: { state: "off" }, apps: [] });
   expect(quiet[1]).toContain("no email relay");
   setLanguage("pt-BR");
-  expect(testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "off" } })[1]).toContain(
+  expect(testResultLines({ ...base, bell: { state: "off" }, email: { state: "off" }, push: { state: "off" }, apps: [] })[1]).toContain(
     "não enviam e-mail",
   );
   setLanguage("en");

@@ -244,7 +244,7 @@ export class FakeBackend implements Backend {
   async why(id: string): Promise<Trail | null> {
     const n = this.items.find((item) => item.id === id);
     if (!n) return null;
-    return { server: n.decision, local: n.decision, os: { os: "shown" }, devices: [] };
+    return { server: n.decision, local: n.decision, os: { os: "shown" }, devices: [], apps: [] };
   }
 
   async preferences(): Promise<PrefsView> {
@@ -299,6 +299,7 @@ export class FakeBackend implements Backend {
       bell: { state: "stored", live_streams: 1 },
       email: { state: "not_configured" },
       push: { state: "no_devices" },
+      apps: [],
     };
   }
 

@@ -1,7 +1,7 @@
 // Generated from the Rust types of herald-core by `crates/core/src/ts.rs`.
 // Do not edit: run `HERALD_BLESS=1 cargo test -p herald-core --test typescript`.
 
-import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, EmailStatus } from "./protocol";
+import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, AppReceipt, EmailStatus } from "./protocol";
 
 /**
  * What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
@@ -91,7 +91,12 @@ os: OsOutcome,
 /**
  * Per push device (browsers), what its push service answered for this item.
  */
-devices: Array<TestPushDevice>, };
+devices: Array<TestPushDevice>, 
+/**
+ * Per Herald desktop app (the web app asks the server), what it reported doing with
+ * its OS notification for this item.
+ */
+apps: Array<AppReceipt>, };
 
 /**
  * Something the UI should know: every event the Rust side pushes to the UI.

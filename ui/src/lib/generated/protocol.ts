@@ -817,7 +817,13 @@ email: TestEmail,
 /**
  * Push to browsers and phones.
  */
-push: TestPush, };
+push: TestPush, 
+/**
+ * Each Herald desktop app that had the item live: what it did with its OS
+ * notification, as the app reported it (`no_answer` when no receipt came in time).
+ * Empty when no desktop app is connected.
+ */
+apps: Array<AppReceipt>, };
 
 /**
  * What happened on the bell.
@@ -1005,6 +1011,54 @@ status?: number,
 error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "in_front" } | { "state": "pending" };
 
 /**
+ * What kind of Herald client holds a stream.
+ */
+export type ClientKind = "desktop_app" | "web_app";
+
+/**
+ * Who is at the other end of a stream, sent with `resume`.
+ */
+export type StreamClient = { 
+/**
+ * The kind of client.
+ */
+kind: ClientKind, 
+/**
+ * A name for the agent's device lists, e.g. "Herald for Linux on ana-laptop".
+ */
+name: string, };
+
+/**
+ * What an app did with one item's OS notification.
+ */
+export type AppOutcome = { "state": "shown" } | { "state": "folded" } | { "state": "not_shown", 
+/**
+ * The app's push reasons.
+ */
+reasons: Array<Reason>, } | { "state": "failed", 
+/**
+ * What the notifier said.
+ */
+error: string, } | { "state": "no_answer" };
+
+/**
+ * One app's receipt for an item, as the server reports it.
+ */
+export type AppReceipt = { 
+/**
+ * The app's name.
+ */
+name: string, 
+/**
+ * What it did.
+ */
+outcome: AppOutcome, 
+/**
+ * When the receipt came; absent for `no_answer`.
+ */
+at?: string, };
+
+/**
  * `POST /api/v1/events`: what ingest did.
  */
 export type IngestResult = { 
@@ -1151,11 +1205,24 @@ after_seq: number,
 /**
  * The epoch that seq belongs to.
  */
-epoch?: string, } | { "type": "presence", 
+epoch?: string, 
+/**
+ * Who is connecting: the desktop app says so, so that the server waits for its
+ * receipts in "Save and test" and names it in "Why?".
+ */
+client?: StreamClient, } | { "type": "presence", 
 /**
  * Visible and focused.
  */
-in_front: boolean, };
+in_front: boolean, } | { "type": "receipt", 
+/**
+ * The item.
+ */
+id: string, 
+/**
+ * What the app did.
+ */
+outcome: AppOutcome, };
 
 /**
  * Server → client.

@@ -159,6 +159,12 @@ export const en = {
   test_push_in_front: "Push to {name}: not sent; a Herald tab there was in front of you and showed it.",
   test_push_pending: "Push to {name}: no answer from its push service yet.",
   test_push_off: "Push to browsers and phones: your preferences push nothing for it.",
+  app_shown: "{name}: showed it as a notification on that computer.",
+  app_folded: "{name}: showed it in one notification with others.",
+  app_not_shown: "{name}: did not show a notification ({why}).",
+  app_failed: "{name}: the system refused the notification: {error}",
+  app_no_answer: "{name}: had it, but did not say whether it showed it (an older or busy app).",
+  why_apps: "Herald apps",
   // diagnostics
   diag_title: "Diagnostics",
   diag_intro: "Each check below answers one of the common problems. Green means fine.",

@@ -4,7 +4,8 @@
 // back or the tab is shown again, and stops for good on the fatal close codes. It tells the
 // server whether this tab is in front of the agent, so that the server holds this browser's
 // push while the tab shows the items itself.
-import type { CloseReason, ServerMessage } from "../../generated/protocol";
+import type { ClientMessage, CloseReason, ServerMessage } from "../../generated/protocol";
+import { browserName } from "./push";
 import type { ConnState } from "../types";
 
 /** Close codes after which reconnecting cannot help: sign in again. */
@@ -91,7 +92,12 @@ export class Stream {
     let opened = false;
     socket.onopen = () => {
       opened = true;
-      socket.send(JSON.stringify({ type: "resume", ...this.hooks.position() }));
+      const resume: ClientMessage = {
+        type: "resume",
+        ...this.hooks.position(),
+        client: { kind: "web_app", name: browserName() },
+      };
+      socket.send(JSON.stringify(resume));
       this.sendPresence();
     };
     socket.onmessage = (event: MessageEvent<string>) => {
