@@ -163,6 +163,23 @@ pub struct SessionInfo {
     pub last_seen_at: DateTime<Utc>,
     /// Whether it is the session making the request.
     pub current: bool,
+    /// Its live streams on this server now (an open Herald app or tab); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub live: Option<SessionLive>,
+}
+
+/// A session's live streams now, as the server sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct SessionLive {
+    /// How many streams it holds open.
+    pub streams: u32,
+    /// What the client said it is (absent for clients that do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kind: Option<crate::receipt::ClientKind>,
+    /// One of its windows says it is in front of the agent (visible and focused).
+    pub in_front: bool,
 }
 
 /// Preferences with their version (`ETag` / `If-Match`).

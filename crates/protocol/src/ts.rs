@@ -106,6 +106,7 @@ pub fn typescript_module() -> String {
         export::<SessionGrant>(),
         export::<WebSession>(),
         export::<SessionInfo>(),
+        export::<SessionLive>(),
         export::<VersionedPreferences>(),
         export::<MarkRequest>(),
         export::<MarkResult>(),

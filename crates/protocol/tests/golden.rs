@@ -258,6 +258,11 @@ fn samples() -> Vec<Sample> {
                 created_at: at(9, 0),
                 last_seen_at: at(15, 0),
                 current: true,
+                live: Some(SessionLive {
+                    streams: 1,
+                    kind: Some(ClientKind::DesktopApp),
+                    in_front: false,
+                }),
             },
         ),
         entry(

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use herald_protocol::{ClientKind, CloseReason, ServerMessage, StreamClient};
+use herald_protocol::{ClientKind, CloseReason, ServerMessage, SessionLive, StreamClient};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -147,6 +147,24 @@ impl Hub {
             in_front,
             client,
         })
+    }
+
+    /// The agent's live streams now, per session.
+    pub fn live(&self, agent_id: Uuid) -> HashMap<Uuid, SessionLive> {
+        let mut out: HashMap<Uuid, SessionLive> = HashMap::new();
+        if let Some(list) = self.lock().get(&agent_id) {
+            for conn in list {
+                let live = out.entry(conn.session_id).or_insert(SessionLive {
+                    streams: 0,
+                    kind: None,
+                    in_front: false,
+                });
+                live.streams += 1;
+                live.kind = live.kind.or(conn.client.get().map(|(kind, _)| *kind));
+                live.in_front |= conn.in_front.load(Ordering::Relaxed);
+            }
+        }
+        out
     }
 
     /// The agent's desktop apps with a live stream now: (session, name), one per session.
@@ -325,6 +343,17 @@ mod tests {
             "the first resume names it"
         );
         assert_eq!(web.app_name(), None);
+        web.set_in_front(true);
+        let live = hub.live(agent);
+        assert_eq!(live.len(), 3, "three sessions");
+        assert_eq!(
+            live[&session],
+            SessionLive {
+                streams: 2,
+                kind: Some(ClientKind::DesktopApp),
+                in_front: false
+            }
+        );
         drop((a, b));
         assert!(hub.apps(agent).is_empty());
     }

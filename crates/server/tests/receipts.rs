@@ -55,6 +55,23 @@ async fn save_and_test_reports_what_each_desktop_app_said() {
     let me: AgentProfile = server.get(&browser, "/me").await;
     let hub = &server.running().hub;
     herald_testkit::wait_until("both apps said who they are", || hub.apps(me.id).len() == 2).await;
+    // The agent's devices and their state: each session with its live stream and kind.
+    let sessions: Vec<SessionInfo> = server.get(&browser, "/sessions").await;
+    assert_eq!(sessions.len(), 3);
+    let apps = sessions
+        .iter()
+        .filter(|s| s.live.as_ref().and_then(|l| l.kind) == Some(ClientKind::DesktopApp))
+        .count();
+    assert_eq!(apps, 2);
+    let current = sessions.iter().find(|s| s.current).unwrap();
+    assert_eq!(
+        current.live,
+        Some(SessionLive {
+            streams: 1,
+            kind: Some(ClientKind::WebApp),
+            in_front: false
+        })
+    );
 
     // The laptop's app shows the test when it arrives, and says so.
     let app = tokio::spawn(async move {

@@ -150,6 +150,7 @@ pub async fn list(
     .fetch_all(&state.db.reader)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
+    let mut live = state.hub.live(who.agent_id);
     for row in rows {
         let id = Uuid::parse_str(&row.try_get::<String, _>("id")?)
             .map_err(|e| AppError::Internal(e.into()))?;
@@ -159,6 +160,7 @@ pub async fn list(
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             current: id == who.session_id,
+            live: live.remove(&id),
         });
     }
     Ok(Json(out))

@@ -751,7 +751,28 @@ last_seen_at: string,
 /**
  * Whether it is the session making the request.
  */
-current: boolean, };
+current: boolean, 
+/**
+ * Its live streams on this server now (an open Herald app or tab); absent when none.
+ */
+live?: SessionLive, };
+
+/**
+ * A session's live streams now, as the server sees them.
+ */
+export type SessionLive = { 
+/**
+ * How many streams it holds open.
+ */
+streams: number, 
+/**
+ * What the client said it is (absent for clients that do not say).
+ */
+kind?: ClientKind, 
+/**
+ * One of its windows says it is in front of the agent (visible and focused).
+ */
+in_front: boolean, };
 
 /**
  * Preferences with their version (`ETag` / `If-Match`).
