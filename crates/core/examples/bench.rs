@@ -234,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
                 body: None,
             }),
             recipients: vec!["ana".into(), "peer".into()],
+            teams: vec![],
         };
         sent.insert(id, Instant::now());
         let (http, url, key) = (http.clone(), server.url(), key.clone());

@@ -271,4 +271,10 @@ pub struct PlatformEvent {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<String>>")]
     pub recipients: Vec<String>,
+    /// Teams the event names (the platform's team ids): each member of the team in Herald
+    /// (agents in group `team:<id>`) receives it, as directly addressed; for a mention, each
+    /// member counts as mentioned (a team mention).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub teams: Vec<String>,
 }

@@ -12,6 +12,7 @@
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
 //! - [`notification`]: inbox items, pages and unread counters.
 //! - [`api`]: REST bodies and the one error shape.
+//! - [`connector`]: what a helpdesk's signed webhook delivery became.
 //! - [`push`]: push subscriptions, devices and what their push services answered.
 //! - [`receipt`]: what a Herald app did with an item's OS notification (stream receipts).
 //! - [`stream`]: WebSocket messages and close codes.
@@ -22,6 +23,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod connector;
 pub mod event;
 pub mod notification;
 pub mod policy;
@@ -33,6 +35,7 @@ pub mod ts;
 
 pub use api::*;
 pub use clock::{Clock, ManualClock};
+pub use connector::*;
 pub use event::*;
 pub use notification::*;
 pub use policy::*;

@@ -135,6 +135,8 @@ pub fn typescript_module() -> String {
         export::<IngestBatch>(),
         export::<IngestItemResult>(),
         export::<IngestBatchResult>(),
+        export::<WebhookOutcome>(),
+        export::<WebhookResult>(),
         // stream
         export::<CloseReason>(),
         export::<GapReason>(),

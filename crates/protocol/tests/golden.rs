@@ -102,6 +102,7 @@ fn samples() -> Vec<Sample> {
                 text: Some("<script>alert(1)</script> still waiting".into()),
                 module: None,
                 recipients: vec![],
+                teams: vec![],
             },
         ),
         entry(
@@ -124,6 +125,7 @@ fn samples() -> Vec<Sample> {
                     body: Some("Pay before Friday".into()),
                 }),
                 recipients: vec!["agent-1".into()],
+                teams: vec![],
             },
         ),
         entry(
@@ -140,6 +142,7 @@ fn samples() -> Vec<Sample> {
                 text: Some("SLA breached".into()),
                 module: None,
                 recipients: vec!["agent-1".into()],
+                teams: vec![],
             },
         ),
         entry("preferences_default", Preferences::default()),
@@ -456,6 +459,36 @@ fn samples() -> Vec<Sample> {
                     field: "conversation.url".into(),
                     message: "only https links are kept, not javascript:".into(),
                 }],
+            },
+        ),
+        entry(
+            "webhook_result",
+            WebhookResult {
+                delivery_id: "6a1f0c2e-3b7d-4d0e-9c55-1f2a3b4c5d6e".into(),
+                event: "message_created".into(),
+                duplicate: false,
+                outcome: WebhookOutcome::Ingested {
+                    events: vec![IngestResult {
+                        event_id: "chatwoot-6a1f0c2e-3b7d-4d0e-9c55-1f2a3b4c5d6e".into(),
+                        duplicate: false,
+                        recipients: 3,
+                        dropped: vec![],
+                    }],
+                    skipped: vec![
+                        "a mention of Chatwoot user 999: no Herald agent has that id".into(),
+                    ],
+                },
+            },
+        ),
+        entry(
+            "webhook_result_ignored",
+            WebhookResult {
+                delivery_id: "0b6e".into(),
+                event: "contact_created".into(),
+                duplicate: true,
+                outcome: WebhookOutcome::Ignored {
+                    reason: "Herald does not notify about \"contact_created\" events".into(),
+                },
             },
         ),
         entry(

@@ -130,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
             text: Some("@all please look".into()),
             module: None,
             recipients: vec![],
+            teams: vec![],
         };
         let answer = http
             .post(format!("{}/api/v1/events", server.url()))

@@ -129,6 +129,7 @@ pub fn event(n: u64) -> PlatformEvent {
         text: Some(pick(&MESSAGES).into()),
         module: None,
         recipients: vec![],
+        teams: vec![],
     };
     match OsRng.next_u32() % 10 {
         0 | 1 => PlatformEvent {

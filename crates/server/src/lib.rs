@@ -22,6 +22,7 @@
 //!   queue (a burst of sign-ins cannot take the host's memory).
 //! - [`http`]: the `/api/v1` routes, the extractors of the caller, and the WebSocket stream.
 //! - [`admin`]: workspace, agent and ingest-key administration (the CLI's commands).
+//! - [`connectors`]: helpdesks' signed webhooks (Chatwoot), mapped to Herald's events.
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
 //!
@@ -31,6 +32,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod connectors;
 pub mod db;
 pub mod demo;
 pub mod email;

@@ -1,5 +1,7 @@
 //! `herald-server`: serve, run the demo, administer.
 
+mod connector_cli;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -54,6 +56,9 @@ enum Command {
     /// Manage workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Connect helpdesks (Chatwoot) whose webhooks notify agents.
+    #[command(subcommand)]
+    Connector(connector_cli::ConnectorCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -318,6 +323,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::IngestKey(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
             let result = ingest_key(&db, cmd).await;
+            db.close().await;
+            result?;
+        }
+        Command::Connector(cmd) => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let result = connector_cli::run(&db, cmd).await;
             db.close().await;
             result?;
         }

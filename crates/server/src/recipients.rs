@@ -9,7 +9,8 @@
 //!   when nobody is registered for either;
 //! - module event: its explicit recipients (required);
 //! - an unknown kind: its explicit recipients, else the assignee, participants and mentioned;
-//! - any event: plus its explicit recipients; never the agent who caused it.
+//! - any event: plus its explicit recipients and the members of the teams it names (for a
+//!   mention, each of them counts as mentioned); never the agent who caused it.
 
 use std::collections::BTreeSet;
 
@@ -92,6 +93,7 @@ pub fn plan(event: &PlatformEvent, conversation: &ConversationState) -> Plan {
             }
         }
     }
+    groups.extend(event.teams.iter().map(|t| format!("team:{t}")));
     let actor = event.actor.as_ref().and_then(|a| a.agent_id.clone());
     if let Some(actor) = &actor {
         named.remove(actor);
@@ -104,16 +106,19 @@ pub fn plan(event: &PlatformEvent, conversation: &ConversationState) -> Plan {
     }
 }
 
-/// The policy context of one recipient.
+/// The policy context of one recipient; `in_named_team` when the agent is a member of a
+/// team the event names.
 pub fn context_for(
     external_id: &str,
     event: &PlatformEvent,
     conversation: &ConversationState,
+    in_named_team: bool,
 ) -> AgentContext {
+    let team_mention = in_named_team && event.kind == EventKind::Mention;
     AgentContext {
         assigned_to_me: conversation.assignee.as_deref() == Some(external_id),
-        mentioned: event.mentioned.iter().any(|m| m == external_id),
-        directly_addressed: event.recipients.iter().any(|r| r == external_id),
+        mentioned: event.mentioned.iter().any(|m| m == external_id) || team_mention,
+        directly_addressed: event.recipients.iter().any(|r| r == external_id) || in_named_team,
         ..AgentContext::default()
     }
 }
@@ -144,6 +149,7 @@ mod tests {
             text: None,
             module: None,
             recipients: vec![],
+            teams: vec![],
         }
     }
 
@@ -171,8 +177,8 @@ mod tests {
             ["ana", "carla"],
             "the author bruno is left out"
         );
-        assert!(context_for("carla", &reply, &state).mentioned);
-        assert!(context_for("ana", &reply, &state).assigned_to_me);
+        assert!(context_for("carla", &reply, &state, false).mentioned);
+        assert!(context_for("ana", &reply, &state, false).assigned_to_me);
     }
 
     #[test]
@@ -214,7 +220,32 @@ mod tests {
         let plan = plan(&module, &ConversationState::default());
         assert_eq!(names(&plan), ["ana", "bruno"]);
         assert!(!plan.whole_workspace_if_groups_empty);
-        assert!(context_for("ana", &module, &ConversationState::default()).directly_addressed);
+        assert!(
+            context_for("ana", &module, &ConversationState::default(), false).directly_addressed
+        );
+    }
+
+    #[test]
+    fn a_team_mention_reaches_the_team_and_counts_as_a_mention() {
+        let mut mention = event(EventKind::Mention);
+        mention.teams = vec!["7".into()];
+        mention.mentioned = vec!["ana".into()];
+        let plan = plan(&mention, &ConversationState::default());
+        assert_eq!(names(&plan), ["ana"]);
+        assert_eq!(plan.groups, ["team:7"]);
+        assert!(
+            !plan.whole_workspace_if_groups_empty,
+            "an empty team is nobody"
+        );
+        let ctx = context_for("bruno", &mention, &ConversationState::default(), true);
+        assert!(ctx.mentioned && ctx.directly_addressed);
+        let mut reply = event(EventKind::Reply);
+        reply.teams = vec!["7".into()];
+        let ctx = context_for("bruno", &reply, &ConversationState::default(), true);
+        assert!(
+            !ctx.mentioned && ctx.directly_addressed,
+            "only a mention mentions"
+        );
     }
 
     #[test]

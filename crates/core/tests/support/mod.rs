@@ -127,6 +127,7 @@ pub fn reply(id: &str) -> PlatformEvent {
         text: Some(format!("message {id}")),
         module: None,
         recipients: vec![],
+        teams: vec![],
     }
 }
 

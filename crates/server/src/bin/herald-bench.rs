@@ -79,6 +79,7 @@ fn event(id: String, agent: usize) -> PlatformEvent {
         text: Some("Olá, alguma novidade sobre o meu pedido?".into()),
         module: None,
         recipients: vec![],
+        teams: vec![],
     }
 }
 

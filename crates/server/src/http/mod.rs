@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1`, its state, and the JSON extractor that answers malformed
 //! bodies in the one error shape.
 
+mod connectors;
 mod events;
 mod extract;
 mod inbox;
@@ -139,6 +140,11 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .merge(
             Router::new()
                 .route("/events", post(events::ingest))
+                .layer(DefaultBodyLimit::max(EVENT_BODY_MAX)),
+        )
+        .merge(
+            Router::new()
+                .route("/connectors/{id}/webhook", post(connectors::webhook))
                 .layer(DefaultBodyLimit::max(EVENT_BODY_MAX)),
         )
         .merge(

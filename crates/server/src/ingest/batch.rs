@@ -283,6 +283,10 @@ impl Batch {
             .iter()
             .filter_map(|name| self.by_external.get(&(ws, name.clone())).copied())
             .collect();
+        let mut in_named_teams = std::collections::HashSet::new();
+        for team in &event.teams {
+            in_named_teams.extend(self.members(tx, ws, &format!("team:{team}")).await?);
+        }
         if !plan.groups.is_empty() || plan.whole_workspace_if_groups_empty {
             let mut members = Vec::new();
             for group in &plan.groups {
@@ -301,7 +305,8 @@ impl Batch {
             let Some(agent) = self.agents.get(agent_id) else {
                 continue;
             };
-            let ctx = context_for(&agent.external_id, event, &state);
+            let in_team = in_named_teams.contains(agent_id);
+            let ctx = context_for(&agent.external_id, event, &state, in_team);
             self.deliver(*agent_id, event, ctx, now, withheld.as_deref());
         }
         let count = u32::try_from(recipients.len()).unwrap_or(u32::MAX);
@@ -389,6 +394,7 @@ impl Batch {
             text: Some(text.into()),
             module: None,
             recipients: vec![],
+            teams: vec![],
         };
         let ctx = AgentContext {
             directly_addressed: true,

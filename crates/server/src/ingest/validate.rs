@@ -40,6 +40,12 @@ pub fn validate(event: &PlatformEvent) -> Result<(), AppError> {
             bad(name, "agent ids must be 1 to 200 characters");
         }
     }
+    if event.teams.len() > 100 {
+        bad("teams", "at most 100 teams");
+    }
+    if !event.teams.iter().all(|t| id_ok(t)) {
+        bad("teams", "team ids must be 1 to 200 characters");
+    }
     if let Some(conversation) = &event.conversation {
         if !id_ok(&conversation.id) {
             bad(

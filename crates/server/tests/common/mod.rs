@@ -274,6 +274,7 @@ pub fn reply(id: &str, conversation: &str, assignee: &str) -> PlatformEvent {
         text: Some(format!("message {id}")),
         module: None,
         recipients: vec![],
+        teams: vec![],
     }
 }
 

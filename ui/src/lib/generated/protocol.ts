@@ -130,7 +130,13 @@ module?: ModuleInfo,
 /**
  * Explicit recipients (module events, or any event that names its audience).
  */
-recipients?: Array<string>, };
+recipients?: Array<string>, 
+/**
+ * Teams the event names (the platform's team ids): each member of the team in Herald
+ * (agents in group `team:<id>`) receives it, as directly addressed; for a mention, each
+ * member counts as mentioned (a team mention).
+ */
+teams?: Array<string>, };
 
 export type LocalTime = string;
 
@@ -1204,6 +1210,44 @@ export type IngestBatchResult = {
  * One per event.
  */
 results: Array<IngestItemResult>, };
+
+/**
+ * What one delivery became.
+ */
+export type WebhookOutcome = { "state": "ingested", 
+/**
+ * One per event.
+ */
+events: Array<IngestResult>, 
+/**
+ * Parts that reached nobody, and why (a mention of a user no Herald agent has).
+ */
+skipped?: Array<string>, } | { "state": "ignored", 
+/**
+ * Why.
+ */
+reason: string, };
+
+/**
+ * The answer to a delivery.
+ */
+export type WebhookResult = { 
+/**
+ * The helpdesk's delivery id.
+ */
+delivery_id: string, 
+/**
+ * The helpdesk's event name.
+ */
+event: string, 
+/**
+ * This delivery id was received before: the first outcome, nothing new was done.
+ */
+duplicate: boolean, 
+/**
+ * What it became.
+ */
+outcome: WebhookOutcome, };
 
 /**
  * Why the server closes a stream.

@@ -1,0 +1,223 @@
+//! Connectors: helpdesks that post their own webhooks to Herald, signed with a shared
+//! secret, mapped to Herald's events and ingested as any event is (idempotent by the
+//! helpdesk's delivery id).
+//!
+//! # Layout
+//!
+//! - this file: the connectors kept in the database, and the record of each delivery.
+//! - [`signature`]: `HMAC-SHA256("{timestamp}.{body}")` with a replay window.
+//! - [`chatwoot`]: Chatwoot's webhook payloads as Herald events.
+
+pub mod chatwoot;
+pub mod signature;
+
+use chrono::{DateTime, Utc};
+use herald_protocol::WebhookOutcome;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::error::AppError;
+
+/// A connector as the webhook route needs it.
+#[derive(Clone)]
+pub struct Connector {
+    /// Its id (in the webhook's URL).
+    pub id: Uuid,
+    /// The workspace its events go to.
+    pub workspace_id: Uuid,
+    /// The helpdesk's account.
+    pub account: chatwoot::Account,
+    /// The signing secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("id", &self.id)
+            .field("workspace_id", &self.workspace_id)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connector as `connector list` shows it (never its secret).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConnectorRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Workspace name.
+    pub workspace: String,
+    /// `chatwoot`.
+    pub kind: String,
+    /// The helpdesk's account id.
+    pub account_id: String,
+    /// The helpdesk's address.
+    pub base_url: String,
+    /// Deliveries received so far.
+    pub deliveries: i64,
+}
+
+/// Connects a Chatwoot account to a workspace (created if missing): returns the connector's
+/// id, which names its webhook URL. The Chatwoot address becomes one of the workspace's link
+/// origins, so links to its conversations are kept.
+pub async fn add_chatwoot(
+    db: &Db,
+    workspace: &str,
+    account_id: &str,
+    base_url: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let account_id = account_id.trim();
+    if account_id.is_empty()
+        || !account_id.chars().all(|c| c.is_ascii_digit())
+        || account_id.len() > 20
+    {
+        return Err(AppError::invalid(
+            "the Chatwoot account id is a number (Settings → Account settings)",
+        ));
+    }
+    let origin = crate::ingest::link_check::parse_origin(base_url).map_err(|e| {
+        AppError::invalid(format!(
+            "the Chatwoot address must be https://host[:port]: {e}"
+        ))
+    })?;
+    if secret.trim().len() < 16 {
+        return Err(AppError::invalid(
+            "the webhook secret is too short: paste the secret Chatwoot shows for the webhook",
+        ));
+    }
+    let workspace_id = crate::admin::ensure_workspace(db, workspace).await?;
+    let mut origins: Vec<String> = crate::admin::list_workspaces(db)
+        .await?
+        .into_iter()
+        .find(|w| w.name == workspace.trim())
+        .map(|w| w.link_origins)
+        .unwrap_or_default();
+    if !origins.contains(&origin) {
+        origins.push(origin.clone());
+        crate::admin::set_link_origins(db, workspace, &origins).await?;
+    }
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO connectors (id, workspace_id, kind, account_id, base_url, secret, created_at) \
+         VALUES ($1, $2, 'chatwoot', $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(workspace_id.to_string())
+    .bind(account_id)
+    .bind(&origin)
+    .bind(secret.trim())
+    .bind(now)
+    .execute(&db.writer)
+    .await?;
+    Ok(id)
+}
+
+/// Every connector.
+pub async fn list(db: &Db) -> Result<Vec<ConnectorRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT c.id, w.name, c.kind, c.account_id, c.base_url, \
+                (SELECT count(*) FROM connector_deliveries AS d WHERE d.connector_id = c.id) AS n \
+         FROM connectors AS c JOIN workspaces AS w ON w.id = c.workspace_id \
+         WHERE c.disabled_at IS NULL ORDER BY c.created_at",
+    )
+    .fetch_all(&db.reader)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ConnectorRow {
+                id: crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?,
+                workspace: row.try_get("name")?,
+                kind: row.try_get("kind")?,
+                account_id: row.try_get("account_id")?,
+                base_url: row.try_get("base_url")?,
+                deliveries: row.try_get("n")?,
+            })
+        })
+        .collect()
+}
+
+/// The connector with this id, if it exists and is enabled.
+pub async fn load(db: &Db, id: Uuid) -> Result<Option<Connector>, AppError> {
+    let row = sqlx::query(
+        "SELECT workspace_id, account_id, base_url, secret FROM connectors \
+         WHERE id = $1 AND disabled_at IS NULL",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&db.reader)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(Connector {
+        id,
+        workspace_id: crate::auth::parse_uuid(&row.try_get::<String, _>("workspace_id")?)?,
+        account: chatwoot::Account {
+            id: row.try_get("account_id")?,
+            base_url: row.try_get("base_url")?,
+        },
+        secret: row.try_get("secret")?,
+    }))
+}
+
+/// What was recorded for a delivery before, if it came before.
+pub async fn recorded(
+    db: &Db,
+    connector: Uuid,
+    delivery: &str,
+) -> Result<Option<WebhookOutcome>, AppError> {
+    let outcome: Option<String> = sqlx::query_scalar(
+        "SELECT outcome FROM connector_deliveries WHERE connector_id = $1 AND delivery_id = $2",
+    )
+    .bind(connector.to_string())
+    .bind(delivery)
+    .fetch_optional(&db.reader)
+    .await?;
+    Ok(outcome.map(|o| serde_json::from_str(&o)).transpose()?)
+}
+
+/// Records what a delivery became (the first record of a delivery id stays).
+pub async fn record(
+    db: &Db,
+    connector: Uuid,
+    delivery: &str,
+    event: &str,
+    outcome: &WebhookOutcome,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO connector_deliveries (connector_id, delivery_id, event, outcome, received_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (connector_id, delivery_id) DO NOTHING",
+    )
+    .bind(connector.to_string())
+    .bind(delivery)
+    .bind(event)
+    .bind(serde_json::to_string(outcome)?)
+    .bind(now)
+    .execute(&db.writer)
+    .await?;
+    Ok(())
+}
+
+/// Which of `ids` (platform agent ids) no active agent of the workspace has.
+pub async fn unknown_agents(
+    db: &Db,
+    workspace_id: Uuid,
+    ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    let mut unknown = Vec::new();
+    for id in ids {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM agents WHERE workspace_id = $1 AND external_id = $2 AND disabled_at IS NULL",
+        )
+        .bind(workspace_id.to_string())
+        .bind(id)
+        .fetch_optional(&db.reader)
+        .await?;
+        if found.is_none() {
+            unknown.push(id.clone());
+        }
+    }
+    Ok(unknown)
+}
