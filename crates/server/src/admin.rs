@@ -197,6 +197,23 @@ pub async fn create_ingest_key(
     Ok((id, key))
 }
 
+/// Creates an ingest key that may also sign events (`POST /events/signed`): returns its id,
+/// the key (a bearer token, as any key) and the signing secret. Both are shown once.
+pub async fn create_signed_ingest_key(
+    db: &Db,
+    workspace: &str,
+    label: Option<&str>,
+) -> Result<(Uuid, String, String), AppError> {
+    let (id, key) = create_ingest_key(db, workspace, label).await?;
+    let (secret, _) = crate::token::new_token(crate::token::SIGNING_PREFIX);
+    sqlx::query("UPDATE ingest_keys SET signing_secret = $1 WHERE id = $2")
+        .bind(&secret)
+        .bind(id.to_string())
+        .execute(&db.writer)
+        .await?;
+    Ok((id, key, secret))
+}
+
 /// Revokes an ingest key by id.
 pub async fn revoke_ingest_key(db: &Db, id: Uuid) -> Result<(), AppError> {
     let done =

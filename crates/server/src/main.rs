@@ -1,6 +1,7 @@
 //! `herald-server`: serve, run the demo, administer.
 
 mod connector_cli;
+mod key_cli;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,6 @@ use herald_server::db::{DatabaseUrl, Db};
 use herald_server::{admin, demo, ServerConfig};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 /// Herald's notification service.
 #[derive(Parser, Debug)]
@@ -52,7 +52,7 @@ enum Command {
     Agent(AgentCommand),
     /// Manage the platform's ingest keys.
     #[command(subcommand, name = "ingest-key")]
-    IngestKey(KeyCommand),
+    IngestKey(key_cli::KeyCommand),
     /// Manage workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
@@ -153,26 +153,6 @@ enum AgentCommand {
     Disable {
         /// The agent's email.
         email: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum KeyCommand {
-    /// Create an ingest key (shown once).
-    Create {
-        /// Workspace name (created if missing).
-        #[arg(long)]
-        workspace: String,
-        /// A label to recognise it by.
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// List ingest keys (ids, not the keys).
-    List,
-    /// Revoke an ingest key.
-    Revoke {
-        /// The key's id.
-        id: Uuid,
     },
 }
 
@@ -322,7 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::IngestKey(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
-            let result = ingest_key(&db, cmd).await;
+            let result = key_cli::run(&db, cmd).await;
             db.close().await;
             result?;
         }
@@ -403,26 +383,6 @@ async fn workspace(db: &Db, cmd: WorkspaceCommand) -> anyhow::Result<()> {
                 };
                 println!("{}\t{origins}", w.name);
             }
-        }
-    }
-    Ok(())
-}
-
-async fn ingest_key(db: &Db, cmd: KeyCommand) -> anyhow::Result<()> {
-    match cmd {
-        KeyCommand::Create { workspace, label } => {
-            let (id, key) = admin::create_ingest_key(db, &workspace, label.as_deref()).await?;
-            println!("ingest key {id} for {workspace}:\n{key}\n(shown once; store it in the platform's settings)");
-        }
-        KeyCommand::List => {
-            for (id, workspace, label, revoked) in admin::list_ingest_keys(db).await? {
-                let state = if revoked { "revoked" } else { "active" };
-                println!("{id}\t{workspace}\t{}\t{state}", label.unwrap_or_default());
-            }
-        }
-        KeyCommand::Revoke { id } => {
-            admin::revoke_ingest_key(db, id).await?;
-            println!("revoked ingest key {id}");
         }
     }
     Ok(())

@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 pub const SESSION_PREFIX: &str = "hrld_s_";
 /// Prefix of ingest keys.
 pub const INGEST_PREFIX: &str = "hrld_i_";
+/// The prefix of ingest keys' signing secrets.
+pub const SIGNING_PREFIX: &str = "hrld_s_";
 
 /// A new random token with `prefix`, and the hash to store.
 pub fn new_token(prefix: &str) -> (String, String) {

@@ -89,15 +89,6 @@ async fn subscribe(
         .unwrap()
 }
 
-fn assignment(id: &str, conversation: &str, subject: &str) -> PlatformEvent {
-    let mut event = reply(id, conversation, "ana");
-    event.kind = EventKind::Assignment;
-    if let Some(c) = event.conversation.as_mut() {
-        c.subject = Some(subject.into());
-    }
-    event
-}
-
 #[tokio::test]
 async fn an_assignment_reaches_the_browser_encrypted_signed_and_as_text() {
     let s = Setup::start().await;

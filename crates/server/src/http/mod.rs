@@ -140,6 +140,7 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .merge(
             Router::new()
                 .route("/events", post(events::ingest))
+                .route("/events/signed", post(events::ingest_signed))
                 .layer(DefaultBodyLimit::max(EVENT_BODY_MAX)),
         )
         .merge(

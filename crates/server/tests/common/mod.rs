@@ -278,6 +278,16 @@ pub fn reply(id: &str, conversation: &str, assignee: &str) -> PlatformEvent {
     }
 }
 
+/// An assignment of conversation `conversation` to ana, with this subject.
+pub fn assignment(id: &str, conversation: &str, subject: &str) -> PlatformEvent {
+    let mut event = reply(id, conversation, "ana");
+    event.kind = EventKind::Assignment;
+    if let Some(c) = event.conversation.as_mut() {
+        c.subject = Some(subject.into());
+    }
+    event
+}
+
 pub fn mention(id: &str, who: &str, by: &str) -> PlatformEvent {
     PlatformEvent {
         kind: EventKind::Mention,
