@@ -278,3 +278,23 @@ pub struct PlatformEvent {
     #[ts(optional, as = "Option<Vec<String>>")]
     pub teams: Vec<String>,
 }
+
+impl PlatformEvent {
+    /// An event with only its id, kind and time; the rest empty, to fill in.
+    pub fn new(id: impl Into<String>, kind: EventKind, occurred_at: DateTime<Utc>) -> Self {
+        PlatformEvent {
+            id: id.into(),
+            kind,
+            occurred_at,
+            conversation: None,
+            actor: None,
+            assignee: None,
+            mentioned: Vec::new(),
+            participants: Vec::new(),
+            text: None,
+            module: None,
+            recipients: Vec::new(),
+            teams: Vec::new(),
+        }
+    }
+}

@@ -177,19 +177,8 @@ async fn only_signed_fresh_deliveries_are_taken_and_a_retry_is_taken_once() {
     let s = Setup::start().await;
     let body = fixture("message_incoming");
     let now = Utc::now().timestamp();
-    let refused = |r: reqwest::Response| async move {
-        let status = r.status();
-        let body: serde_json::Value = r.json().await.unwrap();
-        (
-            status,
-            body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    };
     // Signed with another secret.
-    let (status, message) = refused(
+    let (status, message) = error_of(
         s.post_signed(&body, "d-1", "not-the-secret-at-all!!", now)
             .await,
     )
@@ -197,7 +186,7 @@ async fn only_signed_fresh_deliveries_are_taken_and_a_retry_is_taken_once() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message.contains("does not match"), "{message}");
     // Signed properly, ten minutes ago (a captured request replayed later).
-    let (status, message) = refused(s.post_signed(&body, "d-1", SECRET, now - 600).await).await;
+    let (status, message) = error_of(s.post_signed(&body, "d-1", SECRET, now - 600).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message.contains("5 minutes"), "{message}");
     // No signature at all.

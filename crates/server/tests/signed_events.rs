@@ -49,26 +49,15 @@ async fn a_signed_event_is_ingested_and_a_forged_one_is_not() {
     let now = Utc::now().timestamp();
     let body = serde_json::to_string(&assignment("e-signed", "c-1", "Signed and sealed")).unwrap();
 
-    let refused = |r: reqwest::Response| async move {
-        let status = r.status();
-        let body: serde_json::Value = r.json().await.unwrap();
-        (
-            status,
-            body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    };
-    let (status, message) = refused(post(&server, &id, "hrld_s_wrong", now, &body).await).await;
+    let (status, message) = error_of(post(&server, &id, "hrld_s_wrong", now, &body).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message.contains("does not match"), "{message}");
-    let (status, message) = refused(post(&server, &id, &secret, now - 301, &body).await).await;
+    let (status, message) = error_of(post(&server, &id, &secret, now - 301, &body).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message.contains("5 minutes"), "{message}");
     // A key made without --signed cannot sign.
     let (plain, _) = admin::create_ingest_key(db, WORKSPACE, None).await.unwrap();
-    let (status, _) = refused(post(&server, &plain.to_string(), &secret, now, &body).await).await;
+    let (status, _) = error_of(post(&server, &plain.to_string(), &secret, now, &body).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Signed, then changed on the way.
     let ts = now.to_string();
@@ -123,6 +112,6 @@ async fn a_signed_event_is_ingested_and_a_forged_one_is_not() {
     admin::revoke_ingest_key(db, id.parse().unwrap())
         .await
         .unwrap();
-    let (status, _) = refused(post(&server, &id, &secret, now, &body).await).await;
+    let (status, _) = error_of(post(&server, &id, &secret, now, &body).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -216,20 +216,7 @@ fn message_created(m: &Value, id: String, account: &Account, now: DateTime<Utc>)
 
 /// An event with nothing in it but its time.
 fn blank(now: DateTime<Utc>) -> PlatformEvent {
-    PlatformEvent {
-        id: String::new(),
-        kind: EventKind::Reply,
-        occurred_at: now,
-        conversation: None,
-        actor: None,
-        assignee: None,
-        mentioned: vec![],
-        participants: vec![],
-        text: None,
-        module: None,
-        recipients: vec![],
-        teams: vec![],
-    }
+    PlatformEvent::new(String::new(), EventKind::Reply, now)
 }
 
 /// The conversation as Herald names it: Chatwoot's display id (what its dashboard shows and

@@ -278,6 +278,14 @@ pub fn reply(id: &str, conversation: &str, assignee: &str) -> PlatformEvent {
     }
 }
 
+/// An error answer's status and message.
+pub async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    (status, message.to_owned())
+}
+
 /// An assignment of conversation `conversation` to ana, with this subject.
 pub fn assignment(id: &str, conversation: &str, subject: &str) -> PlatformEvent {
     let mut event = reply(id, conversation, "ana");
