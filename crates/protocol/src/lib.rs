@@ -11,6 +11,7 @@
 //! - [`prefs`]: the agent's preferences, their defaults and validation, summary timing.
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
 //! - [`notification`]: inbox items, pages and unread counters.
+//! - [`admin`]: the provisioning API's bodies (agents, ingest keys, connectors).
 //! - [`api`]: REST bodies and the one error shape.
 //! - [`connector`]: what a helpdesk's signed webhook delivery became.
 //! - [`push`]: push subscriptions, devices and what their push services answered.
@@ -21,6 +22,7 @@
 //! Every wire type has a golden JSON file in `tests/golden/`; changing the wire format
 //! means changing a golden file on purpose.
 
+pub mod admin;
 pub mod api;
 pub mod clock;
 pub mod connector;
@@ -33,6 +35,7 @@ pub mod receipt;
 pub mod stream;
 pub mod ts;
 
+pub use admin::*;
 pub use api::*;
 pub use clock::{Clock, ManualClock};
 pub use connector::*;

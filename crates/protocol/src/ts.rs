@@ -136,6 +136,18 @@ pub fn typescript_module() -> String {
         export::<IngestItemResult>(),
         export::<IngestBatchResult>(),
         export::<WebhookOutcome>(),
+        // provisioning
+        export::<AdminAgent>(),
+        export::<NewAgentRequest>(),
+        export::<AgentUpdate>(),
+        export::<SetupLink>(),
+        export::<PasswordSetupRequest>(),
+        export::<PasswordSetupResult>(),
+        export::<AdminIngestKey>(),
+        export::<NewIngestKeyRequest>(),
+        export::<CreatedIngestKey>(),
+        export::<AdminConnector>(),
+        export::<NewChatwootConnector>(),
         export::<WebhookResult>(),
         // stream
         export::<CloseReason>(),

@@ -462,6 +462,48 @@ fn samples() -> Vec<Sample> {
             },
         ),
         entry(
+            "admin_agent",
+            AdminAgent {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00b1),
+                external_id: "5".into(),
+                email: "ana@acme.example".into(),
+                name: "Ana Souza".into(),
+                groups: vec!["inbox:3".into(), "team:2".into()],
+                disabled: false,
+                has_password: false,
+                created_at: at(9, 0),
+            },
+        ),
+        entry(
+            "setup_link",
+            SetupLink {
+                url: "https://herald.acme.example/#setup=hrld_p_5f1c".into(),
+                expires_at: at(9, 0),
+                emailed: true,
+            },
+        ),
+        entry(
+            "created_ingest_key",
+            CreatedIngestKey {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00b2),
+                key: "hrld_i_0f3a".into(),
+                signing_secret: Some("hrld_h_9c2e".into()),
+            },
+        ),
+        entry(
+            "admin_connector",
+            AdminConnector {
+                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00b3),
+                kind: "chatwoot".into(),
+                account_id: "1".into(),
+                base_url: "https://chat.acme.example".into(),
+                webhook_path: "/api/v1/connectors/01930000-0000-7000-8000-0000000000b3/webhook"
+                    .into(),
+                deliveries: 42,
+                syncs_agents: true,
+            },
+        ),
+        entry(
             "webhook_result",
             WebhookResult {
                 delivery_id: "6a1f0c2e-3b7d-4d0e-9c55-1f2a3b4c5d6e".into(),

@@ -1,4 +1,5 @@
-//! `herald-server ingest-key …`: the platform's ingest keys (the binary's commands).
+//! `herald-server ingest-key …` and `admin-key …`: the platform's ingest keys and the
+//! workspace admins' keys for the provisioning API (the binary's commands).
 
 use clap::Subcommand;
 use herald_server::admin;
@@ -62,6 +63,44 @@ pub async fn run(db: &Db, cmd: KeyCommand) -> anyhow::Result<()> {
         KeyCommand::Revoke { id } => {
             admin::revoke_ingest_key(db, id).await?;
             println!("revoked ingest key {id}");
+        }
+    }
+    Ok(())
+}
+
+/// The admin-key commands.
+#[derive(Subcommand, Debug)]
+pub enum AdminKeyCommand {
+    /// Create an admin key for a workspace's provisioning API (`/api/v1/admin/…`; shown once).
+    Create {
+        /// Workspace name (created if missing).
+        #[arg(long)]
+        workspace: String,
+        /// A label to recognise it by.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke an admin key.
+    Revoke {
+        /// The key's id.
+        id: Uuid,
+    },
+}
+
+/// Runs one admin-key command.
+pub async fn run_admin(db: &Db, cmd: AdminKeyCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match cmd {
+        AdminKeyCommand::Create { workspace, label } => {
+            let ws = admin::ensure_workspace(db, &workspace).await?;
+            let (id, key) =
+                herald_server::provisioning::create_admin_key(db, ws, label.as_deref(), now)
+                    .await?;
+            println!("admin key {id} for {workspace}:\n{key}\n(shown once; it administers this workspace only)");
+        }
+        AdminKeyCommand::Revoke { id } => {
+            herald_server::provisioning::revoke_admin_key(db, id, now).await?;
+            println!("revoked admin key {id}");
         }
     }
     Ok(())

@@ -23,6 +23,8 @@
 //! - [`http`]: the `/api/v1` routes, the extractors of the caller, and the WebSocket stream.
 //! - [`admin`]: workspace, agent and ingest-key administration (the CLI's commands).
 //! - [`connectors`]: helpdesks' signed webhooks (Chatwoot), mapped to Herald's events.
+//! - [`provisioning`]: one workspace's agents, keys and connectors (the admin API's work).
+//! - [`setup_links`]: one-time password set-up links.
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
 //!
@@ -44,9 +46,11 @@ pub mod ingest;
 pub mod links;
 pub mod openapi;
 pub mod passwords;
+pub mod provisioning;
 pub mod push;
 pub mod receipts;
 pub mod recipients;
+pub mod setup_links;
 pub mod token;
 pub mod web;
 

@@ -53,6 +53,9 @@ enum Command {
     /// Manage the platform's ingest keys.
     #[command(subcommand, name = "ingest-key")]
     IngestKey(key_cli::KeyCommand),
+    /// Manage workspace admins' keys (the provisioning API).
+    #[command(subcommand, name = "admin-key")]
+    AdminKey(key_cli::AdminKeyCommand),
     /// Manage workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
@@ -303,6 +306,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::IngestKey(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
             let result = key_cli::run(&db, cmd).await;
+            db.close().await;
+            result?;
+        }
+        Command::AdminKey(cmd) => {
+            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let result = key_cli::run_admin(&db, cmd).await;
             db.close().await;
             result?;
         }

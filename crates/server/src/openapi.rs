@@ -18,6 +18,8 @@ pub enum Auth {
     Session,
     /// A workspace's ingest key.
     IngestKey,
+    /// A workspace's admin key (the provisioning API).
+    AdminKey,
 }
 
 /// Writes a type's schema into the generator and returns a reference to it.
@@ -107,6 +109,18 @@ pub const ROUTES: &[Route] = &[
     Route { method: "post", path: "/unsubscribe", summary: "One-click unsubscribe (RFC 8058): every email channel of the link's agent is switched off (HTML)", auth: Auth::Public, request: None, response: (200, None), errors: &[401], parameters: token_param },
     Route { method: "post", path: "/events", summary: "Ingest one platform event (idempotent by its id); answers once it is durable", auth: Auth::IngestKey, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[409, 413, 422, 503], parameters: none },
     Route { method: "post", path: "/connectors/{id}/webhook", summary: "A connected helpdesk's webhook (Chatwoot's format): signed with X-Chatwoot-Signature = sha256=HMAC-SHA256(secret, \"{X-Chatwoot-Timestamp}.{body}\"), the timestamp within 5 minutes, X-Chatwoot-Delivery as the idempotency key; mapped to Herald events and ingested; 200 with what it became for every signed delivery (ignored ones too)", auth: Auth::Public, request: None, response: (200, Some(schema::<WebhookResult>)), errors: &[401, 404, 422], parameters: id_param },
+    Route { method: "get", path: "/admin/agents", summary: "The workspace's agents", auth: Auth::AdminKey, request: None, response: (200, Some(schema::<Vec<AdminAgent>>)), errors: &[], parameters: none },
+    Route { method: "post", path: "/admin/agents", summary: "Create an agent (without a password, it signs in first through a one-time set-up link)", auth: Auth::AdminKey, request: Some(schema::<NewAgentRequest>), response: (201, Some(schema::<AdminAgent>)), errors: &[409, 422], parameters: none },
+    Route { method: "get", path: "/admin/agents/{id}", summary: "One agent of the workspace", auth: Auth::AdminKey, request: None, response: (200, Some(schema::<AdminAgent>)), errors: &[404], parameters: id_param },
+    Route { method: "patch", path: "/admin/agents/{id}", summary: "Change an agent: name, email, groups, disable (sessions revoked, streams closed with 4003, push devices forgotten) or re-enable", auth: Auth::AdminKey, request: Some(schema::<AgentUpdate>), response: (200, Some(schema::<AdminAgent>)), errors: &[404, 409, 422], parameters: id_param },
+    Route { method: "post", path: "/admin/agents/{id}/setup-link", summary: "A one-time link (7 days) where the agent sets a password; emailed when the server has an email relay; an earlier link stops working", auth: Auth::AdminKey, request: None, response: (200, Some(schema::<SetupLink>)), errors: &[404, 503], parameters: id_param },
+    Route { method: "get", path: "/admin/ingest-keys", summary: "The workspace's ingest keys (never the keys)", auth: Auth::AdminKey, request: None, response: (200, Some(schema::<Vec<AdminIngestKey>>)), errors: &[], parameters: none },
+    Route { method: "post", path: "/admin/ingest-keys", summary: "Create an ingest key (and a signing secret); shown in this answer only", auth: Auth::AdminKey, request: Some(schema::<NewIngestKeyRequest>), response: (201, Some(schema::<CreatedIngestKey>)), errors: &[422], parameters: none },
+    Route { method: "delete", path: "/admin/ingest-keys/{id}", summary: "Revoke an ingest key", auth: Auth::AdminKey, request: None, response: (204, None), errors: &[404], parameters: id_param },
+    Route { method: "get", path: "/admin/connectors", summary: "The workspace's connectors (never their secrets)", auth: Auth::AdminKey, request: None, response: (200, Some(schema::<Vec<AdminConnector>>)), errors: &[], parameters: none },
+    Route { method: "post", path: "/admin/connectors", summary: "Connect a Chatwoot account (webhook secret; an access token to sync its agents)", auth: Auth::AdminKey, request: Some(schema::<NewChatwootConnector>), response: (201, Some(schema::<AdminConnector>)), errors: &[422], parameters: none },
+    Route { method: "delete", path: "/admin/connectors/{id}", summary: "Disconnect: its webhook answers 404 from now on", auth: Auth::AdminKey, request: None, response: (204, None), errors: &[404], parameters: id_param },
+    Route { method: "post", path: "/password-setup", summary: "Set a password with a one-time set-up link's token (works once; the agent's sessions are revoked)", auth: Auth::Public, request: Some(schema::<PasswordSetupRequest>), response: (200, Some(schema::<PasswordSetupResult>)), errors: &[401, 422], parameters: none },
     Route { method: "post", path: "/events/signed", summary: "Ingest one event signed with an ingest key's signing secret instead of a bearer key: X-Herald-Key (the key's id), X-Herald-Timestamp (Unix seconds, within 5 minutes), X-Herald-Signature = sha256=HMAC-SHA256(secret, \"{timestamp}.{body}\"); idempotent by the event id", auth: Auth::Public, request: Some(schema::<PlatformEvent>), response: (200, Some(schema::<IngestResult>)), errors: &[401, 409, 413, 422, 503], parameters: none },
     Route { method: "post", path: "/events/batch", summary: "Ingest up to 500 events; one result per event, in order", auth: Auth::IngestKey, request: Some(schema::<IngestBatch>), response: (200, Some(schema::<IngestBatchResult>)), errors: &[413, 422], parameters: none },
 ];
@@ -167,6 +181,7 @@ pub fn document() -> Value {
                 operation["security"] = json!([{ "session": [] }, { "webSession": [] }]);
             }
             Auth::IngestKey => operation["security"] = json!([{ "ingestKey": [] }]),
+            Auth::AdminKey => operation["security"] = json!([{ "adminKey": [] }]),
         }
         if let Some(body) = route.request {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body(&mut generator) } } });
@@ -190,7 +205,8 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "session": { "type": "http", "scheme": "bearer", "description": "a session token from POST /api/v1/session" },
                 "webSession": { "type": "apiKey", "in": "cookie", "name": "herald_session", "description": "the web app's HttpOnly cookie from POST /api/v1/web/session; only from this server's own origin, and POST, PUT and DELETE need the session's CSRF token in X-Herald-CSRF (403 otherwise)" },
-                "ingestKey": { "type": "http", "scheme": "bearer", "description": "a workspace ingest key from `herald-server ingest-key create`" }
+                "ingestKey": { "type": "http", "scheme": "bearer", "description": "a workspace ingest key from `herald-server ingest-key create`" },
+                "adminKey": { "type": "http", "scheme": "bearer", "description": "a workspace admin key from `herald-server admin-key create`: every /admin route acts on that workspace only" }
             }
         }
     })

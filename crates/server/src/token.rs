@@ -10,7 +10,9 @@ pub const SESSION_PREFIX: &str = "hrld_s_";
 /// Prefix of ingest keys.
 pub const INGEST_PREFIX: &str = "hrld_i_";
 /// The prefix of ingest keys' signing secrets.
-pub const SIGNING_PREFIX: &str = "hrld_s_";
+pub const SIGNING_PREFIX: &str = "hrld_h_";
+/// The prefix of admin keys (the provisioning API).
+pub const ADMIN_PREFIX: &str = "hrld_a_";
 
 /// A new random token with `prefix`, and the hash to store.
 pub fn new_token(prefix: &str) -> (String, String) {

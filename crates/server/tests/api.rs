@@ -119,6 +119,37 @@ async fn every_authenticated_route_refuses_missing_or_bad_tokens() {
         })
         .collect();
     assert!(routes.len() >= 20, "the table lists the session routes");
+    // And every admin route refuses anything but a valid admin key.
+    let admin_routes: Vec<(String, String)> = herald_server::openapi::ROUTES
+        .iter()
+        .filter(|r| r.auth == herald_server::openapi::Auth::AdminKey)
+        .map(|r| {
+            let path = r
+                .path
+                .replace("{id}", "0193e3f0-0000-7000-8000-000000000000");
+            (r.method.to_uppercase(), path)
+        })
+        .collect();
+    assert!(admin_routes.len() >= 10, "the table lists the admin routes");
+    let session = server.sign_in("ana").await;
+    for (method, path) in &admin_routes {
+        for token in [
+            None,
+            Some("hrld_a_0000"),
+            Some(server.key.as_str()),
+            Some(session.as_str()),
+        ] {
+            let mut request = server
+                .http
+                .request(method.parse().unwrap(), server.api(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let (status, error) = error_of(request.send().await.unwrap()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(error.error.code, ErrorCode::Unauthorized);
+        }
+    }
     for (method, path) in &routes {
         for token in [None, Some("hrld_s_0000"), Some(server.key.as_str())] {
             let mut request = server

@@ -44,12 +44,12 @@ async fn a_signed_event_is_ingested_and_a_forged_one_is_not() {
     let (id, key, secret) = admin::create_signed_ingest_key(db, WORKSPACE, Some("signer"))
         .await
         .unwrap();
-    assert!(secret.starts_with("hrld_s_") && key.starts_with("hrld_i_"));
+    assert!(secret.starts_with("hrld_h_") && key.starts_with("hrld_i_"));
     let id = id.to_string();
     let now = Utc::now().timestamp();
     let body = serde_json::to_string(&assignment("e-signed", "c-1", "Signed and sealed")).unwrap();
 
-    let (status, message) = error_of(post(&server, &id, "hrld_s_wrong", now, &body).await).await;
+    let (status, message) = error_of(post(&server, &id, "hrld_h_wrong", now, &body).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(message.contains("does not match"), "{message}");
     let (status, message) = error_of(post(&server, &id, &secret, now - 301, &body).await).await;

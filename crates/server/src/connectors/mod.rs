@@ -12,7 +12,7 @@ pub mod chatwoot;
 pub mod signature;
 
 use chrono::{DateTime, Utc};
-use herald_protocol::WebhookOutcome;
+use herald_protocol::{NewChatwootConnector, WebhookOutcome};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -60,8 +60,8 @@ pub struct ConnectorRow {
 }
 
 /// Connects a Chatwoot account to a workspace (created if missing): returns the connector's
-/// id, which names its webhook URL. The Chatwoot address becomes one of the workspace's link
-/// origins, so links to its conversations are kept.
+/// id, which names its webhook URL (the CLI's way in; the admin API calls
+/// [`add_chatwoot_to`]).
 pub async fn add_chatwoot(
     db: &Db,
     workspace: &str,
@@ -70,7 +70,25 @@ pub async fn add_chatwoot(
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
-    let account_id = account_id.trim();
+    let workspace_id = crate::admin::ensure_workspace(db, workspace).await?;
+    let req = NewChatwootConnector {
+        account_id: account_id.to_owned(),
+        url: base_url.to_owned(),
+        webhook_secret: secret.to_owned(),
+        api_token: None,
+    };
+    add_chatwoot_to(db, workspace_id, &req, now).await
+}
+
+/// Connects a Chatwoot account to the workspace `ws`. The Chatwoot address becomes one of
+/// the workspace's link origins, so links to its conversations are kept.
+pub async fn add_chatwoot_to(
+    db: &Db,
+    ws: Uuid,
+    req: &NewChatwootConnector,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let account_id = req.account_id.trim();
     if account_id.is_empty()
         || !account_id.chars().all(|c| c.is_ascii_digit())
         || account_id.len() > 20
@@ -79,40 +97,58 @@ pub async fn add_chatwoot(
             "the Chatwoot account id is a number (Settings → Account settings)",
         ));
     }
-    let origin = crate::ingest::link_check::parse_origin(base_url).map_err(|e| {
+    let origin = crate::ingest::link_check::parse_origin(&req.url).map_err(|e| {
         AppError::invalid(format!(
             "the Chatwoot address must be https://host[:port]: {e}"
         ))
     })?;
-    if secret.trim().len() < 16 {
+    let secret = req.webhook_secret.trim();
+    if secret.len() < 16 || secret.len() > 1024 {
         return Err(AppError::invalid(
             "the webhook secret is too short: paste the secret Chatwoot shows for the webhook",
         ));
     }
-    let workspace_id = crate::admin::ensure_workspace(db, workspace).await?;
-    let mut origins: Vec<String> = crate::admin::list_workspaces(db)
-        .await?
-        .into_iter()
-        .find(|w| w.name == workspace.trim())
-        .map(|w| w.link_origins)
+    let api_token = req
+        .api_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if api_token.is_some_and(|t| t.len() > 1024 || t.contains(char::is_control)) {
+        return Err(AppError::invalid("the Chatwoot access token is malformed"));
+    }
+    let mut tx = db.write_tx().await?;
+    let origins: Option<String> =
+        sqlx::query_scalar("SELECT link_origins FROM workspaces WHERE id = $1")
+            .bind(ws.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let mut origins: Vec<String> = origins
+        .map(|o| serde_json::from_str(&o))
+        .transpose()?
         .unwrap_or_default();
     if !origins.contains(&origin) {
         origins.push(origin.clone());
-        crate::admin::set_link_origins(db, workspace, &origins).await?;
+        sqlx::query("UPDATE workspaces SET link_origins = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&origins)?)
+            .bind(ws.to_string())
+            .execute(&mut *tx)
+            .await?;
     }
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO connectors (id, workspace_id, kind, account_id, base_url, secret, created_at) \
-         VALUES ($1, $2, 'chatwoot', $3, $4, $5, $6)",
+        "INSERT INTO connectors (id, workspace_id, kind, account_id, base_url, secret, created_at, api_token) \
+         VALUES ($1, $2, 'chatwoot', $3, $4, $5, $6, $7)",
     )
     .bind(id.to_string())
-    .bind(workspace_id.to_string())
+    .bind(ws.to_string())
     .bind(account_id)
     .bind(&origin)
-    .bind(secret.trim())
+    .bind(secret)
     .bind(now)
-    .execute(&db.writer)
+    .bind(api_token)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 

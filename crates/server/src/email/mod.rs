@@ -18,6 +18,7 @@
 //! - `outbox`: the worker that sends due emails, folds bursts, retries and records outcomes.
 //! - `summary`: the end-of-day summaries, queued once a day at each agent's local time.
 //! - `status`: the test email and the agent's email status (diagnostics).
+//! - `setup`: the email with an agent's one-time password set-up link.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,12 +32,14 @@ use uuid::Uuid;
 
 mod compose;
 mod outbox;
+mod setup;
 mod status;
 mod summary;
 mod texts;
 
 pub use compose::{compose_alert, compose_summary};
 pub use outbox::{send_due, start_worker};
+pub use setup::send_setup_link;
 pub use status::{send_test, status, test_outcome};
 pub use summary::schedule_summaries;
 pub use texts::Texts;
@@ -45,7 +48,7 @@ pub use texts::Texts;
 use compose::{build, recipient, reply_text};
 use outbox::{deliver, record};
 use summary::send_summaries;
-use texts::language_of;
+pub use texts::language_of;
 
 /// Email settings.
 #[derive(Clone)]

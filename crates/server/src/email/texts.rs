@@ -24,6 +24,10 @@ struct Words {
     test_subject: &'static str,
     /// The test email's two lines; the first has "{email}".
     test_lines: [&'static str; 2],
+    setup_subject: &'static str,
+    /// The set-up email's lines: "{workspace}", then "{days}".
+    setup_lines: [&'static str; 2],
+    setup_button: &'static str,
 }
 
 const EN: Words = Words {
@@ -46,6 +50,12 @@ const EN: Words = Words {
         "This is a test email from Herald. If you can read it, Herald's emails reach {email}.",
         "If it landed in spam, mark it as not spam so alerts and summaries arrive in your inbox.",
     ],
+    setup_subject: "Set your Herald password",
+    setup_lines: [
+        "You have a Herald account for {workspace}: Herald notifies you of assignments, mentions and replies.",
+        "Choose your password with the link below. It works once, for {days} days; if it expired, ask your admin for a new one.",
+    ],
+    setup_button: "Set my password",
 };
 
 const PT_BR: Words = Words {
@@ -67,6 +77,12 @@ const PT_BR: Words = Words {
         "Este é um e-mail de teste do Herald. Se você consegue lê-lo, os e-mails do Herald chegam a {email}.",
         "Se ele caiu no spam, marque como \"não é spam\" para que alertas e resumos cheguem à sua caixa de entrada.",
     ],
+    setup_subject: "Defina sua senha do Herald",
+    setup_lines: [
+        "Você tem uma conta no Herald para {workspace}: o Herald avisa você de atribuições, menções e respostas.",
+        "Escolha sua senha pelo link abaixo. Ele funciona uma vez, por {days} dias; se expirou, peça um novo ao seu administrador.",
+    ],
+    setup_button: "Definir minha senha",
 };
 
 /// Fills the `{key}` placeholders of `template`.
@@ -88,6 +104,23 @@ impl Texts {
             Language::En => &EN,
             Language::PtBr => &PT_BR,
         }
+    }
+
+    pub(super) fn setup_subject(self) -> &'static str {
+        self.words().setup_subject
+    }
+
+    pub(super) fn setup_lines(self, workspace: &str, days: i64) -> [String; 2] {
+        let days = days.to_string();
+        let [a, b] = self.words().setup_lines;
+        [
+            fill(a, &[("workspace", workspace)]),
+            fill(b, &[("days", &days)]),
+        ]
+    }
+
+    pub(super) fn setup_button(self) -> &'static str {
+        self.words().setup_button
     }
 
     pub(super) fn hello(self, name: &str) -> String {
@@ -155,7 +188,7 @@ impl Texts {
 }
 
 /// The language in stored preferences (English when unreadable).
-pub(super) fn language_of(prefs_json: &str) -> Language {
+pub fn language_of(prefs_json: &str) -> Language {
     serde_json::from_str::<Preferences>(prefs_json).map_or(Language::En, |p| p.language)
 }
 

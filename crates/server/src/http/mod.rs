@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/v1`, its state, and the JSON extractor that answers malformed
 //! bodies in the one error shape.
 
+mod admin_api;
 mod connectors;
 mod events;
 mod extract;
@@ -130,6 +131,32 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
             get(unsubscribe::confirm).post(unsubscribe::unsubscribe),
         )
         .route("/stream", get(stream::stream))
+        .route("/password-setup", post(admin_api::password_setup))
+        .route(
+            "/admin/agents",
+            get(admin_api::list_agents).post(admin_api::create_agent),
+        )
+        .route(
+            "/admin/agents/{id}",
+            get(admin_api::get_agent).patch(admin_api::update_agent),
+        )
+        .route("/admin/agents/{id}/setup-link", post(admin_api::setup_link))
+        .route(
+            "/admin/ingest-keys",
+            get(admin_api::list_ingest_keys).post(admin_api::create_ingest_key),
+        )
+        .route(
+            "/admin/ingest-keys/{id}",
+            delete(admin_api::revoke_ingest_key),
+        )
+        .route(
+            "/admin/connectors",
+            get(admin_api::list_connectors).post(admin_api::create_connector),
+        )
+        .route(
+            "/admin/connectors/{id}",
+            delete(admin_api::remove_connector),
+        )
         .route(
             "/web/session",
             get(web_session::current)

@@ -36,6 +36,8 @@ pub struct WebSettings {
     /// This server's origin as browsers see it (`https://herald.acme.example`), from the
     /// public URL; without one, a browser's `Origin` must name the `Host` it connected to.
     pub public_origin: Option<String>,
+    /// The public URL as configured (no trailing slash), for links this server hands out.
+    pub public_url: Option<String>,
     /// Whether session cookies are `Secure` (the public URL is https).
     pub secure_cookies: bool,
     /// The key CSRF tokens are derived with (the database's link key).
@@ -51,6 +53,10 @@ impl WebSettings {
             .filter(|o| o != "null");
         WebSettings {
             secure_cookies: origin.as_deref().is_some_and(|o| o.starts_with("https://")),
+            public_url: origin
+                .as_ref()
+                .and(public_url)
+                .map(|u| u.trim_end_matches('/').to_owned()),
             public_origin: origin,
             csrf_key,
         }

@@ -1229,6 +1229,240 @@ skipped?: Array<string>, } | { "state": "ignored",
 reason: string, };
 
 /**
+ * An agent as the admin API shows it.
+ */
+export type AdminAgent = { 
+/**
+ * Herald's id.
+ */
+id: string, 
+/**
+ * The platform's id of the agent (a Chatwoot user id for Chatwoot).
+ */
+external_id: string, 
+/**
+ * Sign-in and profile email.
+ */
+email: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * Inbox and team memberships: `inbox:<id>`, `team:<id>`.
+ */
+groups: Array<string>, 
+/**
+ * Disabled agents cannot sign in and receive nothing.
+ */
+disabled: boolean, 
+/**
+ * Whether the agent has a password yet (a new agent without one signs in first through
+ * a one-time link).
+ */
+has_password: boolean, 
+/**
+ * When it was created.
+ */
+created_at: string, };
+
+/**
+ * `POST /admin/agents`.
+ */
+export type NewAgentRequest = { 
+/**
+ * The platform's id of the agent.
+ */
+external_id: string, 
+/**
+ * Sign-in and profile email.
+ */
+email: string, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * `inbox:<id>`, `team:<id>`.
+ */
+groups?: Array<string>, 
+/**
+ * A first password (at least 8 characters); without one, the agent gets a one-time
+ * link to set it (`POST /admin/agents/{id}/setup-link`).
+ */
+password?: string, };
+
+/**
+ * `PATCH /admin/agents/{id}`: what to change; absent fields stay.
+ */
+export type AgentUpdate = { 
+/**
+ * A new display name.
+ */
+name?: string, 
+/**
+ * A new email.
+ */
+email?: string, 
+/**
+ * The whole new list of groups.
+ */
+groups?: Array<string>, 
+/**
+ * Disable (true: sessions revoked, push devices forgotten) or re-enable (false).
+ */
+disabled?: boolean, };
+
+/**
+ * `POST /admin/agents/{id}/setup-link`: a one-time link where the agent sets a password.
+ */
+export type SetupLink = { 
+/**
+ * The link (this server's public URL with the one-time token).
+ */
+url: string, 
+/**
+ * It works once, until then.
+ */
+expires_at: string, 
+/**
+ * It was emailed to the agent (the server has an email relay), accepted by the relay.
+ */
+emailed: boolean, };
+
+/**
+ * `POST /api/v1/password-setup`: the one-time token from the link and the new password.
+ */
+export type PasswordSetupRequest = { 
+/**
+ * The token from the link.
+ */
+token: string, 
+/**
+ * The new password (at least 8 characters).
+ */
+password: string, };
+
+/**
+ * The answer to a password set-up: who may now sign in.
+ */
+export type PasswordSetupResult = { 
+/**
+ * The agent's sign-in email.
+ */
+email: string, };
+
+/**
+ * An ingest key as the admin API shows it (never the key).
+ */
+export type AdminIngestKey = { 
+/**
+ * Its id (`X-Herald-Key` for signed events).
+ */
+id: string, 
+/**
+ * Its label.
+ */
+label?: string, 
+/**
+ * It has a signing secret.
+ */
+signed: boolean, 
+/**
+ * It was revoked.
+ */
+revoked: boolean, 
+/**
+ * When it was created.
+ */
+created_at: string, };
+
+/**
+ * `POST /admin/ingest-keys`.
+ */
+export type NewIngestKeyRequest = { 
+/**
+ * A label to recognise it by.
+ */
+label?: string, 
+/**
+ * Also make a signing secret.
+ */
+signed: boolean, };
+
+/**
+ * A new ingest key: the key (and signing secret) are shown this once.
+ */
+export type CreatedIngestKey = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * The key, a bearer token for `POST /api/v1/events`.
+ */
+key: string, 
+/**
+ * The signing secret, for `POST /api/v1/events/signed`.
+ */
+signing_secret?: string, };
+
+/**
+ * A connector as the admin API shows it (never its secrets).
+ */
+export type AdminConnector = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * `chatwoot`.
+ */
+kind: string, 
+/**
+ * The helpdesk's account id.
+ */
+account_id: string, 
+/**
+ * The helpdesk's address.
+ */
+base_url: string, 
+/**
+ * The path of its webhook on this server (`/api/v1/connectors/{id}/webhook`).
+ */
+webhook_path: string, 
+/**
+ * Deliveries received so far.
+ */
+deliveries: number, 
+/**
+ * It can read the helpdesk's agents (an API token was given).
+ */
+syncs_agents: boolean, };
+
+/**
+ * `POST /admin/connectors`: connect a Chatwoot account.
+ */
+export type NewChatwootConnector = { 
+/**
+ * The Chatwoot account id.
+ */
+account_id: string, 
+/**
+ * The Chatwoot address, `https://host[:port]`.
+ */
+url: string, 
+/**
+ * The webhook's secret, as Chatwoot shows it.
+ */
+webhook_secret: string, 
+/**
+ * An access token of a Chatwoot administrator (Profile settings → Access token): Herald
+ * then reads the account's agents, inboxes and teams and keeps its agents in step.
+ */
+api_token?: string, };
+
+/**
  * The answer to a delivery.
  */
 export type WebhookResult = { 
