@@ -76,9 +76,11 @@ export async function startServer(children, { bin, work, workspace, agent, serve
   run(["workspace", "links", "--database", database, "--workspace", workspace, "--origin", "https://platform.example.com"]);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database, ...serveArgs], { HERALD_LOG: "warn" }, "herald-server");
+  // `serveArgs` may depend on the address (e.g. `--public-url`).
+  const extra = typeof serveArgs === "function" ? serveArgs(base) : serveArgs;
+  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database, ...extra], { HERALD_LOG: "warn" }, "herald-server");
   await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
-  return { base, ingestKey };
+  return { base, ingestKey, run, database };
 }
 
 /** tauri-driver with Debian's WebKitWebDriver; `env` reaches the apps it starts. */

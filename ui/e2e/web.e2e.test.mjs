@@ -35,7 +35,7 @@ before(async () => {
     workspace: "Acme",
     agent: AGENT,
     // The local push service listens on http://127.0.0.1: allowed for this test only.
-    serveArgs: ["--push-allow-insecure-endpoints", "--push-contact", "mailto:ops@acme.example"],
+    serveArgs: (base) => ["--push-allow-insecure-endpoints", "--push-contact", "mailto:ops@acme.example", "--public-url", base],
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
@@ -231,5 +231,51 @@ test("browser push: enable, the push goes through the outbox, the service worker
   assert.deepEqual(push.violations, []);
   assert.deepEqual(problems, [], "no console errors or CSP violations");
   await push.close();
+  await context.close();
+});
+
+test("a new agent from the admin API sets a password through the one-time link, then signs in", async () => {
+  // The admin's key, made with the real binary's CLI; everything else through the API.
+  const adminKey = server
+    .run(["admin-key", "create", "--database", server.database, "--workspace", "Acme"])
+    .trim()
+    .split("\n")[1]
+    .trim();
+  const admin = async (method, path, body) => {
+    const response = await fetch(`${server.base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+    return response.json();
+  };
+  const dora = await admin("POST", "/admin/agents", { external_id: "dora", email: "dora@acme.example", name: "Dora", groups: ["inbox:support"] });
+  assert.equal(dora.has_password, false);
+  const link = await admin("POST", `/admin/agents/${dora.id}/setup-link`);
+  assert.ok(link.url.startsWith(`${server.base}/#setup=hrld_p_`), link.url);
+  assert.equal(link.emailed, false, "this server has no email relay: the admin hands the link over");
+
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(link.url);
+  await page.getByLabel("New password").fill("dora's own password");
+  await page.getByLabel("The same password again").fill("dora's own password");
+  await page.getByRole("button", { name: "Set my password" }).click();
+  await page.getByTestId("sign-in-notice").waitFor();
+  assert.equal(await page.getByTestId("sign-in-notice").textContent(), "Your password is set: sign in with it.");
+  assert.equal(new URL(page.url()).hash, "", "the token leaves the address bar");
+  assert.equal(await page.getByLabel("Email").inputValue(), "dora@acme.example");
+  await page.getByLabel("Password").fill("dora's own password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator('[data-testid="unread-count"]').waitFor({ state: "attached" });
+  // The link worked once.
+  const again = await fetch(`${server.base}/api/v1/password-setup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token: link.url.split("#setup=")[1], password: "someone else's" }),
+  });
+  assert.equal(again.status, 401);
   await context.close();
 });

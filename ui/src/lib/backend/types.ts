@@ -76,6 +76,9 @@ export interface Backend {
   /** The web app only: this browser's notification state, and enabling it from a click. */
   browserPush?(): Promise<BrowserPush>;
   enableBrowserPush?(): Promise<BrowserPush>;
+  /** The web app only: sets the password with a one-time set-up link's token; resolves to
+   * the email to sign in with. */
+  setPassword?(token: string, password: string): Promise<string>;
   sessionState(): Promise<SessionView>;
   signIn(server: string, email: string, password: string): Promise<AgentProfile>;
   signOut(): Promise<void>;

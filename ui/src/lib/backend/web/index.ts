@@ -10,6 +10,7 @@ import type {
   InboxPage,
   MarkResult,
   Notification,
+  PasswordSetupResult,
   PausePreset,
   PrefEdit,
   PrefEdits,
@@ -102,6 +103,11 @@ export class WebBackend implements Backend {
     }
     this.began(session);
     return { ...view, signed_in: true, agent: session.agent, connection: this.connection };
+  }
+
+  async setPassword(token: string, password: string): Promise<string> {
+    const done = await this.http.post<PasswordSetupResult>("/password-setup", { token, password });
+    return done.email;
   }
 
   async signIn(_server: string, email: string, password: string): Promise<AgentProfile> {
