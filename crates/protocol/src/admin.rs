@@ -161,6 +161,14 @@ pub struct AdminConnector {
     pub deliveries: u64,
     /// It can read the helpdesk's agents (an API token was given).
     pub syncs_agents: bool,
+    /// When its agents were last synced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub synced_at: Option<DateTime<Utc>>,
+    /// Why the last sync failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sync_error: Option<String>,
 }
 
 /// `POST /admin/connectors`: connect a Chatwoot account.
@@ -177,4 +185,28 @@ pub struct NewChatwootConnector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub api_token: Option<String>,
+    /// Where Herald reaches Chatwoot's API, when not at `url` (e.g. an address inside your
+    /// network; private addresses need the server's `--connectors-allow-private`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub api_url: Option<String>,
+}
+
+/// `POST /admin/connectors/{id}/sync`: what one agent sync did.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
+pub struct SyncReport {
+    /// Agents created (their emails); each gets a one-time set-up link.
+    pub created: Vec<String>,
+    /// Agents whose name, email, groups or state changed.
+    pub updated: Vec<String>,
+    /// Agents disabled: they left the Chatwoot account.
+    pub disabled: Vec<String>,
+    /// Set-up links the email relay accepted.
+    pub links_emailed: u32,
+    /// What was left alone, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub skipped: Vec<String>,
 }

@@ -148,6 +148,7 @@ pub fn typescript_module() -> String {
         export::<CreatedIngestKey>(),
         export::<AdminConnector>(),
         export::<NewChatwootConnector>(),
+        export::<SyncReport>(),
         export::<WebhookResult>(),
         // stream
         export::<CloseReason>(),

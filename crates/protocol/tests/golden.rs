@@ -501,6 +501,20 @@ fn samples() -> Vec<Sample> {
                     .into(),
                 deliveries: 42,
                 syncs_agents: true,
+                synced_at: Some(at(9, 0)),
+                sync_error: None,
+            },
+        ),
+        entry(
+            "sync_report",
+            SyncReport {
+                created: vec!["dora@acme.example".into()],
+                updated: vec!["ana@acme.example".into()],
+                disabled: vec!["old@acme.example".into()],
+                links_emailed: 1,
+                skipped: vec![
+                    "Chatwoot user 9 (eve@acme.example): another workspace has an agent with that email".into(),
+                ],
             },
         ),
         entry(

@@ -97,6 +97,8 @@ pub struct ServerConfig {
     pub email: Option<email::EmailConfig>,
     /// Web Push.
     pub push: push::PushConfig,
+    /// Helpdesk connectors: agent sync interval, private API addresses.
+    pub connectors: connectors::sync::SyncSettings,
     /// Where agents' browsers reach this server (`https://herald.acme.example`): the web
     /// app's cookies are `Secure` and its requests must come from this origin. Without it,
     /// a page must come from the host it connected to.
@@ -128,6 +130,7 @@ impl ServerConfig {
             ingest_batch: ingest::MAX_BATCH,
             email: None,
             push: push::PushConfig::default(),
+            connectors: connectors::sync::SyncSettings::default(),
             public_url: None,
             web_dir: None,
             ingest_key_ttl: Duration::from_secs(10),
@@ -154,6 +157,9 @@ pub enum StartError {
     /// The password workers could not be started.
     #[error("cannot start the password workers: {0}")]
     Workers(std::io::Error),
+    /// The helpdesk connectors' HTTP client could not be built.
+    #[error("cannot build the connectors' HTTP client: {0}")]
+    Connectors(reqwest::Error),
 }
 
 /// A running server.
@@ -249,6 +255,19 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         ),
     }
     let web = web::WebSettings::new(config.public_url.as_deref(), link_key);
+    let syncer = connectors::sync::Syncer::new(
+        config.connectors.clone(),
+        Arc::clone(&hub),
+        mailer.clone(),
+        web.public_url.clone(),
+    )
+    .map_err(StartError::Connectors)?;
+    let sync_worker = connectors::sync::start_worker(
+        db.clone(),
+        syncer.clone(),
+        config.clock.clone(),
+        shutdown.child_token(),
+    );
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
@@ -267,6 +286,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         mailer,
         pusher,
         receipts,
+        syncer,
         web: Arc::new(web),
         clock: config.clock.clone(),
     };
@@ -292,6 +312,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         }
         let _ = push_worker.await;
         let _ = receipt_writer.await;
+        let _ = sync_worker.await;
         task_db.close().await;
         tracing::info!("server stopped");
     });

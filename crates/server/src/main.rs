@@ -104,6 +104,13 @@ struct ServeArgs {
     /// set-ups only: it lets anyone who can sign in make the server post inside its network.
     #[arg(long, env = "HERALD_PUSH_ALLOW_INSECURE_ENDPOINTS")]
     push_allow_insecure_endpoints: bool,
+    /// Let connectors reach helpdesk APIs over plain http and on private addresses (Chatwoot
+    /// inside your own network). Workspace admins can then make the server call inside it.
+    #[arg(long, env = "HERALD_CONNECTORS_ALLOW_PRIVATE")]
+    connectors_allow_private: bool,
+    /// Minutes between agent syncs of connectors with an access token.
+    #[arg(long, env = "HERALD_AGENT_SYNC_MINUTES", default_value_t = 15)]
+    agent_sync_minutes: u64,
     /// The built web app to serve at / (default: ui/dist of the source tree this server
     /// was built from).
     #[arg(long, env = "HERALD_WEB_DIR")]
@@ -259,6 +266,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 mail_from.as_deref(),
             )?;
             config.push.allow_insecure_endpoints = args.push_allow_insecure_endpoints;
+            config.connectors.allow_private = args.connectors_allow_private;
+            config.connectors.interval =
+                std::time::Duration::from_secs(args.agent_sync_minutes.max(1) * 60);
             config.public_url.clone_from(&public_url);
             config.web_dir = args.web_dir;
             match (args.smtp_url.or(file.smtp_url), mail_from) {

@@ -336,6 +336,7 @@ pub async fn revoke_ingest_key(
 pub async fn list_connectors(db: &Db, ws: Uuid) -> Result<Vec<AdminConnector>, AppError> {
     let rows = sqlx::query(
         "SELECT c.id, c.kind, c.account_id, c.base_url, c.api_token IS NOT NULL AS syncs, \
+                c.synced_at, c.sync_error, \
                 (SELECT count(*) FROM connector_deliveries AS d WHERE d.connector_id = c.id) AS n \
          FROM connectors AS c WHERE c.workspace_id = $1 AND c.disabled_at IS NULL ORDER BY c.created_at",
     )
@@ -353,6 +354,8 @@ pub async fn list_connectors(db: &Db, ws: Uuid) -> Result<Vec<AdminConnector>, A
                 webhook_path: format!("/api/v1/connectors/{id}/webhook"),
                 deliveries: u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
                 syncs_agents: row.try_get("syncs")?,
+                synced_at: row.try_get("synced_at")?,
+                sync_error: row.try_get("sync_error")?,
             })
         })
         .collect()

@@ -7,9 +7,11 @@
 //! - this file: the connectors kept in the database, and the record of each delivery.
 //! - [`signature`]: `HMAC-SHA256("{timestamp}.{body}")` with a replay window.
 //! - [`chatwoot`]: Chatwoot's webhook payloads as Herald events.
+//! - [`sync`]: Herald's agents following a Chatwoot account's agents, inboxes and teams.
 
 pub mod chatwoot;
 pub mod signature;
+pub mod sync;
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{NewChatwootConnector, WebhookOutcome};
@@ -76,17 +78,20 @@ pub async fn add_chatwoot(
         url: base_url.to_owned(),
         webhook_secret: secret.to_owned(),
         api_token: None,
+        api_url: None,
     };
-    add_chatwoot_to(db, workspace_id, &req, now).await
+    add_chatwoot_to(db, workspace_id, &req, now, false).await
 }
 
 /// Connects a Chatwoot account to the workspace `ws`. The Chatwoot address becomes one of
-/// the workspace's link origins, so links to its conversations are kept.
+/// the workspace's link origins, so links to its conversations are kept. Its API address
+/// must be https on a public address unless `allow_private` (`--connectors-allow-private`).
 pub async fn add_chatwoot_to(
     db: &Db,
     ws: Uuid,
     req: &NewChatwootConnector,
     now: DateTime<Utc>,
+    allow_private: bool,
 ) -> Result<Uuid, AppError> {
     let account_id = req.account_id.trim();
     if account_id.is_empty()
@@ -116,6 +121,17 @@ pub async fn add_chatwoot_to(
     if api_token.is_some_and(|t| t.len() > 1024 || t.contains(char::is_control)) {
         return Err(AppError::invalid("the Chatwoot access token is malformed"));
     }
+    let api_url = req
+        .api_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            crate::push::endpoint::check(u, allow_private)
+                .map(|url| url.as_str().trim_end_matches('/').to_owned())
+                .map_err(|e| AppError::invalid(format!("the Chatwoot API address: {e}")))
+        })
+        .transpose()?;
     let mut tx = db.write_tx().await?;
     let origins: Option<String> =
         sqlx::query_scalar("SELECT link_origins FROM workspaces WHERE id = $1")
@@ -136,8 +152,8 @@ pub async fn add_chatwoot_to(
     }
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO connectors (id, workspace_id, kind, account_id, base_url, secret, created_at, api_token) \
-         VALUES ($1, $2, 'chatwoot', $3, $4, $5, $6, $7)",
+        "INSERT INTO connectors (id, workspace_id, kind, account_id, base_url, secret, created_at, api_token, api_url) \
+         VALUES ($1, $2, 'chatwoot', $3, $4, $5, $6, $7, $8)",
     )
     .bind(id.to_string())
     .bind(ws.to_string())
@@ -146,6 +162,7 @@ pub async fn add_chatwoot_to(
     .bind(secret)
     .bind(now)
     .bind(api_token)
+    .bind(api_url)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -9,7 +9,7 @@ use axum::Json;
 use herald_protocol::{
     AdminAgent, AdminConnector, AdminIngestKey, AgentUpdate, CloseReason, CreatedIngestKey,
     NewAgentRequest, NewChatwootConnector, NewIngestKeyRequest, PasswordSetupRequest,
-    PasswordSetupResult, SetupLink,
+    PasswordSetupResult, SetupLink, SyncReport,
 };
 use uuid::Uuid;
 
@@ -180,14 +180,38 @@ pub async fn create_connector(
     admin: AdminCaller,
     ApiJson(req): ApiJson<NewChatwootConnector>,
 ) -> Result<(StatusCode, Json<AdminConnector>), AppError> {
-    let id =
-        connectors::add_chatwoot_to(&state.db, admin.workspace_id, &req, state.clock.now()).await?;
+    let id = connectors::add_chatwoot_to(
+        &state.db,
+        admin.workspace_id,
+        &req,
+        state.clock.now(),
+        state.syncer.settings.allow_private,
+    )
+    .await?;
     let created = provisioning::list_connectors(&state.db, admin.workspace_id)
         .await?
         .into_iter()
         .find(|c| c.id == id)
         .ok_or(AppError::NotFound("the connector vanished"))?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `POST /admin/connectors/{id}/sync`: reads the Chatwoot account's agents now.
+pub async fn sync_connector(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<SyncReport>, AppError> {
+    let theirs = provisioning::list_connectors(&state.db, admin.workspace_id)
+        .await?
+        .iter()
+        .any(|c| c.id == id);
+    if !theirs {
+        return Err(AppError::NotFound("no such connector in this workspace"));
+    }
+    Ok(Json(
+        state.syncer.sync(&state.db, id, state.clock.now()).await?,
+    ))
 }
 
 /// `DELETE /admin/connectors/{id}`.

@@ -87,6 +87,8 @@ pub struct AppState {
     pub pusher: crate::push::Pusher,
     /// Desktop apps' receipts.
     pub receipts: crate::receipts::Receipts,
+    /// Agent sync from helpdesks.
+    pub syncer: crate::connectors::sync::Syncer,
     /// The web app's origin, cookies and CSRF key.
     pub web: Arc<crate::web::WebSettings>,
     /// The server's clock.
@@ -156,6 +158,10 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .route(
             "/admin/connectors/{id}",
             delete(admin_api::remove_connector),
+        )
+        .route(
+            "/admin/connectors/{id}/sync",
+            post(admin_api::sync_connector),
         )
         .route(
             "/web/session",

@@ -19,7 +19,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub mod binary;
+pub mod chatwoot_api;
 pub mod push_service;
+pub mod smtp_sink;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const WORKSPACE: &str = "Acme";

@@ -1438,7 +1438,15 @@ deliveries: number,
 /**
  * It can read the helpdesk's agents (an API token was given).
  */
-syncs_agents: boolean, };
+syncs_agents: boolean, 
+/**
+ * When its agents were last synced.
+ */
+synced_at?: string, 
+/**
+ * Why the last sync failed, if it did.
+ */
+sync_error?: string, };
 
 /**
  * `POST /admin/connectors`: connect a Chatwoot account.
@@ -1460,7 +1468,37 @@ webhook_secret: string,
  * An access token of a Chatwoot administrator (Profile settings → Access token): Herald
  * then reads the account's agents, inboxes and teams and keeps its agents in step.
  */
-api_token?: string, };
+api_token?: string, 
+/**
+ * Where Herald reaches Chatwoot's API, when not at `url` (e.g. an address inside your
+ * network; private addresses need the server's `--connectors-allow-private`).
+ */
+api_url?: string, };
+
+/**
+ * `POST /admin/connectors/{id}/sync`: what one agent sync did.
+ */
+export type SyncReport = { 
+/**
+ * Agents created (their emails); each gets a one-time set-up link.
+ */
+created: Array<string>, 
+/**
+ * Agents whose name, email, groups or state changed.
+ */
+updated: Array<string>, 
+/**
+ * Agents disabled: they left the Chatwoot account.
+ */
+disabled: Array<string>, 
+/**
+ * Set-up links the email relay accepted.
+ */
+links_emailed: number, 
+/**
+ * What was left alone, and why.
+ */
+skipped?: Array<string>, };
 
 /**
  * The answer to a delivery.
