@@ -117,6 +117,15 @@ impl PrefSync {
     pub fn edit(&self, edit: PrefEdit) -> Result<Preferences> {
         let (view, pending) = {
             let mut state = self.lock();
+            // A setting the workspace's admin locked: said at once, never queued.
+            let current = state.base.preferences.with(&state.pending);
+            if current.is_locked(&edit) {
+                let by = current.locked_by.as_deref().unwrap_or("your admin");
+                return Err(CoreError::new(
+                    ErrorKind::InvalidInput,
+                    format!("this setting is locked by {by}"),
+                ));
+            }
             let mut next = state.pending.clone();
             next.push(edit);
             let view = state.base.preferences.with(&next);

@@ -207,3 +207,61 @@ async fn kept_edits_go_out_by_themselves_when_the_stream_is_back() {
     );
     stop.cancel();
 }
+
+#[tokio::test]
+async fn a_locked_row_cannot_be_switched_off_from_the_app() {
+    let server = TestServer::start().await;
+    let (api, token, sync, _) = device(&server.url()).await;
+    // An edit kept from before the lock (offline, say), of the cell about to be locked.
+    sync.edit(PrefEdit::Channel {
+        kind: EventKind::Assignment,
+        channel: Channel::Push,
+        on: false,
+    })
+    .unwrap();
+    let db = &server.running.as_ref().unwrap().db;
+    let ws = herald_server::admin::ensure_workspace(db, "Acme")
+        .await
+        .unwrap();
+    let policy = herald_protocol::WorkspacePolicy {
+        defaults: None,
+        locks: vec![herald_protocol::Lock::Channel {
+            kind: EventKind::Assignment,
+            channel: Channel::Push,
+            on: true,
+        }],
+        locked_by: Some("Acme leads".into()),
+    };
+    herald_server::workspace_policy::set(db, ws, &policy, chrono::Utc::now())
+        .await
+        .unwrap();
+    // The kept edit meets the lock on save: the save goes through, the lock holds.
+    sync.flush().await.unwrap();
+    let saved = api.preferences(&token).await.unwrap();
+    assert!(saved.preferences.events.assignment.push);
+    assert_eq!(saved.preferences.locked_by.as_deref(), Some("Acme leads"));
+    assert!(sync.view().events.assignment.push);
+    // From now on the app refuses the edit at once, with who locked it.
+    let err = sync
+        .edit(PrefEdit::Channel {
+            kind: EventKind::Assignment,
+            channel: Channel::Push,
+            on: false,
+        })
+        .expect_err("locked");
+    assert_eq!(err.kind, ErrorKind::InvalidInput);
+    assert_eq!(err.message, "this setting is locked by Acme leads");
+    assert!(sync.pending().is_empty());
+    assert_eq!(*sync.status().borrow(), SaveStatus::Saved);
+    // Other settings are still the agent's.
+    sync.edit(PrefEdit::Channel {
+        kind: EventKind::Assignment,
+        channel: Channel::Email,
+        on: false,
+    })
+    .unwrap();
+    sync.flush().await.unwrap();
+    let after = api.preferences(&token).await.unwrap();
+    assert!(!after.preferences.events.assignment.email);
+    assert!(after.preferences.events.assignment.push);
+}

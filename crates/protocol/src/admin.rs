@@ -210,3 +210,23 @@ pub struct SyncReport {
     #[ts(optional, as = "Option<Vec<String>>")]
     pub skipped: Vec<String>,
 }
+
+/// `GET` / `PUT /admin/policy`: the preferences new agents start with, and the settings the
+/// admin locked for every agent of the workspace.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema,
+)]
+pub struct WorkspacePolicy {
+    /// What a new agent starts with (absent: Herald's defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub defaults: Option<crate::prefs::Preferences>,
+    /// Locked settings and their values: agents see them, cannot change them, and the policy
+    /// applies them.
+    #[serde(default)]
+    pub locks: Vec<crate::prefs::Lock>,
+    /// Shown to agents as "locked by …" (e.g. "Acme support leads").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub locked_by: Option<String>,
+}

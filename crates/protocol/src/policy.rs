@@ -136,6 +136,11 @@ pub enum Reason {
     SoundOff,
     /// Nothing reached the dashboard or push, so there is nothing to sound for.
     NothingToSoundFor,
+    /// The workspace's admin locked this setting (its value decided).
+    Locked {
+        /// Who locked it.
+        by: String,
+    },
 }
 
 /// One channel's outcome with its reasons (never empty).
@@ -256,7 +261,27 @@ pub fn decide(
         )
     };
 
-    let push = decide_push(row.push, override_on, ctx, prefs, &interruption_gate);
+    let mut push = decide_push(row.push, override_on, ctx, prefs, &interruption_gate);
+
+    // Say so where a lock decided: the cell's own lock, or a locked "mentions always alert"
+    // that let a mention through.
+    let mut dashboard = dashboard;
+    let mut email = email;
+    let by = prefs.locked_by.as_deref().unwrap_or("your admin");
+    let always_locked = prefs.locked_mentions_always_alert().is_some();
+    for (channel, decision) in [
+        (Channel::Dashboard, &mut dashboard),
+        (Channel::Email, &mut email),
+        (Channel::Push, &mut push),
+    ] {
+        let cell = prefs.locked_channel(kind, channel).is_some();
+        let by_always = always_locked && decision.reasons.contains(&Reason::MentionsAlwaysAlert);
+        if cell || by_always {
+            decision
+                .reasons
+                .insert(0, Reason::Locked { by: by.to_owned() });
+        }
+    }
 
     let sound = decide_sound(
         &dashboard,

@@ -83,6 +83,7 @@ pub fn typescript_module() -> String {
         export::<Language>(),
         export::<Preferences>(),
         export::<PrefEdit>(),
+        export::<Lock>(),
         export::<PausePreset>(),
         export::<PrefEdits>(),
         export::<FieldError>(),
@@ -149,6 +150,7 @@ pub fn typescript_module() -> String {
         export::<AdminConnector>(),
         export::<NewChatwootConnector>(),
         export::<SyncReport>(),
+        export::<WorkspacePolicy>(),
         export::<WebhookResult>(),
         // stream
         export::<CloseReason>(),

@@ -74,8 +74,55 @@ fn everything_off(p: &mut Preferences) {
     p.events.other = ChannelSet::NONE;
 }
 
+/// Preferences under a workspace's locks (issue 15: "assignments always push", "mentions
+/// always alert").
+fn locked(edit: impl FnOnce(&mut Preferences), locks: &[Lock]) -> Preferences {
+    prefs(edit).under(locks, Some("Acme admins"))
+}
+
+const ALWAYS_ALERT: Lock = Lock::MentionsAlwaysAlert { on: true };
+
 fn cases() -> Vec<Case> {
     vec![
+        Case {
+            covers: "Workspace locks: a locked cell holds whatever the agent's row says, and says who locked it.",
+            setup: "agent switched assignment push off, the admin locked it on",
+            kind: EventKind::Assignment,
+            ctx: ASSIGNED,
+            prefs: locked(
+                |p| p.events.assignment.push = false,
+                &[Lock::Channel { kind: EventKind::Assignment, channel: Channel::Push, on: true }],
+            ),
+            now: tuesday(),
+            expect: "D+ E+ P+ S+",
+            reason: Some(('P', Reason::Locked { by: "Acme admins".into() })),
+        },
+        Case {
+            covers: "Workspace locks: a cell locked off stays off.",
+            setup: "reply push locked off",
+            kind: EventKind::Reply,
+            ctx: ASSIGNED,
+            prefs: locked(|_| {}, &[Lock::Channel { kind: EventKind::Reply, channel: Channel::Push, on: false }]),
+            now: tuesday(),
+            expect: "D+ E- P- S+",
+            reason: Some(('P', Reason::Locked { by: "Acme admins".into() })),
+        },
+        Case {
+            covers: "Workspace locks: a locked \"mentions always alert\" lets a mention through a pause, and says so.",
+            setup: "agent paused and switched mentions-always-alert off; the admin locked it on",
+            kind: EventKind::Mention,
+            ctx: AgentContext { mentioned: true, ..PARTICIPANT },
+            prefs: locked(
+                |p| {
+                    p.mentions_always_alert = false;
+                    p.paused_until = Some(at(2026, 11, 24, 18, 0));
+                },
+                &[ALWAYS_ALERT],
+            ),
+            now: tuesday(),
+            expect: "D+ ? P+ ?",
+            reason: Some(('P', Reason::Locked { by: "Acme admins".into() })),
+        },
         // ---- Overview ----
         Case {
             covers: "Overview: notifications tell you what needs attention: new conversations, assignments, mentions, replies and module events.",

@@ -112,6 +112,8 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     sound,
                     unread_badge: badge,
                     language: Language::En,
+                    locks: Vec::new(),
+                    locked_by: None,
                 }
             },
         )

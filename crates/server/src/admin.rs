@@ -3,7 +3,6 @@
 //! server notices a disabled agent on the next request, and on its streams' next heartbeat).
 
 use chrono::Utc;
-use herald_protocol::Preferences;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -93,7 +92,9 @@ pub async fn add_agent_with_hash(db: &Db, new: &NewAgent, hash: &str) -> Result<
     }
     let workspace = ensure_workspace(db, &new.workspace).await?;
     let id = Uuid::now_v7();
-    let prefs = serde_json::to_string(&Preferences::default())?;
+    let prefs = serde_json::to_string(
+        &crate::workspace_policy::starting_preferences(db, workspace).await?,
+    )?;
     let mut tx = db.write_tx().await?;
     let inserted = sqlx::query(
         "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, prefs, created_at) \

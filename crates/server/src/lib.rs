@@ -25,6 +25,7 @@
 //! - [`connectors`]: helpdesks' signed webhooks (Chatwoot), mapped to Herald's events.
 //! - [`provisioning`]: one workspace's agents, keys and connectors (the admin API's work).
 //! - [`setup_links`]: one-time password set-up links.
+//! - [`workspace_policy`]: a workspace's starting preferences and locked settings.
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
 //!
@@ -53,6 +54,7 @@ pub mod recipients;
 pub mod setup_links;
 pub mod token;
 pub mod web;
+pub mod workspace_policy;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

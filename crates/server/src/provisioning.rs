@@ -126,7 +126,8 @@ pub async fn create_agent(
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
     let id = Uuid::now_v7();
-    let prefs = serde_json::to_string(&herald_protocol::Preferences::default())?;
+    let prefs =
+        serde_json::to_string(&crate::workspace_policy::starting_preferences(db, ws).await?)?;
     let mut tx = db.write_tx().await?;
     let inserted = sqlx::query(
         "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, prefs, created_at, has_password) \

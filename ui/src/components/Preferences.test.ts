@@ -38,3 +38,28 @@ test("a test mention shows what was observed and, per channel, what the rules de
   expect(lines).toContain("The rules for mentions, Email: do not send (the channel is off for this event).");
   expect(lines.join(" ")).not.toMatch(/delivered/i);
 });
+
+test("settings the workspace's admin locked show as locked, with who locked them", async () => {
+  const fake = new FakeBackend();
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const prefs = app.prefs;
+  if (!prefs) throw new Error("signed in without preferences");
+  app.prefs = {
+    ...prefs,
+    locks: [
+      { setting: "channel", kind: "assignment", channel: "push", on: true },
+      { setting: "mentions_always_alert", on: true },
+    ],
+    locked_by: "Acme leads",
+  };
+  render(Preferences, { props: { app } });
+  const locked = screen.getByTestId("pref-assignment-push") as HTMLInputElement;
+  expect(locked.disabled).toBe(true);
+  expect(locked.title).toBe("Locked by Acme leads");
+  expect(locked.getAttribute("aria-label")).toContain("Locked by Acme leads");
+  expect((screen.getByTestId("pref-mentions-always") as HTMLInputElement).disabled).toBe(true);
+  expect((screen.getByTestId("pref-assignment-email") as HTMLInputElement).disabled).toBe(false);
+  expect(screen.getByTestId("locked-note").textContent).toContain("Locked by Acme leads");
+});

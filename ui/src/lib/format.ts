@@ -1,5 +1,5 @@
 // Pure formatting helpers: relative times, kinds, reasons. Tested in format.test.ts.
-import type { ChannelDecision, EventKind, EventMatrix, Reason } from "./generated/protocol";
+import type { Channel, ChannelDecision, EventKind, EventMatrix, Preferences, Reason } from "./generated/protocol";
 import type { Key } from "./texts/en";
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -74,6 +74,8 @@ export function reasonText(reason: Reason): [Key, Record<string, string>] {
       return ["r_quiet_hours", { ends_at: reason.ends_at }];
     case "in_summary":
       return ["r_in_summary", { at: reason.at, time_zone: reason.time_zone }];
+    case "locked":
+      return ["r_locked", { by: reason.by }];
     default:
       return [`r_${reason.code}` as Key, {}];
   }
@@ -81,4 +83,15 @@ export function reasonText(reason: Reason): [Key, Record<string, string>] {
 
 export function outcomeKey(decision: ChannelDecision): Key {
   return `out_${decision.outcome}` as Key;
+}
+
+/** Whether the workspace's admin locked this cell of the matrix (the locks come with the
+ * preferences; the server and the policy enforce them, this only shows them). */
+export function lockedCell(prefs: Preferences, kind: string, channel: Channel): boolean {
+  return (prefs.locks ?? []).some((l) => l.setting === "channel" && l.kind === kind && l.channel === channel);
+}
+
+/** Whether "mentions always alert" is locked. */
+export function lockedAlways(prefs: Preferences): boolean {
+  return (prefs.locks ?? []).some((l) => l.setting === "mentions_always_alert");
 }

@@ -79,8 +79,11 @@ pub enum PrefEdit {
 }
 
 impl Preferences {
-    /// Applies one change.
+    /// Applies one change; a change of a locked setting changes nothing.
     pub fn apply(&mut self, edit: &PrefEdit) {
+        if self.is_locked(edit) {
+            return;
+        }
         match edit {
             PrefEdit::Channel { kind, channel, on } => {
                 if let Some(row) = self.events.row_mut(kind) {

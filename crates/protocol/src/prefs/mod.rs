@@ -9,6 +9,7 @@
 //! - this file: the preference types and their defaults.
 //! - `time`: times of day, weekdays, time zones, and when the end-of-day summary is due.
 //! - `edit`: changes as data ([`PrefEdit`]) and applying them.
+//! - `locks`: settings a workspace admin locked ([`Lock`]), enforced on both sides.
 //! - `validate`: what serde cannot check (time zones, volume, quiet windows), every problem
 //!   at once.
 
@@ -19,10 +20,12 @@ use ts_rs::TS;
 use crate::event::{Channel, EventKind};
 
 mod edit;
+mod locks;
 mod time;
 mod validate;
 
 pub use edit::{PausePreset, PrefEdit};
+pub use locks::{check_locks, Lock, LOCKS_MAX};
 pub(crate) use time::local_clock;
 pub use time::{local_instant, parse_time_zone, BadLocalTime, LocalTime, Weekday};
 pub use validate::FieldError;
@@ -323,6 +326,14 @@ pub struct Preferences {
     /// The language of emails (absent in preferences saved before it existed: English).
     #[serde(default)]
     pub language: Language,
+    /// Settings the workspace's admin locked, with their values (set by the server only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<Lock>>")]
+    pub locks: Vec<Lock>,
+    /// Who locked them, for "locked by …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub locked_by: Option<String>,
 }
 
 impl Default for Preferences {
@@ -378,6 +389,8 @@ impl Default for Preferences {
             },
             unread_badge: true,
             language: Language::En,
+            locks: Vec::new(),
+            locked_by: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use axum::Json;
 use herald_protocol::{
     AdminAgent, AdminConnector, AdminIngestKey, AgentUpdate, CloseReason, CreatedIngestKey,
     NewAgentRequest, NewChatwootConnector, NewIngestKeyRequest, PasswordSetupRequest,
-    PasswordSetupResult, SetupLink, SyncReport,
+    PasswordSetupResult, ServerMessage, SetupLink, SyncReport, WorkspacePolicy,
 };
 use uuid::Uuid;
 
@@ -222,4 +222,36 @@ pub async fn remove_connector(
 ) -> Result<StatusCode, AppError> {
     provisioning::remove_connector(&state.db, admin.workspace_id, id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /admin/policy`: the workspace's starting preferences and locks.
+pub async fn get_policy(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+) -> Result<Json<WorkspacePolicy>, AppError> {
+    let mut conn = state.db.reader.acquire().await?;
+    Ok(Json(
+        crate::workspace_policy::get(&mut conn, admin.workspace_id).await?,
+    ))
+}
+
+/// `PUT /admin/policy`: sets them; every agent's preferences go under the locks at once, and
+/// their devices hear of it on their streams.
+pub async fn put_policy(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+    ApiJson(policy): ApiJson<WorkspacePolicy>,
+) -> Result<Json<WorkspacePolicy>, AppError> {
+    let changed =
+        crate::workspace_policy::set(&state.db, admin.workspace_id, &policy, state.clock.now())
+            .await?;
+    for (agent, preferences) in changed {
+        state
+            .hub
+            .publish(agent, &ServerMessage::PreferencesChanged { preferences });
+    }
+    let mut conn = state.db.reader.acquire().await?;
+    Ok(Json(
+        crate::workspace_policy::get(&mut conn, admin.workspace_id).await?,
+    ))
 }

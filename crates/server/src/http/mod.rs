@@ -135,6 +135,10 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .route("/stream", get(stream::stream))
         .route("/password-setup", post(admin_api::password_setup))
         .route(
+            "/admin/policy",
+            get(admin_api::get_policy).put(admin_api::put_policy),
+        )
+        .route(
             "/admin/agents",
             get(admin_api::list_agents).post(admin_api::create_agent),
         )

@@ -79,6 +79,22 @@ pub async fn put_prefs(
     ApiJson(prefs): ApiJson<Preferences>,
 ) -> Result<Response, AppError> {
     let expected = if_match(&headers)?;
+    // A stale copy hears 412 first: its device re-applies its edits on the current version,
+    // whose locks may have changed since.
+    let stale = |current: u64| {
+        AppError::PreconditionFailed(format!(
+            "preferences changed since version {expected} (now {current}); reload and apply your changes again",
+        ))
+    };
+    let current = load(&state, &who).await?;
+    if i64::try_from(current.version).ok() != Some(expected) {
+        return Err(stale(current.version));
+    }
+    let policy = {
+        let mut conn = state.db.reader.acquire().await?;
+        crate::workspace_policy::of_agent(&mut conn, who.agent_id).await?
+    };
+    let prefs = crate::workspace_policy::check_save(prefs, &policy)?;
     prefs.validate().map_err(|fields| AppError::Invalid {
         message: "some preferences are invalid".into(),
         fields,
@@ -94,11 +110,7 @@ pub async fn put_prefs(
     .fetch_optional(&state.db.writer)
     .await?;
     let Some(row) = row else {
-        let current = load(&state, &who).await?;
-        return Err(AppError::PreconditionFailed(format!(
-            "preferences changed since version {expected} (now {}); reload and apply your changes again",
-            current.version
-        )));
+        return Err(stale(load(&state, &who).await?.version));
     };
     Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
 }
@@ -117,6 +129,7 @@ pub async fn edit_prefs(
         .fetch_one(&mut *tx)
         .await?;
     let mut prefs: Preferences = serde_json::from_str(&row.try_get::<String, _>("prefs")?)?;
+    crate::workspace_policy::check_edits(&prefs, &change.edits)?;
     for edit in &change.edits {
         prefs.apply(edit);
     }

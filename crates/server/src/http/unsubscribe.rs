@@ -96,11 +96,28 @@ pub async fn unsubscribe(
     };
     state.hub.publish(
         agent_id,
-        &ServerMessage::PreferencesChanged { preferences: saved },
+        &ServerMessage::PreferencesChanged {
+            preferences: saved.clone(),
+        },
     );
     tracing::info!(%agent_id, "email switched off from an email link");
-    Ok(page(
+    // An admin may have locked some emails on: say so rather than promise silence.
+    let locked_on = saved.preferences.locks.iter().any(|lock| {
+        matches!(
+            lock,
+            herald_protocol::Lock::Channel {
+                channel: Channel::Email,
+                on: true,
+                ..
+            }
+        )
+    });
+    Ok(page(if locked_on {
+        "<h1>Done</h1><p>Herald will not email you any more, except the emails your admin \
+         requires (they are locked in your preferences). Turn emails back on in Herald: \
+         Preferences, Email.</p>"
+    } else {
         "<h1>Done</h1><p>Herald will not email you any more. Turn emails back on in Herald: \
-         Preferences, Email.</p>",
-    ))
+         Preferences, Email.</p>"
+    }))
 }

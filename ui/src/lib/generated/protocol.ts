@@ -340,7 +340,15 @@ unread_badge: boolean,
 /**
  * The language of emails (absent in preferences saved before it existed: English).
  */
-language: Language, };
+language: Language, 
+/**
+ * Settings the workspace's admin locked, with their values (set by the server only).
+ */
+locks?: Array<Lock>, 
+/**
+ * Who locked them, for "locked by …".
+ */
+locked_by?: string, };
 
 /**
  * One change to the preferences. Changes are data: a device keeps its unsaved ones and
@@ -399,6 +407,27 @@ on: boolean, } | { "edit": "language",
  * The language.
  */
 language: Language, };
+
+/**
+ * One locked setting and the value the admin chose.
+ */
+export type Lock = { "setting": "channel", 
+/**
+ * The kind (its row; unknown kinds share the "other" row; not the test event).
+ */
+kind: EventKind, 
+/**
+ * The channel.
+ */
+channel: Channel, 
+/**
+ * The value.
+ */
+on: boolean, } | { "setting": "mentions_always_alert", 
+/**
+ * The value.
+ */
+on: boolean, };
 
 /**
  * The pause choices offered in the preferences and the tray.
@@ -491,7 +520,11 @@ at: LocalTime,
 /**
  * Its time zone.
  */
-time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" };
+time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "locked", 
+/**
+ * Who locked it.
+ */
+by: string, };
 
 /**
  * One channel's outcome with its reasons (never empty).
@@ -1499,6 +1532,25 @@ links_emailed: number,
  * What was left alone, and why.
  */
 skipped?: Array<string>, };
+
+/**
+ * `GET` / `PUT /admin/policy`: the preferences new agents start with, and the settings the
+ * admin locked for every agent of the workspace.
+ */
+export type WorkspacePolicy = { 
+/**
+ * What a new agent starts with (absent: Herald's defaults).
+ */
+defaults?: Preferences, 
+/**
+ * Locked settings and their values: agents see them, cannot change them, and the policy
+ * applies them.
+ */
+locks: Array<Lock>, 
+/**
+ * Shown to agents as "locked by …" (e.g. "Acme support leads").
+ */
+locked_by?: string, };
 
 /**
  * The answer to a delivery.

@@ -97,6 +97,9 @@ export const en = {
   r_permission_denied: "the system does not allow notifications",
   r_sound_off: "sound is off",
   r_nothing_to_sound_for: "nothing was shown to sound for",
+  r_locked: "locked by {by}",
+  locked_note: "🔒 Locked by {by}: your workspace requires these settings.",
+  locked_title: "Locked by {by}",
   // preferences
   prefs_title: "Preferences",
   prefs_intro: "Choose what alerts you and where. Tip: too many notifications become noise; assignments and mentions usually matter most.",
