@@ -61,6 +61,7 @@ fn agent() -> AgentProfile {
         email: "ana@acme.test".into(),
         name: "Ana Souza".into(),
         workspace: "Acme".into(),
+        groups: vec!["inbox:support".into(), "team:billing".into()],
     }
 }
 

@@ -112,6 +112,11 @@ pub struct AgentProfile {
     pub name: String,
     /// The workspace's name.
     pub workspace: String,
+    /// The inboxes and teams the agent belongs to (`inbox:<id>`, `team:<id>`), for their
+    /// rules in the preferences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub groups: Vec<String>,
 }
 
 /// A new session. The token is shown once and never again.

@@ -75,6 +75,11 @@ pub struct AgentContext {
     pub device_muted: bool,
     /// What the OS allows (client only).
     pub push_permission: OsPermission,
+    /// The agent's rule for the conversation's inbox or team, if one applies (the server
+    /// finds it: `Preferences::group_rule_for`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group_rule: Option<crate::prefs::GroupAction>,
 }
 
 /// What happens on one channel.
@@ -136,6 +141,11 @@ pub enum Reason {
     SoundOff,
     /// Nothing reached the dashboard or push, so there is nothing to sound for.
     NothingToSoundFor,
+    /// The agent muted this conversation's inbox or team.
+    GroupMuted,
+    /// The agent takes push from this conversation's inbox or team even with push limited
+    /// to conversations assigned to them.
+    GroupPushAlways,
     /// The workspace's admin locked this setting (its value decided).
     Locked {
         /// Who locked it.
@@ -204,8 +214,14 @@ pub fn decide(
     let breaks_through = (is_mention && prefs.quiet_hours.break_through.mentions)
         || (*kind == EventKind::Assignment && prefs.quiet_hours.break_through.assignments);
 
-    // Interruption gates shared by email, push and sound: pause, then quiet hours.
+    let group_muted = ctx.group_rule == Some(crate::prefs::GroupAction::Mute);
+    // Interruption gates shared by email, push and sound: the muted inbox or team, pause,
+    // then quiet hours.
     let interruption_gate = |reasons: &mut Vec<Reason>| -> bool {
+        if group_muted && !override_on {
+            reasons.push(Reason::GroupMuted);
+            return false;
+        }
         if let Some(until) = paused {
             if !override_on {
                 reasons.push(Reason::Paused { until });
@@ -317,7 +333,10 @@ fn decide_push(
         return suppress(vec![Reason::ChannelOff]);
     }
     let mine = ctx.assigned_to_me || ctx.directly_addressed;
-    if prefs.push_scope == PushScope::AssignedToMe && !mine {
+    let push_always = ctx.group_rule == Some(crate::prefs::GroupAction::PushAlways);
+    if prefs.push_scope == PushScope::AssignedToMe && !mine && push_always {
+        reasons.push(Reason::GroupPushAlways);
+    } else if prefs.push_scope == PushScope::AssignedToMe && !mine {
         if !override_on {
             reasons.push(Reason::NotAssignedToMe);
             return suppress(reasons);

@@ -84,6 +84,8 @@ pub fn typescript_module() -> String {
         export::<Preferences>(),
         export::<PrefEdit>(),
         export::<Lock>(),
+        export::<GroupAction>(),
+        export::<GroupRule>(),
         export::<PausePreset>(),
         export::<PrefEdits>(),
         export::<FieldError>(),

@@ -250,6 +250,7 @@ fn samples() -> Vec<Sample> {
                     email: "ana@acme.example".into(),
                     name: "Ana Souza".into(),
                     workspace: "Acme Support".into(),
+                    groups: vec!["inbox:support".into()],
                 },
             },
         ),
@@ -343,6 +344,7 @@ fn samples() -> Vec<Sample> {
                     email: "ana@acme.example".into(),
                     name: "Ana Souza".into(),
                     workspace: "Acme Support".into(),
+                    groups: vec!["inbox:support".into()],
                 },
                 csrf_token: "9f2c4d6e8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d".into(),
             },
@@ -781,6 +783,7 @@ fn secrets_never_show_in_debug_output() {
             email: "a@b.c".into(),
             name: "A".into(),
             workspace: "W".into(),
+            groups: vec![],
         },
     };
     assert!(!format!("{grant:?}").contains("hrld_secret"));

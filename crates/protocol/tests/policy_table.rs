@@ -49,6 +49,7 @@ const ASSIGNED: AgentContext = AgentContext {
     app_focused: false,
     device_muted: false,
     push_permission: OsPermission::Granted,
+    group_rule: None,
 };
 const PARTICIPANT: AgentContext = AgentContext {
     assigned_to_me: false,
@@ -84,6 +85,56 @@ const ALWAYS_ALERT: Lock = Lock::MentionsAlwaysAlert { on: true };
 
 fn cases() -> Vec<Case> {
     vec![
+        Case {
+            covers: "Per-inbox rules: a muted inbox does not interrupt; the bell still records it.",
+            setup: "reply in a conversation of a muted inbox",
+            kind: EventKind::Reply,
+            ctx: AgentContext { group_rule: Some(GroupAction::Mute), ..ASSIGNED },
+            prefs: prefs(|p| p.events.reply.email = true),
+            now: tuesday(),
+            expect: "D+ E- P- S-",
+            reason: Some(('P', Reason::GroupMuted)),
+        },
+        Case {
+            covers: "Per-inbox rules: precedence: \"mentions always alert\" gets a mention through a muted inbox.",
+            setup: "mention in a muted inbox, mentions always alert on",
+            kind: EventKind::Mention,
+            ctx: AgentContext { mentioned: true, group_rule: Some(GroupAction::Mute), ..PARTICIPANT },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E+ P+ S+",
+            reason: Some(('P', Reason::MentionsAlwaysAlert)),
+        },
+        Case {
+            covers: "Per-team rules: take push for one team even with push limited to assigned conversations.",
+            setup: "new conversation of a team with push always, scope assigned to me",
+            kind: EventKind::NewConversation,
+            ctx: AgentContext { group_rule: Some(GroupAction::PushAlways), ..PARTICIPANT },
+            prefs: prefs(|p| p.events.new_conversation.push = true),
+            now: tuesday(),
+            expect: "D+ E- P+ S+",
+            reason: Some(('P', Reason::GroupPushAlways)),
+        },
+        Case {
+            covers: "Per-team rules: precedence: a team's push-always does not switch on a row that is off.",
+            setup: "new conversation row push off, team push always",
+            kind: EventKind::NewConversation,
+            ctx: AgentContext { group_rule: Some(GroupAction::PushAlways), ..PARTICIPANT },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E- P- ?",
+            reason: Some(('P', Reason::ChannelOff)),
+        },
+        Case {
+            covers: "Per-inbox rules: precedence: a muted inbox still pauses a mention when mentions always alert is off.",
+            setup: "mention in a muted inbox, mentions always alert off",
+            kind: EventKind::Mention,
+            ctx: AgentContext { mentioned: true, group_rule: Some(GroupAction::Mute), ..PARTICIPANT },
+            prefs: prefs(|p| p.mentions_always_alert = false),
+            now: tuesday(),
+            expect: "D+ E- P- S-",
+            reason: Some(('E', Reason::GroupMuted)),
+        },
         Case {
             covers: "Workspace locks: a locked cell holds whatever the agent's row says, and says who locked it.",
             setup: "agent switched assignment push off, the admin locked it on",

@@ -112,6 +112,7 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     sound,
                     unread_badge: badge,
                     language: Language::En,
+                    group_rules: Vec::new(),
                     locks: Vec::new(),
                     locked_by: None,
                 }
@@ -134,14 +135,20 @@ fn context() -> impl Strategy<Value = AgentContext> {
             Just(OsPermission::Denied),
             Just(OsPermission::Unknown)
         ],
+        prop_oneof![
+            Just(None),
+            Just(Some(GroupAction::Mute)),
+            Just(Some(GroupAction::PushAlways))
+        ],
     )
-        .prop_map(|(b, push_permission)| AgentContext {
+        .prop_map(|(b, push_permission, group_rule)| AgentContext {
             assigned_to_me: b[0],
             mentioned: b[1],
             directly_addressed: b[2],
             app_focused: b[3],
             device_muted: b[4],
             push_permission,
+            group_rule,
         })
 }
 

@@ -1,7 +1,8 @@
 //! Workspace defaults and locked settings against a real server: an admin's locks reach
 //! every agent's preferences (and their live streams) at once, a save that changes a locked
 //! setting is refused naming it, the policy applies the locked value and "Why?" names the
-//! lock, new agents start from the workspace's defaults, other workspaces are untouched.
+//! lock, new agents start from the workspace's defaults, other workspaces are untouched; an
+//! agent's own inbox and team rules (mute one, always push one) apply on the server.
 
 #![allow(clippy::unwrap_used)]
 
@@ -230,4 +231,89 @@ async fn a_bad_policy_is_refused_with_each_problem() {
         .await
         .unwrap();
     assert_eq!(policy, WorkspacePolicy::default());
+}
+
+#[tokio::test]
+async fn an_agents_inbox_and_team_rules_apply_on_the_server() {
+    let server = TestServer::start().await;
+    let ana = server.sign_in("ana").await;
+    let me: AgentProfile = server.get(&ana, "/me").await;
+    assert_eq!(
+        me.groups,
+        ["inbox:support"],
+        "her groups, for the rules' list"
+    );
+    let edit = |group: &str, action: Option<&str>| json!({"edits": [{"edit": "group_rule", "group": group, "action": action}]});
+    let muted: VersionedPreferences = server
+        .post_json(
+            &ana,
+            "/preferences/edits",
+            &edit("inbox:support", Some("mute")),
+        )
+        .await;
+    assert_eq!(
+        muted.preferences.group_rules,
+        [GroupRule {
+            group: "inbox:support".into(),
+            action: GroupAction::Mute
+        }]
+    );
+    // A reply in her inbox: on the bell, no push, and Why? says the inbox is muted.
+    server.ingest_ok(&reply("e-1", "c-1", "ana")).await;
+    let item = server.all_items(&ana).await.pop().unwrap();
+    assert_eq!(item.context.group_rule, Some(GroupAction::Mute));
+    assert!(item.decision.dashboard.delivers() && !item.decision.push.delivers());
+    assert!(item.decision.push.reasons.contains(&Reason::GroupMuted));
+    // A mention there still alerts (mentions always alert is on).
+    let mut mention = common::mention("e-2", "ana", "bruno");
+    if let Some(c) = mention.conversation.as_mut() {
+        c.inbox_id = Some("support".into());
+    }
+    server.ingest_ok(&mention).await;
+    let item = server.all_items(&ana).await.pop().unwrap();
+    assert!(item.decision.push.delivers());
+
+    // Carla takes billing's push although she only takes push for her own conversations.
+    let carla = server.sign_in("carla").await;
+    server
+        .edit_prefs(&carla, |p| p.events.new_conversation.push = true)
+        .await;
+    let _: VersionedPreferences = server
+        .post_json(
+            &carla,
+            "/preferences/edits",
+            &edit("team:billing", Some("push_always")),
+        )
+        .await;
+    let mut new = reply("e-3", "c-9", "nobody");
+    new.kind = EventKind::NewConversation;
+    new.assignee = None;
+    if let Some(c) = new.conversation.as_mut() {
+        c.inbox_id = None;
+        c.team_id = Some("billing".into());
+    }
+    server.ingest_ok(&new).await;
+    let item = server.all_items(&carla).await.pop().unwrap();
+    assert!(item.decision.push.delivers(), "{:?}", item.decision.push);
+    assert!(item
+        .decision
+        .push
+        .reasons
+        .contains(&Reason::GroupPushAlways));
+
+    // A rule for something that is not an inbox or team is refused.
+    let bad = server
+        .http
+        .post(server.api("/preferences/edits"))
+        .bearer_auth(&ana)
+        .json(&edit("admins", Some("mute")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Removed: her inbox interrupts again.
+    let cleared: VersionedPreferences = server
+        .post_json(&ana, "/preferences/edits", &edit("inbox:support", None))
+        .await;
+    assert!(cleared.preferences.group_rules.is_empty());
 }

@@ -63,3 +63,22 @@ test("settings the workspace's admin locked show as locked, with who locked them
   expect((screen.getByTestId("pref-assignment-email") as HTMLInputElement).disabled).toBe(false);
   expect(screen.getByTestId("locked-note").textContent).toContain("Locked by Acme leads");
 });
+
+test("each inbox and team of the agent can be muted or always pushed", async () => {
+  const fake = new FakeBackend();
+  fake.saveDelayMs = 0;
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  if (!app.agent) throw new Error("signed in without a profile");
+  app.agent = { ...app.agent, groups: ["inbox:support", "team:billing"] };
+  render(Preferences, { props: { app } });
+  const inbox = screen.getByTestId("group-rule-inbox:support") as HTMLSelectElement;
+  expect(inbox.value).toBe("follow");
+  expect(screen.getByTestId("group-rules").textContent).toContain("Team billing");
+  await fireEvent.change(inbox, { target: { value: "mute" } });
+  expect(fake.calls).toContain("edit:group_rule");
+  expect(app.prefs?.group_rules).toEqual([{ group: "inbox:support", action: "mute" }]);
+  await fireEvent.change(inbox, { target: { value: "follow" } });
+  expect(app.prefs?.group_rules).toEqual([]);
+});

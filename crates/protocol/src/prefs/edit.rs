@@ -76,6 +76,15 @@ pub enum PrefEdit {
         /// The language.
         language: Language,
     },
+    /// The rule of one inbox or team; absent to follow the other settings again.
+    GroupRule {
+        /// `inbox:<id>` or `team:<id>`.
+        group: String,
+        /// What it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        action: Option<GroupAction>,
+    },
 }
 
 impl Preferences {
@@ -100,6 +109,7 @@ impl Preferences {
             PrefEdit::Sound { sound } => self.sound = *sound,
             PrefEdit::UnreadBadge { on } => self.unread_badge = *on,
             PrefEdit::Language { language } => self.language = *language,
+            PrefEdit::GroupRule { group, action } => self.set_group_rule(group, *action),
         }
     }
 

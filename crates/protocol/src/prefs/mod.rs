@@ -9,6 +9,7 @@
 //! - this file: the preference types and their defaults.
 //! - `time`: times of day, weekdays, time zones, and when the end-of-day summary is due.
 //! - `edit`: changes as data ([`PrefEdit`]) and applying them.
+//! - `groups`: the agent's rules per inbox or team (mute one, always push one).
 //! - `locks`: settings a workspace admin locked ([`Lock`]), enforced on both sides.
 //! - `validate`: what serde cannot check (time zones, volume, quiet windows), every problem
 //!   at once.
@@ -20,11 +21,13 @@ use ts_rs::TS;
 use crate::event::{Channel, EventKind};
 
 mod edit;
+mod groups;
 mod locks;
 mod time;
 mod validate;
 
 pub use edit::{PausePreset, PrefEdit};
+pub use groups::{is_group_key, GroupAction, GroupRule, GROUP_RULES_MAX};
 pub use locks::{check_locks, Lock, LOCKS_MAX};
 pub(crate) use time::local_clock;
 pub use time::{local_instant, parse_time_zone, BadLocalTime, LocalTime, Weekday};
@@ -326,6 +329,10 @@ pub struct Preferences {
     /// The language of emails (absent in preferences saved before it existed: English).
     #[serde(default)]
     pub language: Language,
+    /// Rules per inbox or team (see `groups` for their precedence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<GroupRule>>")]
+    pub group_rules: Vec<GroupRule>,
     /// Settings the workspace's admin locked, with their values (set by the server only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional, as = "Option<Vec<Lock>>")]
@@ -389,6 +396,7 @@ impl Default for Preferences {
             },
             unread_badge: true,
             language: Language::En,
+            group_rules: Vec::new(),
             locks: Vec::new(),
             locked_by: None,
         }

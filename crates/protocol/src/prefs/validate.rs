@@ -62,6 +62,23 @@ impl Preferences {
         if self.sound.volume > 100 {
             err("sound.volume".into(), "volume goes from 0 to 100".into());
         }
+        if self.group_rules.len() > GROUP_RULES_MAX {
+            err(
+                "group_rules".into(),
+                format!("at most {GROUP_RULES_MAX} inbox and team rules"),
+            );
+        }
+        for (i, rule) in self.group_rules.iter().enumerate() {
+            if !is_group_key(&rule.group) {
+                err(
+                    format!("group_rules[{i}].group"),
+                    format!(
+                        "\"{}\" must look like inbox:<id> or team:<id>",
+                        clip(&rule.group)
+                    ),
+                );
+            }
+        }
         if errors.is_empty() {
             Ok(())
         } else {

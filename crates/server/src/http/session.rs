@@ -117,6 +117,12 @@ pub(super) async fn profile(state: &AppState, agent_id: &str) -> Result<AgentPro
         email: row.try_get("email")?,
         name: row.try_get("name")?,
         workspace: row.try_get("workspace")?,
+        groups: sqlx::query_scalar(
+            "SELECT group_key FROM agent_groups WHERE agent_id = $1 ORDER BY group_key",
+        )
+        .bind(agent_id)
+        .fetch_all(&state.db.reader)
+        .await?,
     })
 }
 

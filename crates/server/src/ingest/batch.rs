@@ -306,7 +306,10 @@ impl Batch {
                 continue;
             };
             let in_team = in_named_teams.contains(agent_id);
-            let ctx = context_for(&agent.external_id, event, &state, in_team);
+            let mut ctx = context_for(&agent.external_id, event, &state, in_team);
+            ctx.group_rule = agent
+                .prefs
+                .group_rule_for(state.inbox_id.as_deref(), state.team_id.as_deref());
             self.deliver(*agent_id, event, ctx, now, withheld.as_deref());
         }
         let count = u32::try_from(recipients.len()).unwrap_or(u32::MAX);

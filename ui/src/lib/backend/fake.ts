@@ -367,6 +367,12 @@ export function applyEdit(prefs: Preferences, edit: PrefEdit): Preferences {
     case "language":
       next.language = edit.language;
       break;
+    case "group_rule": {
+      const rules = (next.group_rules ?? []).filter((r) => r.group !== edit.group);
+      if (edit.action) rules.push({ group: edit.group, action: edit.action });
+      next.group_rules = rules;
+      break;
+    }
   }
   return next;
 }

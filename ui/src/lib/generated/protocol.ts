@@ -342,6 +342,10 @@ unread_badge: boolean,
  */
 language: Language, 
 /**
+ * Rules per inbox or team (see `groups` for their precedence).
+ */
+group_rules?: Array<GroupRule>, 
+/**
  * Settings the workspace's admin locked, with their values (set by the server only).
  */
 locks?: Array<Lock>, 
@@ -406,7 +410,15 @@ on: boolean, } | { "edit": "language",
 /**
  * The language.
  */
-language: Language, };
+language: Language, } | { "edit": "group_rule", 
+/**
+ * `inbox:<id>` or `team:<id>`.
+ */
+group: string, 
+/**
+ * What it does.
+ */
+action?: GroupAction, };
 
 /**
  * One locked setting and the value the admin chose.
@@ -428,6 +440,24 @@ on: boolean, } | { "setting": "mentions_always_alert",
  * The value.
  */
 on: boolean, };
+
+/**
+ * What an inbox or team rule does.
+ */
+export type GroupAction = "mute" | "push_always";
+
+/**
+ * One rule: a group and what it does.
+ */
+export type GroupRule = { 
+/**
+ * `inbox:<id>` or `team:<id>`.
+ */
+group: string, 
+/**
+ * What it does.
+ */
+action: GroupAction, };
 
 /**
  * The pause choices offered in the preferences and the tray.
@@ -494,7 +524,12 @@ device_muted: boolean,
 /**
  * What the OS allows (client only).
  */
-push_permission: OsPermission, };
+push_permission: OsPermission, 
+/**
+ * The agent's rule for the conversation's inbox or team, if one applies (the server
+ * finds it: `Preferences::group_rule_for`).
+ */
+group_rule?: GroupAction, };
 
 /**
  * What happens on one channel.
@@ -520,7 +555,7 @@ at: LocalTime,
 /**
  * Its time zone.
  */
-time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "locked", 
+time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "group_muted" } | { "code": "group_push_always" } | { "code": "locked", 
 /**
  * Who locked it.
  */
@@ -729,7 +764,12 @@ name: string,
 /**
  * The workspace's name.
  */
-workspace: string, };
+workspace: string, 
+/**
+ * The inboxes and teams the agent belongs to (`inbox:<id>`, `team:<id>`), for their
+ * rules in the preferences.
+ */
+groups?: Array<string>, };
 
 /**
  * A new session. The token is shown once and never again.
