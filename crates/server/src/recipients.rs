@@ -7,7 +7,7 @@
 //!   and anyone it mentions;
 //! - new conversation: the agents of its inbox or team, or every agent of the workspace
 //!   when nobody is registered for either;
-//! - module event: its explicit recipients (required);
+//! - module event: its explicit recipients or teams (one of them required);
 //! - an unknown kind: its explicit recipients, else the assignee, participants and mentioned;
 //! - any event: plus its explicit recipients and the members of the teams it names (for a
 //!   mention, each of them counts as mentioned); never the agent who caused it.

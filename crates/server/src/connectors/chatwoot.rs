@@ -14,6 +14,7 @@
 //! | `message_created`, incoming, not private | reply for the assignee and the participants |
 //! | `message_created`, outgoing by a user, not private | reply for the other participants |
 //! | `conversation_status_changed` | module event for the assignee ("now resolved", "now open") |
+//! | `automation_event.<rule>` (an automation rule's "send webhook event", e.g. an SLA rule) | module event for the assignee, else the team's agents |
 //! | anything else | acknowledged and recorded as ignored |
 
 use chrono::{DateTime, Utc};
@@ -61,6 +62,13 @@ pub fn map(payload: &Value, delivery: &str, account: &Account, now: DateTime<Utc
         "conversation_status_changed" => status_changed(payload, id, account, now),
         "message_created" => message_created(payload, id, account, now),
         "" => Mapped::Ignored("the delivery names no event".into()),
+        automation if automation.starts_with("automation_event.") => automation_event(
+            payload,
+            id,
+            account,
+            now,
+            &automation["automation_event.".len()..],
+        ),
         other => Mapped::Ignored(format!("Herald does not notify about {other:?} events")),
     }
 }
@@ -142,6 +150,59 @@ fn status_changed(c: &Value, id: String, account: &Account, now: DateTime<Utc>) 
         }),
         conversation: Some(conversation),
         recipients: vec![assignee],
+        ..blank(now)
+    }])
+}
+
+/// A Chatwoot automation rule's "send webhook event" action (how an SLA or escalation rule
+/// of the account reaches Herald): a module event for the conversation's assignee, or its
+/// team's agents when nobody is assigned.
+fn automation_event(
+    c: &Value,
+    id: String,
+    account: &Account,
+    now: DateTime<Utc>,
+    rule: &str,
+) -> Mapped {
+    let Some(conversation) = conversation_ref(c, account) else {
+        return Mapped::Ignored("the automation event names no conversation".into());
+    };
+    let rule: String = rule
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+        .take(40)
+        .collect();
+    let rule = if rule.is_empty() {
+        "automation".to_owned()
+    } else {
+        rule
+    };
+    let (recipients, teams) = match (assignee(c), conversation.team_id.clone()) {
+        (Some(user), _) => (vec![user], vec![]),
+        (None, Some(team)) => (vec![], vec![team]),
+        (None, None) => {
+            return Mapped::Ignored(
+                "the automation's conversation has no assignee or team to tell".into(),
+            )
+        }
+    };
+    Mapped::Events(vec![PlatformEvent {
+        id,
+        kind: EventKind::Module,
+        occurred_at: time_of(c.get("updated_at")).unwrap_or(now),
+        module: Some(ModuleInfo {
+            name: "chatwoot".into(),
+            kind: format!("automation.{rule}"),
+            severity: Severity::Warning,
+            title: format!(
+                "Chatwoot rule \"{rule}\" on conversation #{}",
+                conversation.id
+            ),
+            body: None,
+        }),
+        conversation: Some(conversation),
+        recipients,
+        teams,
         ..blank(now)
     }])
 }

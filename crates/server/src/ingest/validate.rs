@@ -61,8 +61,8 @@ pub fn validate(event: &PlatformEvent) -> Result<(), AppError> {
                 "a module event needs its module part (name, kind, title)",
             );
         }
-        if event.recipients.is_empty() {
-            bad("recipients", "a module event names its recipients");
+        if event.recipients.is_empty() && event.teams.is_empty() {
+            bad("recipients", "a module event names its recipients (agents or teams)");
         }
     }
     if fields.is_empty() {

@@ -183,3 +183,28 @@ fn mention_markup_is_read_strictly() {
     );
     assert_eq!(plain_text("ok [@Zé](mention://user/1/Z%C3%A9)!"), "ok @Zé!");
 }
+
+#[test]
+fn an_automation_rules_webhook_event_tells_the_assignee_or_the_team() {
+    let mut rule = fixture!("conversation_resolved");
+    rule["event"] = "automation_event.first_response_sla <b>".into();
+    let e = one(&rule);
+    assert_eq!(e.kind, EventKind::Module);
+    assert_eq!(e.recipients, ["6"]);
+    let module = e.module.expect("a module part");
+    assert_eq!(module.kind, "automation.first_response_slab");
+    assert_eq!(module.severity, Severity::Warning);
+    assert_eq!(
+        module.title,
+        "Chatwoot rule \"first_response_slab\" on conversation #1042"
+    );
+    let mut team = fixture!("conversation_team");
+    team["event"] = "automation_event.sla".into();
+    let e = one(&team);
+    assert!(e.recipients.is_empty());
+    assert_eq!(e.teams, ["2"]);
+    let mut nobody = fixture!("conversation_team");
+    nobody["event"] = "automation_event.sla".into();
+    nobody["meta"]["team"] = Value::Null;
+    assert!(ignored(&nobody).contains("no assignee or team"));
+}
