@@ -75,60 +75,17 @@ pub async fn add_agent(db: &Db, new: &NewAgent) -> Result<Uuid, AppError> {
 }
 
 /// Adds an agent whose password is already hashed (bulk set-ups hash one password once);
-/// `new.password` is ignored.
+/// `new.password` is ignored. The admin API's code ([`crate::provisioning::insert_agent`]).
 pub async fn add_agent_with_hash(db: &Db, new: &NewAgent, hash: &str) -> Result<Uuid, AppError> {
-    let email = new.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() > 320 {
-        return Err(AppError::invalid(format!(
-            "{email:?} is not an email address"
-        )));
-    }
-    for group in &new.groups {
-        if !(group.starts_with("inbox:") || group.starts_with("team:")) {
-            return Err(AppError::invalid(format!(
-                "group {group:?} must look like inbox:<id> or team:<id>"
-            )));
-        }
-    }
-    let workspace = ensure_workspace(db, &new.workspace).await?;
-    let id = Uuid::now_v7();
-    let prefs = serde_json::to_string(
-        &crate::workspace_policy::starting_preferences(db, workspace).await?,
-    )?;
-    let mut tx = db.write_tx().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO agents (id, workspace_id, external_id, email, name, password_hash, prefs, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id.to_string())
-    .bind(workspace.to_string())
-    .bind(new.external_id.trim())
-    .bind(&email)
-    .bind(new.name.trim())
-    .bind(hash)
-    .bind(prefs)
-    .bind(Utc::now())
-    .execute(&mut *tx)
-    .await;
-    if let Err(sqlx::Error::Database(e)) = &inserted {
-        if e.is_unique_violation() {
-            return Err(AppError::Conflict(
-                "an agent with this email, or this platform id in the workspace, exists".into(),
-            ));
-        }
-    }
-    inserted?;
-    for group in &new.groups {
-        sqlx::query(
-            "INSERT INTO agent_groups (agent_id, group_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(group)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(id)
+    let ws = ensure_workspace(db, &new.workspace).await?;
+    let req = herald_protocol::NewAgentRequest {
+        external_id: new.external_id.clone(),
+        email: new.email.clone(),
+        name: new.name.clone(),
+        groups: new.groups.clone(),
+        password: None,
+    };
+    crate::provisioning::insert_agent(db, ws, &req, hash, true, Utc::now()).await
 }
 
 /// Every agent, or those of one workspace.
@@ -156,46 +113,37 @@ pub async fn list_agents(db: &Db, workspace: Option<&str>) -> Result<Vec<AgentRo
 }
 
 /// Disables an agent by email, revokes its sessions and forgets its push devices. Returns
-/// the agent's id.
+/// the agent's id. The admin API's code ([`crate::provisioning::update_agent`]).
 pub async fn disable_agent(db: &Db, email: &str) -> Result<Uuid, AppError> {
-    let now = Utc::now();
-    let mut tx = db.write_tx().await?;
-    let row = sqlx::query("UPDATE agents SET disabled_at = $1 WHERE email = $2 RETURNING id")
-        .bind(now)
+    let row = sqlx::query("SELECT id, workspace_id FROM agents WHERE email = $1")
         .bind(email.trim().to_lowercase())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&db.reader)
         .await?
         .ok_or(AppError::NotFound("no agent with that email"))?;
-    let id: String = row.try_get("id")?;
-    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    crate::push::subscriptions::forget(&mut tx, crate::push::subscriptions::Whose::Agent(&id), now)
-        .await?;
-    tx.commit().await?;
-    Uuid::parse_str(&id).map_err(|e| AppError::Internal(e.into()))
+    let id = crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?;
+    let ws = crate::auth::parse_uuid(&row.try_get::<String, _>("workspace_id")?)?;
+    let update = herald_protocol::AgentUpdate {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    crate::provisioning::update_agent(db, ws, id, &update, Utc::now()).await?;
+    Ok(id)
 }
 
-/// Creates an ingest key for a workspace; the key is returned once and stored hashed.
+/// Creates an ingest key for a workspace (created if missing); the key is returned once and
+/// stored hashed. The admin API's code ([`crate::provisioning::create_ingest_key`]).
 pub async fn create_ingest_key(
     db: &Db,
     workspace: &str,
     label: Option<&str>,
 ) -> Result<(Uuid, String), AppError> {
-    let workspace = ensure_workspace(db, workspace).await?;
-    let (key, hash) = crate::token::new_token(crate::token::INGEST_PREFIX);
-    let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO ingest_keys (id, workspace_id, key_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.to_string())
-        .bind(workspace.to_string())
-        .bind(hash)
-        .bind(label)
-        .bind(Utc::now())
-        .execute(&db.writer)
-        .await?;
-    Ok((id, key))
+    let ws = ensure_workspace(db, workspace).await?;
+    let req = herald_protocol::NewIngestKeyRequest {
+        label: label.map(str::to_owned),
+        signed: false,
+    };
+    let created = crate::provisioning::create_ingest_key(db, ws, &req, Utc::now()).await?;
+    Ok((created.id, created.key))
 }
 
 /// Creates an ingest key that may also sign events (`POST /events/signed`): returns its id,
@@ -205,14 +153,16 @@ pub async fn create_signed_ingest_key(
     workspace: &str,
     label: Option<&str>,
 ) -> Result<(Uuid, String, String), AppError> {
-    let (id, key) = create_ingest_key(db, workspace, label).await?;
-    let (secret, _) = crate::token::new_token(crate::token::SIGNING_PREFIX);
-    sqlx::query("UPDATE ingest_keys SET signing_secret = $1 WHERE id = $2")
-        .bind(&secret)
-        .bind(id.to_string())
-        .execute(&db.writer)
-        .await?;
-    Ok((id, key, secret))
+    let ws = ensure_workspace(db, workspace).await?;
+    let req = herald_protocol::NewIngestKeyRequest {
+        label: label.map(str::to_owned),
+        signed: true,
+    };
+    let created = crate::provisioning::create_ingest_key(db, ws, &req, Utc::now()).await?;
+    let secret = created
+        .signing_secret
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a signed key without its secret")))?;
+    Ok((created.id, created.key, secret))
 }
 
 /// Revokes an ingest key by id.

@@ -110,21 +110,41 @@ pub async fn create_agent(
     req: &NewAgentRequest,
     now: DateTime<Utc>,
 ) -> Result<AdminAgent, AppError> {
-    let external_id = req.external_id.trim();
-    if external_id.is_empty() || external_id.len() > 200 || external_id.contains(char::is_control) {
-        return Err(AppError::invalid("the platform id is 1 to 200 characters"));
-    }
-    let email = clean_email(&req.email)?;
-    let name = clean_name(&req.name)?;
-    check_groups(&req.groups)?;
     let (password, has_password) = match &req.password {
         Some(p) if p.chars().count() >= 8 && p.len() <= 1024 => (p.clone(), true),
         Some(_) => return Err(AppError::invalid("a password has 8 to 1024 characters")),
         None => (crate::token::new_token("unusable_").0, false),
     };
+    // Checked before the (slow) hash.
+    check_agent(req)?;
     let hash = tokio::task::spawn_blocking(move || crate::passwords::hash_password(&password))
         .await
         .map_err(|e| AppError::Internal(e.into()))??;
+    let id = insert_agent(db, ws, req, &hash, has_password, now).await?;
+    get_agent(db, ws, id).await
+}
+
+fn check_agent(req: &NewAgentRequest) -> Result<(String, String), AppError> {
+    let external_id = req.external_id.trim();
+    if external_id.is_empty() || external_id.len() > 200 || external_id.contains(char::is_control) {
+        return Err(AppError::invalid("the platform id is 1 to 200 characters"));
+    }
+    check_groups(&req.groups)?;
+    Ok((clean_email(&req.email)?, clean_name(&req.name)?))
+}
+
+/// Inserts an agent whose password is hashed already, with its groups and the workspace's
+/// starting preferences: the one way agents are made (the admin API, the CLI, agent sync,
+/// the demo and the benchmarks).
+pub async fn insert_agent(
+    db: &Db,
+    ws: Uuid,
+    req: &NewAgentRequest,
+    hash: &str,
+    has_password: bool,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let (email, name) = check_agent(req)?;
     let id = Uuid::now_v7();
     let prefs =
         serde_json::to_string(&crate::workspace_policy::starting_preferences(db, ws).await?)?;
@@ -135,10 +155,10 @@ pub async fn create_agent(
     )
     .bind(id.to_string())
     .bind(ws.to_string())
-    .bind(external_id)
+    .bind(req.external_id.trim())
     .bind(&email)
     .bind(&name)
-    .bind(&hash)
+    .bind(hash)
     .bind(prefs)
     .bind(now)
     .bind(i64::from(has_password))
@@ -154,7 +174,7 @@ pub async fn create_agent(
     inserted?;
     set_groups(&mut tx, id, &req.groups).await?;
     tx.commit().await?;
-    get_agent(db, ws, id).await
+    Ok(id)
 }
 
 async fn set_groups(

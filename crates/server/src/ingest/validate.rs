@@ -62,7 +62,10 @@ pub fn validate(event: &PlatformEvent) -> Result<(), AppError> {
             );
         }
         if event.recipients.is_empty() && event.teams.is_empty() {
-            bad("recipients", "a module event names its recipients (agents or teams)");
+            bad(
+                "recipients",
+                "a module event names its recipients (agents or teams)",
+            );
         }
     }
     if fields.is_empty() {
