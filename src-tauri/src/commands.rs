@@ -90,6 +90,12 @@ pub fn preferences(account: State<'_, Account>) -> Result<PrefsView> {
     account.prefs_view()
 }
 
+/// Which channels would fire per kind of event and situation, as the preferences stand.
+#[tauri::command]
+pub fn preview_rules(account: State<'_, Account>) -> Result<herald_protocol::RulesPreview> {
+    account.preview_rules()
+}
+
 /// Applies one edit at once; it is saved in the background (see the save state).
 #[tauri::command]
 pub fn edit_preferences(account: State<'_, Account>, edit: PrefEdit) -> Result<Preferences> {

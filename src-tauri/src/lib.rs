@@ -162,6 +162,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
             commands::open_item,
             commands::why,
             commands::preferences,
+            commands::preview_rules,
             commands::edit_preferences,
             commands::pause,
             commands::retry_save,

@@ -138,6 +138,16 @@ test("an agent with only a browser: session cookie, live bell, marks and prefere
   await page.locator('[data-testid="save-status"][data-state="saved"]').waitFor();
   await until("the preference on the server", async () => (await api(token, "/preferences")).preferences.events.reply.email === !was);
 
+  // The preview of the rules follows the edit: replies' push switched off leaves Push out
+  // of the working day's cell, decided by the server's policy.
+  const replyWorking = page.getByTestId("preview-reply-working");
+  await until("the preview", async () => (await replyWorking.textContent())?.includes("Push"));
+  await page.getByTestId("pref-reply-push").click();
+  await until("the preview after the edit", async () => {
+    const text = await replyWorking.textContent();
+    return text !== null && !text.includes("Push");
+  });
+
   assert.deepEqual(problems, [], "no console errors or CSP violations");
   await context.close();
 });

@@ -10,6 +10,7 @@
 //! - [`event`]: what the platform reports (kinds, channels, the ingest body).
 //! - [`prefs`]: the agent's preferences, their defaults and validation, summary timing.
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
+//! - [`preview`]: which channels fire per kind of event and situation, by `decide`.
 //! - [`notification`]: inbox items, pages and unread counters.
 //! - [`admin`]: the provisioning API's bodies (agents, ingest keys, connectors).
 //! - [`api`]: REST bodies and the one error shape.
@@ -30,6 +31,7 @@ pub mod event;
 pub mod notification;
 pub mod policy;
 pub mod prefs;
+pub mod preview;
 pub mod push;
 pub mod receipt;
 pub mod stream;
@@ -43,6 +45,7 @@ pub use event::*;
 pub use notification::*;
 pub use policy::*;
 pub use prefs::*;
+pub use preview::*;
 pub use push::*;
 pub use receipt::*;
 pub use stream::*;

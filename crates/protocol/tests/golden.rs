@@ -519,6 +519,7 @@ fn samples() -> Vec<Sample> {
                 ],
             },
         ),
+        entry("rules_preview", preview(&Preferences::default())),
         entry(
             "webhook_result",
             WebhookResult {

@@ -82,3 +82,16 @@ test("each inbox and team of the agent can be muted or always pushed", async () 
   await fireEvent.change(inbox, { target: { value: "follow" } });
   expect(app.prefs?.group_rules).toEqual([]);
 });
+
+test("the preview of the rules shows what reaches the agent per event and moment", async () => {
+  const fake = new FakeBackend();
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  render(Preferences, { props: { app } });
+  const paused = await screen.findByTestId("preview-mention-paused");
+  // The policy's preview of the defaults: mentions always alert, even paused.
+  expect(paused.textContent).toBe("Dashboard, Email, Push, Sound");
+  expect(screen.getByTestId("preview-reply-paused").textContent).toBe("Dashboard");
+  expect(screen.getByTestId("preview-assignment-app_in_front").textContent).not.toContain("Push");
+});

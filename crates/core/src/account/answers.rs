@@ -81,6 +81,12 @@ impl Account {
         })
     }
 
+    /// Which channels would fire per kind of event and situation under the preferences as
+    /// shown (unsaved edits included), decided by the policy.
+    pub fn preview_rules(&self) -> Result<herald_protocol::RulesPreview> {
+        Ok(herald_protocol::preview(&self.signed_in()?.prefs().view()))
+    }
+
     /// One preference edit: shown at once, saved soon.
     pub fn edit(&self, edit: PrefEdit) -> Result<Preferences> {
         let view = self.signed_in()?.edit(edit)?;

@@ -112,6 +112,7 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .route("/me", get(session::me))
         .route("/preferences", get(prefs::get_prefs).put(prefs::put_prefs))
         .route("/preferences/edits", post(prefs::edit_prefs))
+        .route("/preferences/preview", get(prefs::preview))
         .route("/diagnostics", post(web_views::diagnostics))
         .route("/inbox", get(inbox::list))
         .route("/inbox/unread", get(inbox::unread))

@@ -152,3 +152,13 @@ pub async fn edit_prefs(
     tx.commit().await?;
     Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
 }
+
+/// `GET /preferences/preview`: which channels would fire, per kind of event and situation,
+/// under the saved preferences (decided by the policy, `herald_protocol::preview`).
+pub async fn preview(
+    State(state): State<AppState>,
+    who: AgentSession,
+) -> Result<Json<herald_protocol::RulesPreview>, AppError> {
+    let saved = load(&state, &who).await?;
+    Ok(Json(herald_protocol::preview(&saved.preferences)))
+}

@@ -6,6 +6,7 @@
 // the Rust side's own golden samples (the same files its tests pin), read as they are.
 import defaultsJson from "../../../../crates/protocol/tests/golden/preferences_default.json";
 import diagnosticsJson from "../../../../crates/core/tests/golden/diagnostics.json";
+import previewJson from "../../../../crates/protocol/tests/golden/rules_preview.json";
 import type {
   BellView,
   ConnState,
@@ -24,6 +25,7 @@ import type {
   PausePreset,
   PrefEdit,
   Preferences,
+  RulesPreview,
   TestNotificationResult,
 } from "../generated/protocol";
 import type { Backend, BackendError } from "./types";
@@ -301,6 +303,13 @@ export class FakeBackend implements Backend {
       push: { state: "no_devices" },
       apps: [],
     };
+  }
+
+  /** The policy's preview of the default preferences (golden JSON): the fake has no Rust to
+   * compute it for other preferences. */
+  async previewRules(): Promise<RulesPreview> {
+    this.requireSession();
+    return structuredClone(previewJson as RulesPreview);
   }
 
   async diagnostics(): Promise<Diagnostics> {

@@ -27,6 +27,7 @@ export function tauriBackend(): Backend {
     openItem: (id) => call("open_item", { id }),
     why: (id) => call("why", { id }),
     preferences: () => call("preferences"),
+    previewRules: () => call("preview_rules"),
     editPreferences: (edit: PrefEdit) => call("edit_preferences", { edit }),
     pause: (preset) => call("pause", { preset }),
     retrySave: () => call("retry_save"),

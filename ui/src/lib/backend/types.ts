@@ -21,6 +21,7 @@ import type {
   Notification,
   PrefEdit,
   Preferences,
+  RulesPreview,
   TestNotificationResult,
 } from "../generated/protocol";
 
@@ -91,6 +92,9 @@ export interface Backend {
   openItem(id: string): Promise<void>;
   why(id: string): Promise<Trail | null>;
   preferences(): Promise<PrefsView>;
+  /** Which channels would fire per kind of event and situation, as the preferences stand
+   * (decided by the policy in Rust). */
+  previewRules(): Promise<RulesPreview>;
   editPreferences(edit: PrefEdit): Promise<Preferences>;
   /** Pauses for one of the offered spans (computed in Rust, in the agent's time zone). */
   pause(preset: PausePreset): Promise<Preferences>;

@@ -460,6 +460,58 @@ group: string,
 action: GroupAction, };
 
 /**
+ * A moment of the agent's day.
+ */
+export type Situation = "working" | "app_in_front" | "quiet_hours" | "paused";
+
+/**
+ * What the channels do in one situation.
+ */
+export type PreviewCell = { 
+/**
+ * The situation.
+ */
+situation: Situation, 
+/**
+ * The bell.
+ */
+dashboard: Outcome, 
+/**
+ * Email (deliver, summary or suppress).
+ */
+email: Outcome, 
+/**
+ * The OS notification / push.
+ */
+push: Outcome, 
+/**
+ * The sound.
+ */
+sound: Outcome, };
+
+/**
+ * One kind of event across the situations.
+ */
+export type PreviewRow = { 
+/**
+ * The kind (`other` stands for kinds from newer platforms).
+ */
+kind: EventKind, 
+/**
+ * One cell per situation, in [`Situation::ALL`]'s order.
+ */
+cells: Array<PreviewCell>, };
+
+/**
+ * The preview of the rules.
+ */
+export type RulesPreview = { 
+/**
+ * One row per row of the preferences.
+ */
+rows: Array<PreviewRow>, };
+
+/**
  * The pause choices offered in the preferences and the tray.
  */
 export type PausePreset = "hour" | "tomorrow" | "off";

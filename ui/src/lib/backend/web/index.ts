@@ -15,6 +15,7 @@ import type {
   PrefEdit,
   PrefEdits,
   Preferences,
+  RulesPreview,
   ServerMessage,
   TestNotificationResult,
   VersionedPreferences,
@@ -214,6 +215,10 @@ export class WebBackend implements Backend {
   async preferences(): Promise<PrefsView> {
     this.prefs ??= await this.http.get<VersionedPreferences>("/preferences");
     return { preferences: this.prefs.preferences, status: this.save };
+  }
+
+  async previewRules(): Promise<RulesPreview> {
+    return this.http.get<RulesPreview>("/preferences/preview");
   }
 
   async editPreferences(edit: PrefEdit): Promise<Preferences> {
