@@ -15,6 +15,7 @@
 //! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
 //! - [`receipts`]: desktop apps' receipts (what each did with an OS notification).
 //! - [`web`]: the web app at `/`, its cookie session guards and the security headers.
+//! - [`metrics`]: counters and gauges for Prometheus (`GET /metrics`, internal addresses only).
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
 //! - [`auth`]: the sign-in limiter, the callers tokens and keys stand for.
@@ -45,6 +46,7 @@ pub mod hub;
 pub mod inbox;
 pub mod ingest;
 pub mod links;
+pub mod metrics;
 pub mod openapi;
 pub mod passwords;
 pub mod provisioning;
@@ -229,6 +231,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .await?
         .with_hub(Arc::clone(&hub));
     let alert_delay = mailer.as_ref().map(|m| m.config().alert_delay);
+    let metrics = Arc::new(metrics::Metrics::default());
     let (ingest, writer) = Ingest::start(
         db.clone(),
         Arc::clone(&hub),
@@ -236,6 +239,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         alert_delay,
         pusher.waker(),
         config.clock.clone(),
+        Arc::clone(&metrics),
     );
     // The decoy hash for unknown emails, made now rather than by the first sign-in.
     tokio::task::spawn_blocking(|| {
@@ -289,6 +293,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         pusher,
         receipts,
         syncer,
+        metrics,
         web: Arc::new(web),
         clock: config.clock.clone(),
     };

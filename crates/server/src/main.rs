@@ -1,5 +1,6 @@
 //! `herald-server`: serve, run the demo, administer.
 
+mod admin_cli;
 mod connector_cli;
 mod key_cli;
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use herald_server::db::{DatabaseUrl, Db};
-use herald_server::{admin, demo, ServerConfig};
+use herald_server::{demo, ServerConfig};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +29,9 @@ struct Cli {
     /// Log filter, e.g. `info` or `herald_server=debug`.
     #[arg(long, env = "HERALD_LOG", global = true)]
     log: Option<String>,
+    /// Log lines as `text` (default) or `json` (one object per line, for log collectors).
+    #[arg(long, env = "HERALD_LOG_FORMAT", global = true, default_value = "text")]
+    log_format: LogFormat,
     /// Threads for network I/O and request handling (default: one fewer than the cores,
     /// at least one). The database writer runs on a thread of its own beside them; more
     /// I/O threads than spare cores only take turns with it and with each other.
@@ -35,6 +39,15 @@ struct Cli {
     io_threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,7 +62,7 @@ enum Command {
     Openapi,
     /// Manage agents.
     #[command(subcommand)]
-    Agent(AgentCommand),
+    Agent(admin_cli::AgentCommand),
     /// Manage the platform's ingest keys.
     #[command(subcommand, name = "ingest-key")]
     IngestKey(key_cli::KeyCommand),
@@ -58,27 +71,10 @@ enum Command {
     AdminKey(key_cli::AdminKeyCommand),
     /// Manage workspaces.
     #[command(subcommand)]
-    Workspace(WorkspaceCommand),
+    Workspace(admin_cli::WorkspaceCommand),
     /// Connect helpdesks (Chatwoot) whose webhooks notify agents.
     #[command(subcommand)]
     Connector(connector_cli::ConnectorCommand),
-}
-
-#[derive(Subcommand, Debug)]
-enum WorkspaceCommand {
-    /// Set the origins the platform's conversation links may point to (replacing the
-    /// earlier list). Ingested links elsewhere, or not https, are dropped from the item and
-    /// reported in the ingest answer.
-    Links {
-        /// Workspace name (created if missing).
-        #[arg(long)]
-        workspace: String,
-        /// An origin, `https://host[:port]`; repeat for several; none keeps no links.
-        #[arg(long = "origin")]
-        origins: Vec<String>,
-    },
-    /// List workspaces and their link origins.
-    List,
 }
 
 #[derive(Args, Debug)]
@@ -128,42 +124,6 @@ struct DemoArgs {
     /// Where the demo keeps its database (default: herald-demo in the data directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-}
-
-#[derive(Subcommand, Debug)]
-enum AgentCommand {
-    /// Add an agent (prints a generated password unless --password is given).
-    Add {
-        /// Workspace name (created if missing).
-        #[arg(long)]
-        workspace: String,
-        /// The platform's id of the agent.
-        #[arg(long)]
-        external_id: String,
-        /// Sign-in and profile email.
-        #[arg(long)]
-        email: String,
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// Password (8 characters or more); read from HERALD_AGENT_PASSWORD if set.
-        #[arg(long, env = "HERALD_AGENT_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-        /// Inbox or team memberships, e.g. inbox:support or team:billing (repeatable).
-        #[arg(long = "group")]
-        groups: Vec<String>,
-    },
-    /// List agents.
-    List {
-        /// Only this workspace.
-        #[arg(long)]
-        workspace: Option<String>,
-    },
-    /// Disable an agent: revokes its sessions and closes its live streams.
-    Disable {
-        /// The agent's email.
-        email: String,
-    },
 }
 
 /// The optional config file.
@@ -238,10 +198,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .clone()
         .or(file.log.clone())
         .unwrap_or_else(|| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&log).context("bad --log filter")?)
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_new(&log).context("bad --log filter")?;
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let database = cli
         .database
         .clone()
@@ -303,13 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agent(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
-            let result = agent(&db, cmd).await;
+            let result = admin_cli::agent(&db, cmd).await;
             db.close().await;
             result?;
         }
         Command::Workspace(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
-            let result = workspace(&db, cmd).await;
+            let result = admin_cli::workspace(&db, cmd).await;
             db.close().await;
             result?;
         }
@@ -333,83 +301,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn agent(db: &Db, cmd: AgentCommand) -> anyhow::Result<()> {
-    match cmd {
-        AgentCommand::Add {
-            workspace,
-            external_id,
-            email,
-            name,
-            password,
-            groups,
-        } => {
-            let (password, generated) = match password {
-                Some(p) => (p, false),
-                None => (generated_password(), true),
-            };
-            let id = admin::add_agent(
-                db,
-                &admin::NewAgent {
-                    workspace,
-                    external_id,
-                    email: email.clone(),
-                    name,
-                    password: password.clone(),
-                    groups,
-                },
-            )
-            .await?;
-            println!("added agent {email} ({id})");
-            if generated {
-                println!("password: {password}");
-            }
-        }
-        AgentCommand::List { workspace } => {
-            for a in admin::list_agents(db, workspace.as_deref()).await? {
-                let state = if a.disabled { "disabled" } else { "active" };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{state}",
-                    a.id, a.workspace, a.external_id, a.email, a.name
-                );
-            }
-        }
-        AgentCommand::Disable { email } => {
-            admin::disable_agent(db, &email).await?;
-            println!("disabled {email}; its sessions are revoked");
-        }
-    }
-    Ok(())
-}
-
-async fn workspace(db: &Db, cmd: WorkspaceCommand) -> anyhow::Result<()> {
-    match cmd {
-        WorkspaceCommand::Links { workspace, origins } => {
-            let kept = admin::set_link_origins(db, &workspace, &origins).await?;
-            if kept.is_empty() {
-                println!("{workspace}: no link origins; conversation links will be dropped");
-            } else {
-                println!("{workspace}: links kept to {}", kept.join(", "));
-            }
-        }
-        WorkspaceCommand::List => {
-            for w in admin::list_workspaces(db).await? {
-                let origins = if w.link_origins.is_empty() {
-                    "(no link origins)".to_owned()
-                } else {
-                    w.link_origins.join(", ")
-                };
-                println!("{}\t{origins}", w.name);
-            }
-        }
-    }
-    Ok(())
-}
-
-fn generated_password() -> String {
-    let (token, _) = herald_server::token::new_token("");
-    token[..20].to_owned()
 }
 
 async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {

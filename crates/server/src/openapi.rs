@@ -81,6 +81,7 @@ fn if_match() -> Value {
 /// Every route of `/api/v1` but the WebSocket stream, which `docs/stream.md` describes.
 pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/health", summary: "Liveness, version and database epoch", auth: Auth::Public, request: None, response: (200, None), errors: &[], parameters: none },
+    Route { method: "get", path: "/ready", summary: "Readiness: 200 when this node should get traffic; 503 with the reason while the database does not answer within 2 s or the node is draining", auth: Auth::Public, request: None, response: (200, None), errors: &[503], parameters: none },
     Route { method: "post", path: "/session", summary: "Sign in with email and password (rate-limited; never tells which emails exist)", auth: Auth::Public, request: Some(schema::<SignInRequest>), response: (200, Some(schema::<SessionGrant>)), errors: &[401, 422, 429], parameters: none },
     Route { method: "delete", path: "/session", summary: "Sign out this session (its streams close with 4001)", auth: Auth::Session, request: None, response: (204, None), errors: &[], parameters: none },
     Route { method: "get", path: "/sessions", summary: "The agent's active sessions, each with its live streams on this server now (kind of client, in front of the agent)", auth: Auth::Session, request: None, response: (200, Some(schema::<Vec<SessionInfo>>)), errors: &[], parameters: none },

@@ -6,6 +6,7 @@ mod connectors;
 mod events;
 mod extract;
 mod inbox;
+mod ops;
 mod prefs;
 mod push;
 mod session;
@@ -89,6 +90,8 @@ pub struct AppState {
     pub receipts: crate::receipts::Receipts,
     /// Agent sync from helpdesks.
     pub syncer: crate::connectors::sync::Syncer,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The web app's origin, cookies and CSRF key.
     pub web: Arc<crate::web::WebSettings>,
     /// The server's clock.
@@ -106,6 +109,7 @@ pub const BODY_MAX: usize = 64 * 1024;
 pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
     let api = Router::new()
         .route("/health", get(session::health))
+        .route("/ready", get(ops::ready))
         .route("/session", post(session::sign_in).delete(session::sign_out))
         .route("/sessions", get(session::list))
         .route("/sessions/{id}", delete(session::revoke))
@@ -197,6 +201,7 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
             "/api/v1",
             api.fallback(|| async { AppError::NotFound("no such route") }),
         )
+        .route("/metrics", get(ops::metrics))
         .with_state(state)
         .fallback_service(
             Router::new()

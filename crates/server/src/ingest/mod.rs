@@ -105,6 +105,7 @@ impl Ingest {
         alert_delay: Option<std::time::Duration>,
         push_worker: Arc<tokio::sync::Notify>,
         clock: herald_protocol::Clock,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(writer(
@@ -115,6 +116,7 @@ impl Ingest {
                 max_batch: max_batch.clamp(1, MAX_BATCH),
                 alert_delay,
                 push_worker,
+                metrics,
             },
             clock,
         ));
@@ -205,6 +207,7 @@ struct Settings {
     max_batch: usize,
     alert_delay: Option<std::time::Duration>,
     push_worker: Arc<tokio::sync::Notify>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 async fn writer(
@@ -218,6 +221,7 @@ async fn writer(
         max_batch,
         alert_delay,
         push_worker,
+        metrics,
     } = settings;
     let mut jobs = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut jobs, max_batch).await > 0 {
@@ -243,10 +247,15 @@ async fn writer(
             })
             .unzip();
         let count = inputs.len();
+        let events = inputs
+            .iter()
+            .filter(|i| matches!(i, Input::Event { .. }))
+            .count();
         let started = std::time::Instant::now();
         match Batch::run(&db, inputs, alert_delay, clock.now()).await {
             Ok(done) => {
                 let stored = started.elapsed();
+                metrics.batch(count, events, stored.as_micros() as u64);
                 if done.pushes {
                     push_worker.notify_one();
                 }
@@ -273,6 +282,9 @@ async fn writer(
                 db.checkpoint_if_large().await;
             }
             Err(err) => {
+                metrics
+                    .batches_failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::error!(error = %err, count, "batch failed; nothing of it was acknowledged");
                 for reply in replies {
                     reply.send(Err(not_stored()));
