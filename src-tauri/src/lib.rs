@@ -82,11 +82,25 @@ impl Options {
                 device_name: format!("Herald desktop ({})", std::env::consts::OS),
                 prefill_server: std::env::var("HERALD_SERVER").ok(),
                 prefill_email: std::env::var("HERALD_EMAIL").ok(),
+                client: herald_core::client::ClientConfig {
+                    offline_after: offline_after(),
+                    ..herald_core::client::ClientConfig::default()
+                },
                 ..AccountConfig::default()
             },
             tray: cfg!(desktop),
         }
     }
+}
+
+/// How long without a live stream before Herald says it is offline:
+/// `HERALD_OFFLINE_AFTER_SECS` (at least 1), else a minute.
+fn offline_after() -> std::time::Duration {
+    let secs = std::env::var("HERALD_OFFLINE_AFTER_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(60, |s| s.max(1));
+    std::time::Duration::from_secs(secs)
 }
 
 /// Starts the app. Never returns on desktop until the agent quits.

@@ -71,7 +71,14 @@ fn sound_name(tone: Tone) -> &'static str {
 
 impl<R: Runtime> Notifier for OsNotifier<R> {
     fn show(&self, n: &OsNotification) -> Result<()> {
-        let id = self.shown.remember(n.id);
+        // A notice of Herald itself (offline, back online) has no item: no actions, and a
+        // click only does what the OS does.
+        let notice = n.id.is_nil();
+        let id = if notice {
+            self.shown.next.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.shown.remember(n.id)
+        };
         let body = if cfg!(all(unix, not(target_os = "macos"))) {
             // Notification servers read the body as markup: hostile text must stay text.
             escape_markup(&n.body)
@@ -84,8 +91,10 @@ impl<R: Runtime> Notifier for OsNotifier<R> {
             .builder()
             .id(id)
             .title(&n.title)
-            .body(body)
-            .action_type_id(ITEM_ACTIONS);
+            .body(body);
+        if !notice {
+            builder = builder.action_type_id(ITEM_ACTIONS);
+        }
         // With the window open the UI plays the tone at the chosen volume; otherwise the
         // notification asks the OS for a sound of its own theme.
         if let (Some(tone), None) = (n.sound, crate::window::main(&self.app)) {

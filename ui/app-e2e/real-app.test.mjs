@@ -27,6 +27,7 @@ const work = mkdtempSync(join(tmpdir(), "herald-app-e2e-"));
 const children = new Children();
 let base;
 let ingestKey;
+let serverRun;
 let driver;
 let browser;
 
@@ -88,7 +89,7 @@ async function shot(name) {
 before(async () => {
   assert.ok(process.env.DISPLAY, "run under Xvfb (scripts/test-app.sh)");
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside dbus-run-session (scripts/test-app.sh)");
-  ({ base, ingestKey } = await startServer(children, {
+  ({ base, ingestKey, database: serverRun } = await startServer(children, {
     bin: SERVER,
     work,
     workspace: "E2E",
@@ -110,6 +111,8 @@ before(async () => {
     XDG_DATA_HOME: join(work, "data"),
     XDG_CONFIG_HOME: join(work, "config"),
     HERALD_LOG: "info",
+    // Said offline after 2 s without the server (a minute in real use).
+    HERALD_OFFLINE_AFTER_SECS: "2",
   });
   await openSession();
 });
@@ -255,6 +258,26 @@ function appProcess() {
   const children = processes().filter((p) => p.ppid === app?.pid);
   return app && { pid: app.pid, children: children.map((p) => p.comm) };
 }
+
+test("losing the server: one offline notification, then one back online with what was caught up", async () => {
+  const count = (text) => notifyCalls().split(`string "${text}"`).length - 1;
+  const old = children.named("herald-server");
+  const exited = new Promise((resolve) => old.once("exit", resolve));
+  old.kill("SIGTERM");
+  await until("the offline notification", async () => count("Herald is offline") === 1, 30_000);
+  await (await byTest("offline-banner")).waitForExist({ timeout: 10_000 });
+  await exited;
+  const port = new URL(base).port;
+  children.start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", serverRun], { HERALD_LOG: "warn" }, "herald-server-again");
+  await until("the server again", async () => (await fetch(`${base}/api/v1/health`).catch(() => ({ ok: false }))).ok);
+  await until("the back-online notification", async () => count("Herald is back online") === 1, 30_000);
+  assert.equal(count("Herald is offline"), 1, "one notice for the whole outage");
+  await (await byTest("offline-banner")).waitForExist({ timeout: 10_000, reverse: true });
+  await until("the stream to be live", async () => {
+    await (await browser.$("#tab-diag")).click();
+    return (await (await byTest("diag-stream")).getText()) === "live";
+  });
+});
 
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {
   const before = appProcess();

@@ -16,7 +16,8 @@ use crate::prefsync::SaveStatus;
 /// An OS notification to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OsNotification {
-    /// The inbox item it is for (a click reports it back).
+    /// The inbox item it is for (a click reports it back); nil for a notice of Herald itself
+    /// (offline, back online), which has no item and no actions.
     pub id: Uuid,
     /// The heading: plain text (escape it for any markup the OS interprets).
     pub title: String,
@@ -96,6 +97,12 @@ pub enum UiEvent {
     Save {
         /// Saved, saving or failed.
         status: SaveStatus,
+    },
+    /// The stream has been down longer than the client waits before saying so (`true`,
+    /// once per outage), or is live again after that (`false`).
+    Offline {
+        /// Offline now.
+        offline: bool,
     },
     /// The agent clicked an OS notification of an item without a link: show it.
     FocusItem {

@@ -116,6 +116,7 @@ fn every_ui_event_has_its_golden_json() {
         ),
         ("event_read_changed", UiEvent::ReadChanged),
         ("event_reset", UiEvent::Reset),
+        ("event_offline", UiEvent::Offline { offline: true }),
         (
             "event_unread",
             UiEvent::Unread {

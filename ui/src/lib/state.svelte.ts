@@ -23,6 +23,8 @@ export class AppState {
   lastServer = $state("https://");
   lastEmail = $state("");
   signedOutReason = $state<string | undefined>();
+  /** Rust says the stream has been down for a while (the banner shows while true). */
+  offline = $state(false);
   /** The bell's items, newest first. Replaced, never mutated (thousands of items). */
   items = $state.raw<Notification[]>([]);
   unread = $state(0);
@@ -209,6 +211,9 @@ export class AppState {
         break;
       case "focus_item":
         this.focusId = event.id;
+        break;
+      case "offline":
+        this.offline = event.offline;
         break;
       case "signed_out":
         this.signedOutReason = event.reason;

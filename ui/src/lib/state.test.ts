@@ -90,3 +90,12 @@ test("a bell snapshot asked for before a live update does not undo it", async ()
   expect(app.connection, "the newer event wins over the older snapshot").toEqual({ state: "live" });
   expect(app.unread).toBe(3);
 });
+
+test("Rust's offline verdict raises and lowers the offline banner's flag", () => {
+  const app = new AppState(new FakeBackend());
+  expect(app.offline).toBe(false);
+  app.apply({ type: "offline", offline: true });
+  expect(app.offline).toBe(true);
+  app.apply({ type: "offline", offline: false });
+  expect(app.offline).toBe(false);
+});

@@ -110,7 +110,7 @@ impl Client {
     }
 
     /// The agent's language, for the words of OS notifications.
-    fn language(&self) -> Language {
+    pub(super) fn language(&self) -> Language {
         let prefs = self.model().prefs.clone();
         prefs.map(|p| p.view().language).unwrap_or_default()
     }

@@ -60,6 +60,12 @@ impl Client {
         }
         let config = &self.inner.config;
         let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.random);
+        // The offline notices follow the connection for as long as this run lasts.
+        let watching = stop.child_token();
+        let watcher = {
+            let (me, token) = (self.clone(), watching.clone());
+            tokio::spawn(async move { me.watch_offline(token).await })
+        };
         let outcome = loop {
             self.set_conn(ConnState::Connecting {
                 attempt: backoff.attempt(),
@@ -96,6 +102,8 @@ impl Client {
         if outcome.is_ok() {
             self.set_conn(ConnState::Stopped);
         }
+        watching.cancel();
+        let _ = watcher.await;
         self.inner.running.store(false, Ordering::SeqCst);
         outcome
     }
@@ -246,6 +254,8 @@ impl Client {
                     let mut model = self.model();
                     model.saved.epoch = Some(epoch);
                     model.saved.last_seq = model.saved.last_seq.max(latest_seq);
+                    // Counted before the state says live: the back-online notice reads it.
+                    model.caught_up = conn.replayed.len();
                 }
                 conn.live_since = Some(Instant::now());
                 self.set_conn(ConnState::Live);

@@ -19,6 +19,7 @@
 //!   applies a server message.
 //! - `alerts`: the local policy decision, OS notifications, bursts and the "while you were
 //!   away" summary.
+//! - `offline`: the offline and back-online notices (never silently offline).
 //! - `trail`: the decision trail of each item ("why did / didn't I get this?").
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -45,6 +46,7 @@ use crate::state::{LocalState, Saved};
 
 mod alerts;
 mod connection;
+mod offline;
 mod trail;
 
 pub use alerts::heading;
@@ -77,6 +79,8 @@ pub struct ClientConfig {
     pub clock: Clock,
     /// How this app names itself on the stream (receipts, "Save and test").
     pub app_name: String,
+    /// How long without a live stream before one OS notification says Herald is offline.
+    pub offline_after: Duration,
 }
 
 impl Default for ClientConfig {
@@ -93,6 +97,7 @@ impl Default for ClientConfig {
             random: os_random,
             clock: Clock::system(),
             app_name: format!("Herald ({})", std::env::consts::OS),
+            offline_after: Duration::from_secs(60),
         }
     }
 }
@@ -136,6 +141,8 @@ struct Model {
     prefs: Option<Arc<PrefSync>>,
     /// When the last live or replayed item arrived.
     last_event_at: Option<DateTime<Utc>>,
+    /// Items replayed when the stream last went live (for "back online, N caught up").
+    caught_up: usize,
 }
 
 struct Inner {
@@ -196,6 +203,7 @@ impl Client {
                     bursts: HashMap::new(),
                     prefs: None,
                     last_event_at: None,
+                    caught_up: 0,
                 }),
                 local,
                 notifier,

@@ -23,6 +23,7 @@ const EVERY_TYPE: UiEvent["type"][] = [
   "connection",
   "save",
   "focus_item",
+  "offline",
   "signed_out",
   "restored",
 ];

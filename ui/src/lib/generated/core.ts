@@ -125,7 +125,11 @@ state: ConnState, } | { "type": "save",
 /**
  * Saved, saving or failed.
  */
-status: SaveStatus, } | { "type": "focus_item", 
+status: SaveStatus, } | { "type": "offline", 
+/**
+ * Offline now.
+ */
+offline: boolean, } | { "type": "focus_item", 
 /**
  * The item.
  */

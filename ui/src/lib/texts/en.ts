@@ -40,6 +40,7 @@ export const en = {
   empty: "No notifications yet. New conversations, assignments and mentions will appear here.",
   offline_banner: "You are offline. Herald keeps what it has and catches up when the connection returns.",
   reconnecting_banner: "Connection lost. Reconnecting; nothing will be missed.",
+  offline_notice_banner: "Herald is offline: notifications may be late. It keeps trying to reconnect.",
   signed_out_banner: "Your session ended: {reason}. Sign in again.",
   setup_title: "Set your password",
   setup_intro: "Choose the password you will sign in to Herald with. This link works once.",

@@ -37,6 +37,7 @@ export const ptBR: Record<Key, string> = {
   empty: "Nenhuma notificação ainda. Novas conversas, atribuições e menções aparecerão aqui.",
   offline_banner: "Você está offline. O Herald guarda o que tem e se atualiza quando a conexão voltar.",
   reconnecting_banner: "Conexão perdida. Reconectando; nada será perdido.",
+  offline_notice_banner: "O Herald está offline: as notificações podem atrasar. Ele continua tentando reconectar.",
   signed_out_banner: "Sua sessão terminou: {reason}. Entre novamente.",
   setup_title: "Defina sua senha",
   setup_intro: "Escolha a senha com que você vai entrar no Herald. Este link funciona uma vez.",
