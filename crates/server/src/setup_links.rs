@@ -94,6 +94,19 @@ pub async fn redeem(
     if req.password.chars().count() < 8 || req.password.len() > 1024 {
         return Err(AppError::invalid("a password has 8 to 1024 characters"));
     }
+    // The route needs no session: only a live link may cost an Argon2 hash, or anyone could
+    // make the server hash passwords for junk tokens.
+    let token_hash = crate::token::hash_token(&req.token);
+    let live: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM password_setups WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(&token_hash)
+    .bind(now)
+    .fetch_optional(&db.reader)
+    .await?;
+    if live.is_none() {
+        return Err(used);
+    }
     let password = req.password.clone();
     let hash = tokio::task::spawn_blocking(move || crate::passwords::hash_password(&password))
         .await
@@ -105,7 +118,7 @@ pub async fn redeem(
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING agent_id",
     )
     .bind(now)
-    .bind(crate::token::hash_token(&req.token))
+    .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else { return Err(used) };
