@@ -165,18 +165,16 @@ pub async fn create_signed_ingest_key(
     Ok((created.id, created.key, secret))
 }
 
-/// Revokes an ingest key by id.
+/// Revokes an ingest key by id, in whichever workspace (the operator's command), through the
+/// admin API's code ([`crate::provisioning::revoke_ingest_key`]).
 pub async fn revoke_ingest_key(db: &Db, id: Uuid) -> Result<(), AppError> {
-    let done =
-        sqlx::query("UPDATE ingest_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(Utc::now())
-            .bind(id.to_string())
-            .execute(&db.writer)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound("no active ingest key with that id"));
-    }
-    Ok(())
+    let ws: String = sqlx::query_scalar("SELECT workspace_id FROM ingest_keys WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&db.reader)
+        .await?
+        .ok_or(AppError::NotFound("no active ingest key with that id"))?;
+    let ws = crate::auth::parse_uuid(&ws)?;
+    crate::provisioning::revoke_ingest_key(db, ws, id, Utc::now()).await
 }
 
 /// Ingest keys: (id, workspace, label, revoked).

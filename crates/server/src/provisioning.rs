@@ -19,11 +19,7 @@ fn check_groups(groups: &[String]) -> Result<(), AppError> {
         return Err(AppError::invalid("at most 200 groups"));
     }
     for group in groups {
-        let id = group
-            .strip_prefix("inbox:")
-            .or_else(|| group.strip_prefix("team:"));
-        if !id.is_some_and(|id| !id.is_empty() && id.len() <= 100 && !id.contains(char::is_control))
-        {
+        if !herald_protocol::is_group_key(group) {
             return Err(AppError::invalid(format!(
                 "group {:?} must look like inbox:<id> or team:<id>",
                 group.chars().take(60).collect::<String>()
@@ -59,47 +55,61 @@ fn clean_name(name: &str) -> Result<String, AppError> {
     Ok(name.to_owned())
 }
 
-/// The workspace's agents, by email.
+/// The workspace's agents, by email: two queries whatever their number.
 pub async fn list_agents(db: &Db, ws: Uuid) -> Result<Vec<AdminAgent>, AppError> {
-    let rows = sqlx::query("SELECT id FROM agents WHERE workspace_id = $1 ORDER BY email")
-        .bind(ws.to_string())
-        .fetch_all(&db.reader)
-        .await?;
-    let mut agents = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?;
-        agents.push(get_agent(db, ws, id).await?);
-    }
-    Ok(agents)
+    agents(db, ws, None).await
 }
 
 /// One agent of the workspace (404 for another workspace's).
 pub async fn get_agent(db: &Db, ws: Uuid, id: Uuid) -> Result<AdminAgent, AppError> {
-    let row = sqlx::query(
-        "SELECT external_id, email, name, disabled_at IS NOT NULL AS disabled, has_password, created_at \
-         FROM agents WHERE id = $1 AND workspace_id = $2",
+    agents(db, ws, Some(id))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("no such agent in this workspace"))
+}
+
+/// The workspace's agents (or the one with `only`), with their groups.
+async fn agents(db: &Db, ws: Uuid, only: Option<Uuid>) -> Result<Vec<AdminAgent>, AppError> {
+    let only = only.map(|id| id.to_string());
+    let rows = sqlx::query(
+        "SELECT id, external_id, email, name, disabled_at IS NOT NULL AS disabled, has_password, created_at \
+         FROM agents WHERE workspace_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY email",
     )
-    .bind(id.to_string())
     .bind(ws.to_string())
-    .fetch_optional(&db.reader)
-    .await?
-    .ok_or(AppError::NotFound("no such agent in this workspace"))?;
-    let groups: Vec<String> = sqlx::query_scalar(
-        "SELECT group_key FROM agent_groups WHERE agent_id = $1 ORDER BY group_key",
-    )
-    .bind(id.to_string())
+    .bind(&only)
     .fetch_all(&db.reader)
     .await?;
-    Ok(AdminAgent {
-        id,
-        external_id: row.try_get("external_id")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        groups,
-        disabled: row.try_get("disabled")?,
-        has_password: row.try_get::<i64, _>("has_password")? != 0,
-        created_at: row.try_get("created_at")?,
-    })
+    let memberships = sqlx::query(
+        "SELECT g.agent_id, g.group_key FROM agent_groups AS g JOIN agents AS a ON a.id = g.agent_id \
+         WHERE a.workspace_id = $1 AND ($2 IS NULL OR a.id = $2) ORDER BY g.group_key",
+    )
+    .bind(ws.to_string())
+    .bind(&only)
+    .fetch_all(&db.reader)
+    .await?;
+    let mut groups: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for row in &memberships {
+        groups
+            .entry(row.try_get("agent_id")?)
+            .or_default()
+            .push(row.try_get("group_key")?);
+    }
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            Ok(AdminAgent {
+                id: crate::auth::parse_uuid(&id)?,
+                external_id: row.try_get("external_id")?,
+                email: row.try_get("email")?,
+                name: row.try_get("name")?,
+                groups: groups.remove(&id).unwrap_or_default(),
+                disabled: row.try_get("disabled")?,
+                has_password: row.try_get::<i64, _>("has_password")? != 0,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
 }
 
 /// Creates an agent in the workspace. Without a password it cannot sign in until it sets one

@@ -9,12 +9,12 @@
 //! Herald. The API address must be https on a public address (no server-side request
 //! forgery) unless the operator allows private addresses; no redirects are followed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use herald_protocol::{AgentUpdate, CloseReason, NewAgentRequest, SyncReport};
+use herald_protocol::{AdminAgent, AgentUpdate, CloseReason, NewAgentRequest, SyncReport};
 use serde_json::Value;
 use sqlx::Row;
 use tokio::task::JoinHandle;
@@ -269,43 +269,41 @@ impl Syncer {
         now: DateTime<Utc>,
     ) -> Result<SyncReport, AppError> {
         let mut report = SyncReport::default();
-        let existing: HashMap<String, (Uuid, Option<String>)> =
-            sqlx::query("SELECT id, external_id, synced_by FROM agents WHERE workspace_id = $1")
-                .bind(ws.to_string())
-                .fetch_all(&db.reader)
-                .await?
-                .iter()
-                .map(|r| -> Result<_, AppError> {
-                    Ok((
-                        r.try_get::<String, _>("external_id")?,
-                        (
-                            crate::auth::parse_uuid(&r.try_get::<String, _>("id")?)?,
-                            r.try_get::<Option<String>, _>("synced_by")?,
-                        ),
-                    ))
-                })
-                .collect::<Result<_, _>>()?;
+        let existing: HashMap<String, AdminAgent> = provisioning::list_agents(db, ws)
+            .await?
+            .into_iter()
+            .map(|a| (a.external_id.clone(), a))
+            .collect();
         let mine = connector.to_string();
+        // The agents this connector made: only those leave with the account.
+        let ours: HashSet<String> = sqlx::query_scalar(
+            "SELECT external_id FROM agents WHERE workspace_id = $1 AND synced_by = $2",
+        )
+        .bind(ws.to_string())
+        .bind(&mine)
+        .fetch_all(&db.reader)
+        .await?
+        .into_iter()
+        .collect();
         let mut ids: Vec<&String> = members.keys().collect();
         ids.sort();
         for user in ids {
             let member = &members[user];
             let groups: Vec<String> = member.groups.iter().cloned().collect();
             match existing.get(user) {
-                Some((id, synced_by)) => {
-                    let before = provisioning::get_agent(db, ws, *id).await?;
-                    let ours = synced_by.as_deref() == Some(mine.as_str());
+                Some(before) => {
+                    let id = before.id;
                     let update = AgentUpdate {
                         name: (before.name != member.name).then(|| member.name.clone()),
                         email: (before.email != member.email.to_lowercase())
                             .then(|| member.email.clone()),
                         groups: (before.groups != groups).then(|| groups.clone()),
-                        disabled: (before.disabled && ours).then_some(false),
+                        disabled: (before.disabled && ours.contains(user)).then_some(false),
                     };
                     if update == AgentUpdate::default() {
                         continue;
                     }
-                    match provisioning::update_agent(db, ws, *id, &update, now).await {
+                    match provisioning::update_agent(db, ws, id, &update, now).await {
                         Ok(after) => report.updated.push(after.email),
                         Err(e) => report
                             .skipped
@@ -363,21 +361,18 @@ impl Syncer {
                 }
             }
         }
-        for (user, (id, synced_by)) in &existing {
-            if members.contains_key(user) || synced_by.as_deref() != Some(mine.as_str()) {
+        for (user, agent) in &existing {
+            if members.contains_key(user) || !ours.contains(user) || agent.disabled {
                 continue;
             }
-            let agent = provisioning::get_agent(db, ws, *id).await?;
-            if agent.disabled {
-                continue;
-            }
+            let id = agent.id;
             let update = AgentUpdate {
                 disabled: Some(true),
                 ..AgentUpdate::default()
             };
-            provisioning::update_agent(db, ws, *id, &update, now).await?;
-            self.hub.close_agent(*id, CloseReason::AgentDisabled);
-            report.disabled.push(agent.email);
+            provisioning::update_agent(db, ws, id, &update, now).await?;
+            self.hub.close_agent(id, CloseReason::AgentDisabled);
+            report.disabled.push(agent.email.clone());
         }
         report.created.sort();
         report.updated.sort();
