@@ -10,6 +10,25 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+/// Longest device name kept (characters).
+pub const DEVICE_NAME_MAX: usize = 100;
+
+/// A device's name (a browser's, an app's) as the server keeps it: no control characters,
+/// at most [`DEVICE_NAME_MAX`] characters, `default` when nothing is left.
+pub fn device_name(given: Option<&str>, default: &str) -> String {
+    let name: String = given
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(DEVICE_NAME_MAX)
+        .collect();
+    if name.trim().is_empty() {
+        default.to_owned()
+    } else {
+        name
+    }
+}
+
 /// `GET /api/v1/push/key`: the server's VAPID public key, for `PushManager.subscribe`'s
 /// `applicationServerKey`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]

@@ -17,8 +17,6 @@ use crate::policy::Reason;
 pub const RECEIPT_ERROR_MAX: usize = 300;
 /// Most reasons a receipt keeps.
 pub const RECEIPT_REASONS_MAX: usize = 16;
-/// Longest app name kept (characters).
-pub const APP_NAME_MAX: usize = 100;
 
 /// What kind of Herald client holds a stream.
 #[derive(
@@ -42,20 +40,9 @@ pub struct StreamClient {
 }
 
 impl StreamClient {
-    /// The name as the server keeps it: no control characters, at most
-    /// [`APP_NAME_MAX`] characters, a default when empty.
+    /// The name as the server keeps it ([`crate::push::device_name`]).
     pub fn clean_name(&self) -> String {
-        let name: String = self
-            .name
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(APP_NAME_MAX)
-            .collect();
-        if name.trim().is_empty() {
-            "Herald app".into()
-        } else {
-            name
-        }
+        crate::push::device_name(Some(&self.name), "Herald app")
     }
 }
 
@@ -131,7 +118,7 @@ mod tests {
         };
         let name = client.clean_name();
         assert!(name.starts_with("ab"));
-        assert_eq!(name.chars().count(), APP_NAME_MAX);
+        assert_eq!(name.chars().count(), crate::push::DEVICE_NAME_MAX);
         let blank = StreamClient {
             kind: ClientKind::DesktopApp,
             name: " \n ".into(),

@@ -54,17 +54,20 @@ pub async fn starting_preferences(db: &Db, ws: Uuid) -> Result<Preferences, AppE
         .under(&policy.locks, policy.locked_by.as_deref()))
 }
 
+/// The path of a matrix cell in the preferences, for field errors.
+fn cell_field(kind: &herald_protocol::EventKind, channel: Channel) -> String {
+    let channel = match channel {
+        Channel::Dashboard => "dashboard",
+        Channel::Email => "email",
+        Channel::Push => "push",
+    };
+    format!("events.{kind}.{channel}")
+}
+
 /// The path of a locked setting in the preferences, for field errors.
 fn field(lock: &Lock) -> String {
     match lock {
-        Lock::Channel { kind, channel, .. } => {
-            let channel = match channel {
-                Channel::Dashboard => "dashboard",
-                Channel::Email => "email",
-                Channel::Push => "push",
-            };
-            format!("events.{kind}.{channel}")
-        }
+        Lock::Channel { kind, channel, .. } => cell_field(kind, *channel),
         Lock::MentionsAlwaysAlert { .. } => "mentions_always_alert".into(),
     }
 }
@@ -108,11 +111,9 @@ pub fn check_edits(
         .filter(|e| prefs.is_locked(e))
         .map(|e| FieldError {
             field: match e {
-                herald_protocol::PrefEdit::Channel { kind, channel, .. } => field(&Lock::Channel {
-                    kind: kind.clone(),
-                    channel: *channel,
-                    on: true,
-                }),
+                herald_protocol::PrefEdit::Channel { kind, channel, .. } => {
+                    cell_field(kind, *channel)
+                }
                 _ => "mentions_always_alert".into(),
             },
             message: format!("locked by {by}"),

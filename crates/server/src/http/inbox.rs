@@ -1,11 +1,14 @@
 //! The inbox routes and the test notification.
 
+use std::collections::HashSet;
+
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use herald_protocol::{
     AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, TestBell, TestEmail,
     TestNotificationResult, TestPush, UnreadCount,
 };
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{ApiJson, AppState};
@@ -118,13 +121,36 @@ pub async fn test_notification(
     }))
 }
 
+/// Reads announcements until each of `waiting` was answered (`answered` says which one an
+/// announcement answers, if it is this test's), the test's wait is over, or the sender is
+/// gone. A receiver that lagged goes on: the callers read what is recorded afterwards.
+async fn wait_for_answers<T: Clone>(
+    state: &AppState,
+    announcements: &mut broadcast::Receiver<T>,
+    mut waiting: HashSet<Uuid>,
+    answered: impl Fn(&T) -> Option<Uuid>,
+) {
+    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
+    while !waiting.is_empty() {
+        match tokio::time::timeout_at(deadline, announcements.recv()).await {
+            Ok(Ok(announcement)) => {
+                if let Some(key) = answered(&announcement) {
+                    waiting.remove(&key);
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
+        }
+    }
+}
+
 /// Waits (a bounded time) for the relay's answer to the test's email, then reports it as
 /// recorded; without an answer yet it is `queued`.
 async fn email_answer(
     state: &AppState,
-    item: uuid::Uuid,
+    item: Uuid,
     due_at: chrono::DateTime<chrono::Utc>,
-    mut answers: tokio::sync::broadcast::Receiver<uuid::Uuid>,
+    mut answers: broadcast::Receiver<Uuid>,
 ) -> Result<TestEmail, AppError> {
     // A test mention's email keeps the alert delay of the rules it follows: nothing to wait
     // for now.
@@ -134,14 +160,10 @@ async fn email_answer(
     if let Some(mailer) = &state.mailer {
         mailer.wake();
     }
-    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
-    loop {
-        match tokio::time::timeout_at(deadline, answers.recv()).await {
-            Ok(Ok(answered)) if answered == item => break,
-            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
-        }
-    }
+    wait_for_answers(state, &mut answers, HashSet::from([item]), |answered| {
+        Some(*answered)
+    })
+    .await;
     Ok(crate::email::test_outcome(&state.db, item)
         .await?
         .unwrap_or(TestEmail::Queued { due_at }))
@@ -151,28 +173,19 @@ async fn email_answer(
 /// answered, as recorded; a device without an answer yet is `pending`.
 async fn test_push(
     state: &AppState,
-    item: uuid::Uuid,
-    mut answers: tokio::sync::broadcast::Receiver<crate::push::Answered>,
+    item: Uuid,
+    mut answers: broadcast::Receiver<crate::push::Answered>,
 ) -> Result<TestPush, AppError> {
     let devices = crate::push::subscriptions::queued_for(&state.db, item).await?;
     if devices.is_empty() {
         return Ok(TestPush::NoDevices);
     }
     state.pusher.wake();
-    let mut waiting: std::collections::HashSet<uuid::Uuid> =
-        devices.iter().map(|(id, _)| *id).collect();
-    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
-    while !waiting.is_empty() {
-        match tokio::time::timeout_at(deadline, answers.recv()).await {
-            Ok(Ok(answer)) if answer.notification == item => {
-                waiting.remove(&answer.subscription);
-            }
-            Ok(Ok(_)) => {}
-            // Missed some announcements: what is recorded is read below all the same.
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
-        }
-    }
+    let waiting = devices.iter().map(|(id, _)| *id).collect();
+    wait_for_answers(state, &mut answers, waiting, |answer| {
+        (answer.notification == item).then_some(answer.subscription)
+    })
+    .await;
     let devices = crate::push::subscriptions::results_for(&state.db, item, &devices).await?;
     Ok(TestPush::Sent { devices })
 }
@@ -184,26 +197,20 @@ async fn app_receipts(
     agent_id: Uuid,
     item: Uuid,
     apps: Vec<(Uuid, String)>,
-    mut stored: tokio::sync::broadcast::Receiver<crate::receipts::Stored>,
+    mut stored: broadcast::Receiver<crate::receipts::Stored>,
 ) -> Result<Vec<AppReceipt>, AppError> {
     if apps.is_empty() {
         return Ok(Vec::new());
     }
-    let mut waiting: std::collections::HashSet<Uuid> = apps.iter().map(|(s, _)| *s).collect();
+    let mut waiting: HashSet<Uuid> = apps.iter().map(|(s, _)| *s).collect();
     // Receipts stored before we looked are announced already: start from what is stored.
     for (session, _) in crate::receipts::for_item(&state.db, agent_id, item).await? {
         waiting.remove(&session);
     }
-    let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
-    while !waiting.is_empty() {
-        match tokio::time::timeout_at(deadline, stored.recv()).await {
-            Ok(Ok(receipt)) if receipt.notification == item => {
-                waiting.remove(&receipt.session_id);
-            }
-            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) | Err(_) => break,
-        }
-    }
+    wait_for_answers(state, &mut stored, waiting, |receipt| {
+        (receipt.notification == item).then_some(receipt.session_id)
+    })
+    .await;
     let got = crate::receipts::for_item(&state.db, agent_id, item).await?;
     Ok(apps
         .into_iter()

@@ -86,9 +86,12 @@ pub async fn put_prefs(
             "preferences changed since version {expected} (now {current}); reload and apply your changes again",
         ))
     };
-    let current = load(&state, &who).await?;
-    if i64::try_from(current.version).ok() != Some(expected) {
-        return Err(stale(current.version));
+    let current: i64 = sqlx::query_scalar("SELECT prefs_version FROM agents WHERE id = $1")
+        .bind(who.agent_id.to_string())
+        .fetch_one(&state.db.reader)
+        .await?;
+    if current != expected {
+        return Err(stale(u64::try_from(current).unwrap_or(0)));
     }
     let policy = {
         let mut conn = state.db.reader.acquire().await?;

@@ -42,17 +42,7 @@ pub async fn register(
             }],
         }
     })?;
-    let name: String = req
-        .device_name
-        .as_deref()
-        .map(|n| {
-            n.chars()
-                .filter(|c| !c.is_control())
-                .take(100)
-                .collect::<String>()
-        })
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "Browser".into());
+    let name = herald_protocol::device_name(req.device_name.as_deref(), "Browser");
     let mut tx = db.write_tx().await?;
     let existing = sqlx::query("SELECT id, agent_id FROM push_subscriptions WHERE endpoint = $1")
         .bind(&req.endpoint)
