@@ -103,55 +103,24 @@ async fn sessions_are_listed_and_revocable_one_by_one() {
     assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn every_authenticated_route_refuses_missing_or_bad_tokens() {
-    let server = TestServer::start().await;
-    // Every route the OpenAPI table says needs a session (the table is checked against the
-    // router by tests/openapi.rs).
-    let routes: Vec<(String, String)> = herald_server::openapi::ROUTES
+/// The (method, path) of every route the OpenAPI table lists with `auth`.
+fn routes_of(auth: herald_server::openapi::Auth) -> Vec<(String, String)> {
+    herald_server::openapi::ROUTES
         .iter()
-        .filter(|r| r.auth == herald_server::openapi::Auth::Session)
+        .filter(|r| r.auth == auth)
         .map(|r| {
             let path = r
                 .path
                 .replace("{id}", "0193e3f0-0000-7000-8000-000000000000");
             (r.method.to_uppercase(), path)
         })
-        .collect();
-    assert!(routes.len() >= 20, "the table lists the session routes");
-    // And every admin route refuses anything but a valid admin key.
-    let admin_routes: Vec<(String, String)> = herald_server::openapi::ROUTES
-        .iter()
-        .filter(|r| r.auth == herald_server::openapi::Auth::AdminKey)
-        .map(|r| {
-            let path = r
-                .path
-                .replace("{id}", "0193e3f0-0000-7000-8000-000000000000");
-            (r.method.to_uppercase(), path)
-        })
-        .collect();
-    assert!(admin_routes.len() >= 10, "the table lists the admin routes");
-    let session = server.sign_in("ana").await;
-    for (method, path) in &admin_routes {
-        for token in [
-            None,
-            Some("hrld_a_0000"),
-            Some(server.key.as_str()),
-            Some(session.as_str()),
-        ] {
-            let mut request = server
-                .http
-                .request(method.parse().unwrap(), server.api(path));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let (status, error) = error_of(request.send().await.unwrap()).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert_eq!(error.error.code, ErrorCode::Unauthorized);
-        }
-    }
-    for (method, path) in &routes {
-        for token in [None, Some("hrld_s_0000"), Some(server.key.as_str())] {
+        .collect()
+}
+
+/// Asserts that each route answers 401 `unauthorized` to each of `tokens`.
+async fn refuse_all(server: &TestServer, routes: &[(String, String)], tokens: &[Option<&str>]) {
+    for (method, path) in routes {
+        for token in tokens {
             let mut request = server
                 .http
                 .request(method.parse().unwrap(), server.api(path));
@@ -167,6 +136,34 @@ async fn every_authenticated_route_refuses_missing_or_bad_tokens() {
             assert_eq!(error.error.code, ErrorCode::Unauthorized);
         }
     }
+}
+
+#[tokio::test]
+async fn every_authenticated_route_refuses_missing_or_bad_tokens() {
+    let server = TestServer::start().await;
+    let session = server.sign_in("ana").await;
+    // Every route the OpenAPI table says needs a session (the table is checked against the
+    // router by tests/openapi.rs), and every admin route, which takes a valid admin key only.
+    let session_routes = routes_of(herald_server::openapi::Auth::Session);
+    assert!(
+        session_routes.len() >= 20,
+        "the table lists the session routes"
+    );
+    refuse_all(
+        &server,
+        &session_routes,
+        &[None, Some("hrld_s_0000"), Some(&server.key)],
+    )
+    .await;
+    let admin_routes = routes_of(herald_server::openapi::Auth::AdminKey);
+    assert!(admin_routes.len() >= 10, "the table lists the admin routes");
+    let wrong = [
+        None,
+        Some("hrld_a_0000"),
+        Some(server.key.as_str()),
+        Some(&session),
+    ];
+    refuse_all(&server, &admin_routes, &wrong).await;
     // Ingest refuses session tokens and revoked keys.
     let ana = server.sign_in("ana").await;
     let as_agent = server
