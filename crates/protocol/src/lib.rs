@@ -12,6 +12,7 @@
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
 //! - [`preview`]: which channels fire per kind of event and situation, by `decide`.
 //! - [`notification`]: inbox items, pages and unread counters.
+//! - [`reminders`]: snoozed items and unanswered assignments that come back (pure rules).
 //! - [`admin`]: the provisioning API's bodies (agents, ingest keys, connectors).
 //! - [`api`]: REST bodies and the one error shape.
 //! - [`connector`]: what a helpdesk's signed webhook delivery became.
@@ -34,6 +35,7 @@ pub mod prefs;
 pub mod preview;
 pub mod push;
 pub mod receipt;
+pub mod reminders;
 pub mod stream;
 pub mod ts;
 
@@ -48,4 +50,5 @@ pub use prefs::*;
 pub use preview::*;
 pub use push::*;
 pub use receipt::*;
+pub use reminders::*;
 pub use stream::*;

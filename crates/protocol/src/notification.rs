@@ -55,6 +55,11 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub read_at: Option<DateTime<Utc>>,
+    /// Snoozed: it comes back unread, with a fresh notification, at this time (while
+    /// snoozed it is out of the unread counter and the unread view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub snoozed_until: Option<DateTime<Utc>>,
     /// The server's decision, with reasons ("why did / didn't I get this?").
     pub decision: Decision,
     /// The agent's relation to the event (assigned, mentioned, addressed), so a client can

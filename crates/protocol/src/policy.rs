@@ -13,6 +13,10 @@
 //! 5. device-local context: muted device, focused app (no push while the agent looks at the
 //!    bell), an OS permission known to be denied.
 //!
+//! A reminder (`AgentContext::reminder`: a snooze that ended, an unread assignment's
+//! escalation) is back on the bell and pushes whatever its row says, never emails, and is
+//! held by the same gates from rule 4 on.
+//!
 //! The dashboard is never silenced by pause or quiet hours: those stop interruptions, not
 //! the record. Sound follows what reaches the dashboard or push.
 
@@ -80,6 +84,11 @@ pub struct AgentContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub group_rule: Option<crate::prefs::GroupAction>,
+    /// The item is coming back (snoozed until now, or an assignment still unread): decided
+    /// as a reminder (the server sets it when it brings the item back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reminder: Option<crate::reminders::Reminder>,
 }
 
 /// What happens on one channel.
@@ -146,6 +155,12 @@ pub enum Reason {
     /// The agent takes push from this conversation's inbox or team even with push limited
     /// to conversations assigned to them.
     GroupPushAlways,
+    /// A reminder the agent asked for (a snooze that ended, or their escalation of an
+    /// unread assignment): back on the bell and as a notification, never by email.
+    Reminded {
+        /// Which.
+        reminder: crate::reminders::Reminder,
+    },
     /// The workspace's admin locked this setting (its value decided).
     Locked {
         /// Who locked it.
@@ -239,6 +254,10 @@ pub fn decide(
         true
     };
 
+    if let Some(reminder) = ctx.reminder {
+        return decide_reminder(reminder, override_on, ctx, prefs, &interruption_gate);
+    }
+
     let dashboard = if row.dashboard {
         ChannelDecision::new(Outcome::Deliver, vec![Reason::ChannelOn])
     } else if override_on {
@@ -316,6 +335,58 @@ pub fn decide(
     }
 }
 
+/// A reminder: back on the bell whatever its row says (the item was there), no email,
+/// push because the agent asked for the reminder (whatever the row and the push scope
+/// say), held by a muted inbox or team, pause and quiet hours (with their break-through)
+/// and the device's own context like any push.
+fn decide_reminder(
+    reminder: crate::reminders::Reminder,
+    override_on: bool,
+    ctx: &AgentContext,
+    prefs: &Preferences,
+    interruption_gate: &dyn Fn(&mut Vec<Reason>) -> bool,
+) -> Decision {
+    let reminded = Reason::Reminded { reminder };
+    let dashboard = ChannelDecision::new(Outcome::Deliver, vec![reminded.clone()]);
+    let email = ChannelDecision::new(Outcome::Suppress, vec![reminded.clone()]);
+    let mut reasons = vec![reminded];
+    let push = if !interruption_gate(&mut reasons) {
+        ChannelDecision::new(Outcome::Suppress, reasons)
+    } else if let Some(reason) = device_refusal(ctx, override_on) {
+        reasons.push(reason);
+        ChannelDecision::new(Outcome::Suppress, reasons)
+    } else {
+        ChannelDecision::new(Outcome::Deliver, reasons)
+    };
+    let sound = decide_sound(
+        &dashboard,
+        &push,
+        override_on,
+        ctx,
+        prefs,
+        interruption_gate,
+    );
+    Decision {
+        dashboard,
+        email,
+        push,
+        sound,
+    }
+}
+
+/// What the device's own context says against an OS notification, if anything.
+fn device_refusal(ctx: &AgentContext, override_on: bool) -> Option<Reason> {
+    if ctx.device_muted && !override_on {
+        Some(Reason::DeviceMuted)
+    } else if ctx.app_focused {
+        Some(Reason::AppFocused)
+    } else if ctx.push_permission == OsPermission::Denied {
+        Some(Reason::PermissionDenied)
+    } else {
+        None
+    }
+}
+
 fn decide_push(
     row_on: bool,
     override_on: bool,
@@ -348,16 +419,8 @@ fn decide_push(
     if !interruption_gate(&mut reasons) {
         return suppress(reasons);
     }
-    if ctx.device_muted && !override_on {
-        reasons.push(Reason::DeviceMuted);
-        return suppress(reasons);
-    }
-    if ctx.app_focused {
-        reasons.push(Reason::AppFocused);
-        return suppress(reasons);
-    }
-    if ctx.push_permission == OsPermission::Denied {
-        reasons.push(Reason::PermissionDenied);
+    if let Some(reason) = device_refusal(ctx, override_on) {
+        reasons.push(reason);
         return suppress(reasons);
     }
     ChannelDecision::new(Outcome::Deliver, reasons)

@@ -129,7 +129,9 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// A notification: replayed from the database or live.
+    /// A notification: replayed from the database or live. An id the client holds already
+    /// with a lower seq is that item coming back (a snooze ended, an unanswered
+    /// assignment's reminder: `context.reminder` says which): move it to the top.
     Item {
         /// Whether it was missed while away.
         replay: bool,
@@ -178,6 +180,17 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         conversation_id: Option<String>,
+    },
+    /// Items were snoozed (on this or another device) until `until`, or brought back
+    /// (no `until`). An item that comes back when its snooze ends arrives as an `item`
+    /// again: the same id with a new seq.
+    Snoozed {
+        /// The items.
+        ids: Vec<Uuid>,
+        /// When they come back; absent when brought back now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        until: Option<DateTime<Utc>>,
     },
     /// The agent's preferences changed (on another device, or by an admin).
     PreferencesChanged {

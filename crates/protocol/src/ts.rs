@@ -91,6 +91,12 @@ pub fn typescript_module() -> String {
         export::<PreviewRow>(),
         export::<RulesPreview>(),
         export::<PausePreset>(),
+        export::<Escalation>(),
+        export::<Reminder>(),
+        export::<SnoozeUntil>(),
+        export::<SnoozeTarget>(),
+        export::<SnoozeRequest>(),
+        export::<SnoozeResult>(),
         export::<PrefEdits>(),
         export::<FieldError>(),
         // policy

@@ -57,6 +57,7 @@ fn notification() -> Notification {
         occurred_at: at(14, 59),
         created_at: at(15, 0),
         read_at: None,
+        snoozed_until: None,
         decision: decide(&EventKind::Assignment, &ctx, &prefs, at(15, 0)),
         context: ctx,
     }
@@ -617,6 +618,46 @@ fn samples() -> Vec<Sample> {
                 unread: UnreadCount { total: 3 },
             },
         ),
+        entry("server_snoozed", ServerMessage::Snoozed {
+            ids: vec![id(1)],
+            until: Some(at(16, 0)),
+        }),
+        entry("server_item_reminder", {
+            let mut n = notification();
+            n.seq = 57;
+            n.context.reminder = Some(Reminder::Unanswered { count: 1, limit: 2 });
+            n.decision = decide(&n.kind, &n.context, &Preferences::default(), at(15, 15));
+            ServerMessage::Item {
+                replay: false,
+                notification: Box::new(n),
+            }
+        }),
+        entry("snooze_request", SnoozeRequest {
+            target: SnoozeTarget::Conversation {
+                conversation_id: "c-1042".into(),
+            },
+            until: Some(SnoozeUntil::TomorrowMorning),
+        }),
+        entry("snooze_request_at", SnoozeRequest {
+            target: SnoozeTarget::Items { ids: vec![id(1)] },
+            until: Some(SnoozeUntil::At { at: at(17, 30) }),
+        }),
+        entry("unsnooze_request", SnoozeRequest {
+            target: SnoozeTarget::Items { ids: vec![id(1)] },
+            until: None,
+        }),
+        entry("snooze_result", SnoozeResult {
+            ids: vec![id(1)],
+            until: Some(at(16, 0)),
+            unread: UnreadCount { total: 11 },
+        }),
+        entry("preferences_escalation", {
+            let mut p = Preferences::default();
+            p.apply(&PrefEdit::Escalation {
+                escalation: Escalation { enabled: true, after_minutes: 10, repeat: 3 },
+            });
+            p
+        }),
         entry(
             "server_read_changed",
             ServerMessage::ReadChanged {

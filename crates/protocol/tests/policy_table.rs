@@ -50,6 +50,7 @@ const ASSIGNED: AgentContext = AgentContext {
     device_muted: false,
     push_permission: OsPermission::Granted,
     group_rule: None,
+    reminder: None,
 };
 const PARTICIPANT: AgentContext = AgentContext {
     assigned_to_me: false,
@@ -509,6 +510,40 @@ fn cases() -> Vec<Case> {
             now: tuesday(),
             expect: "D+ E+ P- S-",
             reason: Some(('S', Reason::DeviceMuted)),
+        },
+        // ---- Reminders (issue 16) ----
+        Case {
+            covers: "Snooze: comes back with a fresh notification, even for a kind that does not push.",
+            setup: "a reply whose snooze ended, replies push off, push limited to my conversations",
+            kind: EventKind::Reply,
+            ctx: AgentContext { reminder: Some(Reminder::Snoozed), ..PARTICIPANT },
+            prefs: prefs(|p| p.events.reply = ChannelSet { dashboard: true, email: true, push: false }),
+            now: tuesday(),
+            expect: "D+ E- P+ S+",
+            reason: Some(('E', Reason::Reminded { reminder: Reminder::Snoozed })),
+        },
+        Case {
+            covers: "Escalation: an unanswered assignment's reminder waits out quiet hours.",
+            setup: "first reminder of an assignment at 23:00 in São Paulo, assignments do not break through",
+            kind: EventKind::Assignment,
+            ctx: AgentContext { reminder: Some(Reminder::Unanswered { count: 1, limit: 2 }), ..ASSIGNED },
+            prefs: prefs(|p| {
+                night_quiet(p);
+                p.quiet_hours.break_through.assignments = false;
+            }),
+            now: at(2026, 11, 25, 2, 0),
+            expect: "D+ E- P- S-",
+            reason: Some(('P', Reason::QuietHours { ends_at: t(7, 0) })),
+        },
+        Case {
+            covers: "Escalation: a reminder shows nothing over the app the agent is looking at.",
+            setup: "reminder of an assignment, the app focused",
+            kind: EventKind::Assignment,
+            ctx: AgentContext { reminder: Some(Reminder::Unanswered { count: 2, limit: 2 }), app_focused: true, ..ASSIGNED },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E- P- S+",
+            reason: Some(('P', Reason::AppFocused)),
         },
         // ---- Unknown kinds ----
         Case {

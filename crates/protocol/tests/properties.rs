@@ -99,9 +99,10 @@ fn preferences() -> impl Strategy<Value = Preferences> {
         proptest::option::of(instant()),
         sound,
         any::<bool>(),
+        (any::<bool>(), 5u16..=240, 1u8..=5),
     )
         .prop_map(
-            |(events, push_scope, email, always, quiet_hours, paused_until, sound, badge)| {
+            |(events, push_scope, email, always, quiet_hours, paused_until, sound, badge, esc)| {
                 Preferences {
                     events,
                     push_scope,
@@ -111,6 +112,11 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     paused_until,
                     sound,
                     unread_badge: badge,
+                    escalation: Escalation {
+                        enabled: esc.0,
+                        after_minutes: esc.1,
+                        repeat: esc.2,
+                    },
                     language: Language::En,
                     group_rules: Vec::new(),
                     locks: Vec::new(),
@@ -149,7 +155,15 @@ fn context() -> impl Strategy<Value = AgentContext> {
             device_muted: b[4],
             push_permission,
             group_rule,
+            reminder: None,
         })
+}
+
+fn reminder() -> impl Strategy<Value = Reminder> {
+    prop_oneof![
+        Just(Reminder::Snoozed),
+        (1u8..=5, 1u8..=5).prop_map(|(count, limit)| Reminder::Unanswered { count, limit }),
+    ]
 }
 
 fn is_mention(kind: &EventKind, ctx: &AgentContext) -> bool {
@@ -211,6 +225,27 @@ proptest! {
         unpaused.paused_until = None;
         let u = decide(&kind, &ctx, &unpaused, now);
         prop_assert_eq!(d.dashboard, u.dashboard, "pause must not touch the bell");
+    }
+
+    /// A reminder is back on the bell, never emails, and pushes exactly when the same item
+    /// would with its row's push on and push for every conversation: the agent asked for
+    /// it, and mute, pause, quiet hours and the device still hold it.
+    #[test]
+    fn a_reminder_pushes_as_an_item_whose_push_is_on(
+        prefs in preferences(), kind in kind(), ctx in context(), reminder in reminder(),
+        now in instant()
+    ) {
+        prop_assume!(kind != EventKind::Test);
+        let d = decide(&kind, &AgentContext { reminder: Some(reminder), ..ctx }, &prefs, now);
+        prop_assert!(d.dashboard.delivers());
+        prop_assert_eq!(d.email.outcome, Outcome::Suppress);
+        let mut pushing = prefs.clone();
+        pushing.push_scope = PushScope::All;
+        if let Some(row) = pushing.events.row_mut(&kind) {
+            row.push = true;
+        }
+        let plain = decide(&kind, &ctx, &pushing, now);
+        prop_assert_eq!(d.push.delivers(), plain.push.delivers(), "{:?} vs {:?}", d.push, plain.push);
     }
 
     /// Every channel always says why.

@@ -66,6 +66,11 @@ pub enum PrefEdit {
         /// The settings.
         sound: SoundPreferences,
     },
+    /// Reminders of unread assignments.
+    Escalation {
+        /// The settings.
+        escalation: crate::reminders::Escalation,
+    },
     /// The unread badge.
     UnreadBadge {
         /// On or off.
@@ -108,6 +113,7 @@ impl Preferences {
             PrefEdit::PausedUntil { until } => self.paused_until = *until,
             PrefEdit::Sound { sound } => self.sound = *sound,
             PrefEdit::UnreadBadge { on } => self.unread_badge = *on,
+            PrefEdit::Escalation { escalation } => self.escalation = *escalation,
             PrefEdit::Language { language } => self.language = *language,
             PrefEdit::GroupRule { group, action } => self.set_group_rule(group, *action),
         }

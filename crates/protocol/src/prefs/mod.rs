@@ -326,6 +326,10 @@ pub struct Preferences {
     pub sound: SoundPreferences,
     /// Show the unread count on the app icon / tray.
     pub unread_badge: bool,
+    /// Reminders of assignments left unread (absent in preferences saved before it
+    /// existed: off).
+    #[serde(default)]
+    pub escalation: crate::reminders::Escalation,
     /// The language of emails (absent in preferences saved before it existed: English).
     #[serde(default)]
     pub language: Language,
@@ -395,6 +399,7 @@ impl Default for Preferences {
                 volume: 70,
             },
             unread_badge: true,
+            escalation: crate::reminders::Escalation::default(),
             language: Language::En,
             group_rules: Vec::new(),
             locks: Vec::new(),

@@ -79,6 +79,7 @@ impl Preferences {
                 );
             }
         }
+        errors.extend(self.escalation.problems());
         if errors.is_empty() {
             Ok(())
         } else {

@@ -338,6 +338,11 @@ sound: SoundPreferences,
  */
 unread_badge: boolean, 
 /**
+ * Reminders of assignments left unread (absent in preferences saved before it
+ * existed: off).
+ */
+escalation: Escalation, 
+/**
  * The language of emails (absent in preferences saved before it existed: English).
  */
 language: Language, 
@@ -402,7 +407,11 @@ until?: string, } | { "edit": "sound",
 /**
  * The settings.
  */
-sound: SoundPreferences, } | { "edit": "unread_badge", 
+sound: SoundPreferences, } | { "edit": "escalation", 
+/**
+ * The settings.
+ */
+escalation: Escalation, } | { "edit": "unread_badge", 
 /**
  * On or off.
  */
@@ -517,6 +526,89 @@ rows: Array<PreviewRow>, };
 export type PausePreset = "hour" | "tomorrow" | "off";
 
 /**
+ * Reminders of assignments nobody read.
+ */
+export type Escalation = { 
+/**
+ * Remind at all.
+ */
+enabled: boolean, 
+/**
+ * Minutes an assignment may stay unread before each reminder
+ * ([`ESCALATION_MINUTES`]).
+ */
+after_minutes: number, 
+/**
+ * Reminders at most, one every `after_minutes` ([`ESCALATION_REPEAT`]).
+ */
+repeat: number, };
+
+/**
+ * Why an item is back at the top of the bell.
+ */
+export type Reminder = { "kind": "snoozed" } | { "kind": "unanswered", 
+/**
+ * This reminder's number (1 for the first).
+ */
+count: number, 
+/**
+ * How many the agent's preferences allow.
+ */
+limit: number, };
+
+/**
+ * When a snoozed item comes back.
+ */
+export type SnoozeUntil = { "choice": "quarter_hour" } | { "choice": "hour" } | { "choice": "tomorrow_morning" } | { "choice": "at", 
+/**
+ * When.
+ */
+at: string, };
+
+/**
+ * What to snooze.
+ */
+export type SnoozeTarget = { "scope": "items", 
+/**
+ * Item ids (at most 500).
+ */
+ids: Array<string>, } | { "scope": "conversation", 
+/**
+ * The platform's conversation id.
+ */
+conversation_id: string, };
+
+/**
+ * `POST /api/v1/inbox/snooze`: snooze items until a time, or bring them back now.
+ */
+export type SnoozeRequest = { 
+/**
+ * What.
+ */
+target: SnoozeTarget, 
+/**
+ * Until when; absent to bring snoozed items back now (unread, without a notification).
+ */
+until?: SnoozeUntil, };
+
+/**
+ * What a snooze request changed.
+ */
+export type SnoozeResult = { 
+/**
+ * The items snoozed (or brought back).
+ */
+ids: Array<string>, 
+/**
+ * When they come back; absent when they were brought back.
+ */
+until?: string, 
+/**
+ * The counter afterwards (snoozed items leave it).
+ */
+unread: UnreadCount, };
+
+/**
  * `POST /api/v1/preferences/edits`: changes applied by the server, in order, to the
  * current preferences (the web app's saves; no If-Match needed: each edit names one
  * setting, so edits from two devices compose).
@@ -581,7 +673,12 @@ push_permission: OsPermission,
  * The agent's rule for the conversation's inbox or team, if one applies (the server
  * finds it: `Preferences::group_rule_for`).
  */
-group_rule?: GroupAction, };
+group_rule?: GroupAction, 
+/**
+ * The item is coming back (snoozed until now, or an assignment still unread): decided
+ * as a reminder (the server sets it when it brings the item back).
+ */
+reminder?: Reminder, };
 
 /**
  * What happens on one channel.
@@ -607,7 +704,11 @@ at: LocalTime,
 /**
  * Its time zone.
  */
-time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "group_muted" } | { "code": "group_push_always" } | { "code": "locked", 
+time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "group_muted" } | { "code": "group_push_always" } | { "code": "reminded", 
+/**
+ * Which.
+ */
+reminder: Reminder, } | { "code": "locked", 
 /**
  * Who locked it.
  */
@@ -709,6 +810,11 @@ created_at: string,
  * When the agent read it; absent while unread.
  */
 read_at?: string, 
+/**
+ * Snoozed: it comes back unread, with a fresh notification, at this time (while
+ * snoozed it is out of the unread counter and the unread view).
+ */
+snoozed_until?: string, 
 /**
  * The server's decision, with reasons ("why did / didn't I get this?").
  */
@@ -1756,7 +1862,15 @@ up_to_seq: number,
 /**
  * Only this conversation.
  */
-conversation_id?: string, } | { "type": "preferences_changed", 
+conversation_id?: string, } | { "type": "snoozed", 
+/**
+ * The items.
+ */
+ids: Array<string>, 
+/**
+ * When they come back; absent when brought back now.
+ */
+until?: string, } | { "type": "preferences_changed", 
 /**
  * The new preferences.
  */
