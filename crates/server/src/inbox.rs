@@ -21,6 +21,7 @@ fn from_row(row: &SqliteRow) -> Result<Notification, AppError> {
     let data: String = row.try_get("data")?;
     let mut n: Notification = serde_json::from_str(&data)?;
     n.read_at = row.try_get::<Option<DateTime<Utc>>, _>("read_at")?;
+    n.snoozed_until = row.try_get::<Option<DateTime<Utc>>, _>("snoozed_until")?;
     Ok(n)
 }
 
@@ -62,7 +63,7 @@ pub async fn list(db: &Db, agent_id: Uuid, q: ListQuery) -> Result<InboxPage, Ap
         .before
         .map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
     let rows = sqlx::query(
-        "SELECT data, read_at, seq FROM notifications \
+        "SELECT data, read_at, snoozed_until, seq FROM notifications \
          WHERE agent_id = $1 AND seq < $2 AND (on_bell = 1 OR $3) AND (read_at IS NULL OR NOT $4) \
          ORDER BY seq DESC LIMIT $5",
     )
@@ -94,13 +95,14 @@ pub async fn list(db: &Db, agent_id: Uuid, q: ListQuery) -> Result<InboxPage, Ap
 
 /// One item.
 pub async fn get(db: &Db, agent_id: Uuid, id: Uuid) -> Result<Notification, AppError> {
-    let row =
-        sqlx::query("SELECT data, read_at FROM notifications WHERE agent_id = $1 AND id = $2")
-            .bind(agent_id.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&db.reader)
-            .await?
-            .ok_or(AppError::NotFound("no such notification"))?;
+    let row = sqlx::query(
+        "SELECT data, read_at, snoozed_until FROM notifications WHERE agent_id = $1 AND id = $2",
+    )
+    .bind(agent_id.to_string())
+    .bind(id.to_string())
+    .fetch_optional(&db.reader)
+    .await?
+    .ok_or(AppError::NotFound("no such notification"))?;
     from_row(&row)
 }
 
@@ -112,7 +114,8 @@ pub async fn after(
     limit: u64,
 ) -> Result<Vec<Notification>, AppError> {
     let rows = sqlx::query(
-        "SELECT data, read_at FROM notifications WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        "SELECT data, read_at, snoozed_until FROM notifications WHERE agent_id = $1 AND seq > $2 \
+         ORDER BY seq LIMIT $3",
     )
     .bind(agent_id.to_string())
     .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
@@ -159,13 +162,17 @@ pub async fn mark(
                     .execute(&mut *tx)
                     .await?
                 } else {
-                    sqlx::query(
-                        "UPDATE notifications SET read_at = NULL WHERE agent_id = $1 AND id = $2 AND read_at IS NOT NULL",
+                    // Unread by hand: a snoozed item is back now, its reminder dropped.
+                    let done = sqlx::query(
+                        "UPDATE notifications SET read_at = NULL, snoozed_until = NULL \
+                         WHERE agent_id = $1 AND id = $2 AND read_at IS NOT NULL",
                     )
                     .bind(&agent)
                     .bind(id.to_string())
                     .execute(&mut *tx)
-                    .await?
+                    .await?;
+                    crate::snooze::drop_reminder(&mut tx, *id).await?;
+                    done
                 };
                 if done.rows_affected() > 0 {
                     changed_ids.push(*id);

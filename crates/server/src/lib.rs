@@ -26,6 +26,8 @@
 //! - [`connectors`]: helpdesks' signed webhooks (Chatwoot), mapped to Herald's events.
 //! - [`provisioning`]: one workspace's agents, keys and connectors (the admin API's work).
 //! - [`setup_links`]: one-time password set-up links.
+//! - [`snooze`]: snoozing items and bringing them back on request.
+//! - [`reminders`]: the worker that asks the ingest writer to bring back due items.
 //! - [`workspace_policy`]: a workspace's starting preferences and locked settings.
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
@@ -53,7 +55,9 @@ pub mod provisioning;
 pub mod push;
 pub mod receipts;
 pub mod recipients;
+pub mod reminders;
 pub mod setup_links;
+pub mod snooze;
 pub mod token;
 pub mod web;
 pub mod workspace_policy;
@@ -113,6 +117,9 @@ pub struct ServerConfig {
     /// How long a valid ingest key is trusted without a lookup (a key revoked from another
     /// process stops working within this time).
     pub ingest_key_ttl: Duration,
+    /// How often the reminders worker looks for snoozes that ended and unread assignments'
+    /// reminders.
+    pub reminder_poll: Duration,
     /// The server's clock: inbox rows, read marks, sessions, links, email schedules. Tests
     /// move it instead of sleeping.
     pub clock: herald_protocol::Clock,
@@ -138,6 +145,7 @@ impl ServerConfig {
             public_url: None,
             web_dir: None,
             ingest_key_ttl: Duration::from_secs(10),
+            reminder_poll: Duration::from_secs(1),
             clock: herald_protocol::Clock::system(),
         }
     }
@@ -250,6 +258,13 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         .clone()
         .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
     let push_worker = push::start_worker(db.clone(), pusher.clone(), shutdown.child_token());
+    let reminder_worker = reminders::start_worker(
+        db.clone(),
+        ingest.clone(),
+        config.clock.clone(),
+        config.reminder_poll,
+        shutdown.child_token(),
+    );
     let (receipts, receipt_writer) = receipts::Receipts::start(db.clone(), shutdown.child_token());
     let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
     let assets = web::WebAssets::load(&web_dir);
@@ -308,8 +323,9 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         if let Err(err) = served {
             tracing::error!(error = %err, "serving failed");
         }
-        // The router (and with it every Ingest handle) is gone: the writer commits what is
-        // queued and ends.
+        // The router and the reminders worker (and with them every Ingest handle) are gone:
+        // the writer commits what is queued and ends.
+        let _ = reminder_worker.await;
         if let Err(err) = writer.await {
             tracing::error!(error = %err, "ingest writer failed");
         }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use herald_protocol::{
-    AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, TestBell, TestEmail,
-    TestNotificationResult, TestPush, UnreadCount,
+    AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, SnoozeRequest,
+    SnoozeResult, TestBell, TestEmail, TestNotificationResult, TestPush, UnreadCount,
 };
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -50,6 +50,20 @@ pub async fn mark(
     ApiJson(req): ApiJson<MarkRequest>,
 ) -> Result<Json<MarkResult>, AppError> {
     let (result, notices) = inbox::mark(&state.db, who.agent_id, &req, state.clock.now()).await?;
+    for notice in &notices {
+        state.hub.publish(who.agent_id, notice);
+    }
+    Ok(Json(result))
+}
+
+/// `POST /inbox/snooze`.
+pub async fn snooze(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ApiJson(req): ApiJson<SnoozeRequest>,
+) -> Result<Json<SnoozeResult>, AppError> {
+    let (result, notices) =
+        crate::snooze::snooze(&state.db, who.agent_id, &req, state.clock.now()).await?;
     for notice in &notices {
         state.hub.publish(who.agent_id, notice);
     }

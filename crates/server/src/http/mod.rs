@@ -121,6 +121,7 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .route("/inbox", get(inbox::list))
         .route("/inbox/unread", get(inbox::unread))
         .route("/inbox/mark", post(inbox::mark))
+        .route("/inbox/snooze", post(inbox::snooze))
         .route("/inbox/{id}", get(inbox::get_one))
         .route("/inbox/{id}/trail", get(web_views::trail))
         .route("/test-notification", post(inbox::test_notification))

@@ -76,6 +76,16 @@ pub(super) struct PushRow {
     pub(super) urgency: &'static str,
 }
 
+/// A reminder to set: a new escalation, its next reminder, or a wait through quiet hours.
+pub(super) struct ReminderRow {
+    pub(super) item: Uuid,
+    pub(super) kind: &'static str,
+    pub(super) agent_id: Uuid,
+    pub(super) due: DateTime<Utc>,
+    /// Reminders of it sent so far.
+    pub(super) sent: u8,
+}
+
 /// A committed inbox row, for the live streams.
 pub(super) struct Committed {
     pub(super) id: Uuid,
@@ -112,6 +122,12 @@ pub(super) struct Batch {
     pub(super) touched: BTreeSet<Uuid>,
     pub(super) alerts: Vec<AlertRow>,
     pub(super) pushes: Vec<PushRow>,
+    /// Items that came back (see `returns`): moved to a new seq, unread.
+    pub(super) moved: Vec<InboxRow>,
+    /// Reminders to set (upserted by item and kind).
+    pub(super) reminders: Vec<ReminderRow>,
+    /// Reminders done (item, kind): deleted.
+    pub(super) reminders_done: Vec<(Uuid, String)>,
     /// Each workspace's declared link origins.
     pub(super) link_origins: HashMap<Uuid, Vec<String>>,
     /// When email is configured: how long alerts wait.
@@ -140,6 +156,7 @@ impl Batch {
                 let items = batch
                     .rows
                     .into_iter()
+                    .chain(batch.moved)
                     .zip(data)
                     .map(|(row, data)| Committed {
                         id: row.notification.id,
@@ -184,6 +201,7 @@ impl Batch {
                 Input::Test { agent_id, mention } => self
                     .test(*agent_id, *mention, self.now)
                     .map(|t| Answer::Test(Box::new(t))),
+                Input::Returns => Ok(Answer::Returns(self.returns(conn).await?)),
             });
         }
         let t2 = t0.elapsed();
@@ -460,6 +478,7 @@ impl Batch {
             occurred_at: event.occurred_at,
             created_at: now,
             read_at: None,
+            snoozed_until: None,
             decision,
             context: ctx,
         };
@@ -477,6 +496,21 @@ impl Batch {
                 item: notification.id,
                 conversation,
                 due: now + delay,
+            });
+        }
+        let escalation = match self.agents.get(&agent_id) {
+            Some(agent) if event.kind == EventKind::Assignment && ctx.assigned_to_me && on_bell => {
+                agent.prefs.escalation.first_due(now)
+            }
+            _ => None,
+        };
+        if let Some(due) = escalation {
+            self.reminders.push(ReminderRow {
+                item: notification.id,
+                kind: "escalation",
+                agent_id,
+                due,
+                sent: 0,
             });
         }
         if notification.decision.push.delivers() {

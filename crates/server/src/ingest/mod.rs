@@ -16,6 +16,8 @@
 //! - `link_check`: which conversation links an item may keep (https, declared origins).
 //! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
 //!   state, recipients, the policy per agent, seqs, unread counters.
+//! - `returns`: items that come back (snoozes that ended, unanswered assignments'
+//!   reminders): moved to the agent's next seq, unread, with a fresh decision.
 //! - `sql`: the batch's two round trips to SQLite (open and preload; write and commit),
 //!   with statements prepared once. The commit holds the inbox rows with their email
 //!   alerts and push outbox rows.
@@ -32,11 +34,13 @@ use crate::hub::Hub;
 
 mod batch;
 pub mod link_check;
+mod returns;
 mod sql;
 mod validate;
 
 // Shared by the submodules (each reads its parent with `use super::*`).
 use batch::{Batch, KnownEvent};
+pub(crate) use returns::any_due;
 use sql::{parse_uuid, rollback};
 pub use validate::validate;
 use validate::{clip, fingerprint, texts};
@@ -72,6 +76,11 @@ pub enum Job {
         mention: bool,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<TestDone, AppError>>,
+    },
+    /// Bring back every item whose reminder is due (at most [`returns::DUE_MAX`] per job).
+    Returns {
+        /// Where the answer goes: how many items came back.
+        reply: oneshot::Sender<Result<usize, AppError>>,
     },
 }
 
@@ -152,6 +161,14 @@ impl Ingest {
         answer.await.map_err(|_| not_stored())?
     }
 
+    /// Brings back the items whose snooze ended or whose assignment reminder is due;
+    /// returns how many came back, after the commit.
+    pub async fn returns(&self) -> Result<usize, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Returns { reply }).await?;
+        answer.await.map_err(|_| not_stored())?
+    }
+
     async fn submit(&self, job: Job) -> Result<(), AppError> {
         self.jobs.send(job).await.map_err(|_| stopped())
     }
@@ -175,16 +192,19 @@ enum Input {
         agent_id: Uuid,
         mention: bool,
     },
+    Returns,
 }
 
 enum Answer {
     Event(IngestResult),
     Test(Box<TestDone>),
+    Returns(usize),
 }
 
 enum Reply {
     Event(oneshot::Sender<Result<IngestResult, AppError>>),
     Test(oneshot::Sender<Result<TestDone, AppError>>),
+    Returns(oneshot::Sender<Result<usize, AppError>>),
 }
 
 impl Reply {
@@ -192,10 +212,12 @@ impl Reply {
         match (self, answer) {
             (Reply::Event(tx), Ok(Answer::Event(r))) => drop(tx.send(Ok(r))),
             (Reply::Test(tx), Ok(Answer::Test(n))) => drop(tx.send(Ok(*n))),
+            (Reply::Returns(tx), Ok(Answer::Returns(n))) => drop(tx.send(Ok(n))),
             (Reply::Event(tx), Err(e)) => drop(tx.send(Err(e))),
             (Reply::Test(tx), Err(e)) => drop(tx.send(Err(e))),
+            (Reply::Returns(tx), Err(e)) => drop(tx.send(Err(e))),
             // Answers are built from the input of the same job; a mismatch is a bug.
-            (Reply::Event(_), Ok(Answer::Test(_))) | (Reply::Test(_), Ok(Answer::Event(_))) => {
+            (Reply::Event(_) | Reply::Test(_) | Reply::Returns(_), Ok(_)) => {
                 tracing::error!("an answer of the wrong kind; dropping it");
             }
         }
@@ -244,6 +266,7 @@ async fn writer(
                     mention,
                     reply,
                 } => (Input::Test { agent_id, mention }, Reply::Test(reply)),
+                Job::Returns { reply } => (Input::Returns, Reply::Returns(reply)),
             })
             .unzip();
         let count = inputs.len();

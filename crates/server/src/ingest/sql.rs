@@ -78,7 +78,9 @@ SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
 
 /// Writes a batch and commits. Binds, in order: inbox rows, the batch's time and alerts, the
 /// time twice and pushes (one outbox row per push and subscription of its agent), the
-/// time and events, the time and conversations, `[[agent id, last seq, unread]]` (seq and
+/// time and events, the time and conversations, the items that came back `[[id, seq,
+/// data]]` (their unread triggers fire; the agents' counters written after them win), the
+/// reminders to set and those done, `[[agent id, last seq, unread]]` (seq and
 /// counter as the batch leaves them: the preloaded values plus its rows; this is the only
 /// path that inserts inbox rows, and the triggers of migration 0004 keep the counter for
 /// marks and deletions); the rows' fields
@@ -112,6 +114,16 @@ INSERT INTO conversations
   ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET
     assignee = excluded.assignee, participants = excluded.participants,
     inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at;
+UPDATE notifications SET seq = j.value ->> 1, data = j.value ->> 2, read_at = NULL,
+       snoozed_until = NULL
+  FROM json_each(?) AS j WHERE notifications.id = j.value ->> 0;
+INSERT INTO reminders (notification_id, kind, agent_id, due_at, sent)
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+  FROM json_each(?) WHERE true
+  ON CONFLICT (notification_id, kind) DO UPDATE SET
+    due_at = excluded.due_at, sent = excluded.sent;
+DELETE FROM reminders WHERE (notification_id, kind) IN
+  (SELECT value ->> 0, value ->> 1 FROM json_each(?));
 UPDATE agents SET last_seq = j.value ->> 1, unread = j.value ->> 2
   FROM json_each(?) AS j WHERE agents.id = j.value ->> 0;
 COMMIT;
@@ -188,6 +200,8 @@ impl Batch {
                     names.extend(named.map(|n| (ws.clone(), n.as_str())));
                 }
                 Input::Test { agent_id, .. } => tests.push(agent_id.to_string()),
+                // Loads its own rows, inside the transaction (see `returns`).
+                Input::Returns => {}
             }
         }
         let conversations = json(&conversations)?;
@@ -276,10 +290,41 @@ impl Batch {
         &self,
         conn: &mut SqliteConnection,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let mut data = Vec::with_capacity(self.rows.len());
-        for row in &self.rows {
+        let mut data = Vec::with_capacity(self.rows.len() + self.moved.len());
+        for row in self.rows.iter().chain(&self.moved) {
             data.push(json(&row.notification)?);
         }
+        let moved: Vec<(String, i64, &str)> = self
+            .moved
+            .iter()
+            .zip(&data[self.rows.len()..])
+            .map(|(row, data)| {
+                let n = &row.notification;
+                (
+                    n.id.to_string(),
+                    i64::try_from(n.seq).unwrap_or(i64::MAX),
+                    data.as_str(),
+                )
+            })
+            .collect();
+        let reminders: Vec<(String, &str, String, String, u8)> = self
+            .reminders
+            .iter()
+            .map(|r| {
+                (
+                    r.item.to_string(),
+                    r.kind,
+                    r.agent_id.to_string(),
+                    sql_time(&r.due),
+                    r.sent,
+                )
+            })
+            .collect();
+        let reminders_done: Vec<(String, &str)> = self
+            .reminders_done
+            .iter()
+            .map(|(item, kind)| (item.to_string(), kind.as_str()))
+            .collect();
         let notifications: Vec<NotificationRow> = self
             .rows
             .iter()
@@ -367,6 +412,9 @@ impl Batch {
             .bind(json(&events)?)
             .bind(self.now)
             .bind(json(&conversations)?)
+            .bind(json(&moved)?)
+            .bind(json(&reminders)?)
+            .bind(json(&reminders_done)?)
             .bind(json(&seqs)?)
             .execute(&mut *conn)
             .await?;
