@@ -96,6 +96,7 @@ fn item(n: u64) -> Notification {
         occurred_at: chrono::Utc::now(),
         created_at: chrono::Utc::now(),
         read_at: None,
+        snoozed_until: None,
         decision: decide(&EventKind::Reply, &ctx, &prefs, chrono::Utc::now()),
         context: ctx,
     }

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use herald_protocol::{
     AgentProfile, ApiError, EmailStatus, InboxPage, MarkRequest, MarkResult, Preferences,
-    SessionGrant, SignInRequest, TestNotificationResult, UnreadCount, VersionedPreferences,
+    SessionGrant, SignInRequest, SnoozeRequest, SnoozeResult, TestNotificationResult, UnreadCount,
+    VersionedPreferences,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -141,6 +142,19 @@ impl Api {
     ) -> Result<MarkResult> {
         Self::send(
             self.request(Method::POST, "inbox/mark", Some(token))
+                .json(request),
+        )
+        .await
+    }
+
+    /// Snoozes items (or brings them back).
+    pub async fn snooze(
+        &self,
+        token: &Sensitive<String>,
+        request: &SnoozeRequest,
+    ) -> Result<SnoozeResult> {
+        Self::send(
+            self.request(Method::POST, "inbox/snooze", Some(token))
                 .json(request),
         )
         .await

@@ -1,4 +1,6 @@
 //! The bell: items by seq, deduplicated by id, with the server's absolute unread counter.
+//! An id that arrives again with a higher seq is that item coming back (a snooze ended, an
+//! unanswered assignment's reminder): it moves to its new place.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,12 +13,21 @@ use uuid::Uuid;
 pub enum Applied {
     /// A new item.
     NewItem(Uuid),
+    /// An item held already came back (moved to the top, unread, decided as a reminder).
+    Returned(Uuid),
     /// An item already held (a replay after a reconnect): ignored.
     Duplicate,
     /// Read state or the counter changed.
     Changed,
     /// Nothing for the bell.
     Nothing,
+}
+
+/// What holding an item did.
+enum Inserted {
+    New,
+    Moved(Box<Notification>),
+    Held,
 }
 
 /// The bell model. Holds at most `capacity` items (the newest).
@@ -72,10 +83,20 @@ impl Bell {
         self.items.is_empty()
     }
 
-    fn insert(&mut self, n: Notification) -> bool {
-        if self.seq_of.contains_key(&n.id) {
-            return false;
+    /// Holds `n`: new, moved (a held id with a higher seq; returns the old copy), or
+    /// already held.
+    fn insert(&mut self, n: Notification) -> Inserted {
+        let mut moved = None;
+        if let Some(&seq) = self.seq_of.get(&n.id) {
+            if n.seq <= seq {
+                return Inserted::Held;
+            }
+            moved = self.items.remove(&seq);
         }
+        let inserted = match moved {
+            Some(old) => Inserted::Moved(Box::new(old)),
+            None => Inserted::New,
+        };
         self.seq_of.insert(n.id, n.seq);
         self.items.insert(n.seq, n);
         while self.items.len() > self.capacity {
@@ -83,7 +104,7 @@ impl Bell {
                 self.seq_of.remove(&old.id);
             }
         }
-        true
+        inserted
     }
 
     /// The oldest seq held.
@@ -112,17 +133,29 @@ impl Bell {
     pub fn apply(&mut self, message: &ServerMessage, now: DateTime<Utc>) -> Applied {
         match message {
             ServerMessage::Item { notification, .. } => {
-                if self.insert((**notification).clone()) {
-                    // Counted at once, so the items and the counter agree for the UI; the
-                    // server's absolute counter follows and replaces the estimate.
-                    if notification.read_at.is_none() && notification.decision.dashboard.delivers()
-                    {
-                        self.unread.total = self.unread.total.saturating_add(1);
+                // Counted at once, so the items and the counter agree for the UI; the
+                // server's absolute counter follows and replaces the estimate.
+                let counts =
+                    |n: &Notification| n.read_at.is_none() && n.decision.dashboard.delivers();
+                match self.insert((**notification).clone()) {
+                    Inserted::Held => Applied::Duplicate,
+                    Inserted::New => {
+                        if counts(notification) {
+                            self.unread.total = self.unread.total.saturating_add(1);
+                        }
+                        Applied::NewItem(notification.id)
                     }
-                    Applied::NewItem(notification.id)
-                } else {
-                    Applied::Duplicate
+                    Inserted::Moved(old) => {
+                        if counts(notification) && !counts(&old) {
+                            self.unread.total = self.unread.total.saturating_add(1);
+                        }
+                        Applied::Returned(notification.id)
+                    }
                 }
+            }
+            ServerMessage::Snoozed { ids, until } => {
+                self.set_snoozed(ids, *until, now);
+                Applied::Changed
             }
             ServerMessage::Unread { unread } => {
                 self.unread = *unread;
@@ -162,9 +195,23 @@ impl Bell {
             if let Some(n) = self.seq_of.get(id).and_then(|seq| self.items.get_mut(seq)) {
                 before.push((*id, n.read_at));
                 n.read_at = read_at;
+                if read_at.is_none() {
+                    n.snoozed_until = None; // unread by hand: back from its snooze
+                }
             }
         }
         before
+    }
+
+    /// Snoozes items until `until` (read meanwhile, as the server keeps them), or brings
+    /// them back (unread, not snoozed).
+    pub fn set_snoozed(&mut self, ids: &[Uuid], until: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+        for id in ids {
+            if let Some(n) = self.seq_of.get(id).and_then(|seq| self.items.get_mut(seq)) {
+                n.snoozed_until = until;
+                n.read_at = until.map(|_| n.read_at.unwrap_or(now));
+            }
+        }
     }
 
     /// Undoes [`Bell::set_read`].

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::event::{ActorRef, ConversationRef, EventKind, Severity};
 use crate::policy::{AgentContext, Decision};
 use crate::prefs::Language;
+use crate::reminders::Reminder;
 
 /// One item of an agent's inbox (the bell).
 ///
@@ -76,7 +77,7 @@ impl Notification {
         let someone = if pt { "Alguém" } else { "Someone" };
         let who = self.actor.as_ref().map_or(someone, |a| a.name.as_str());
         let t = &self.title;
-        match (&self.kind, pt) {
+        let line = match (&self.kind, pt) {
             (EventKind::NewConversation, false) => format!("New conversation: {t}"),
             (EventKind::NewConversation, true) => format!("Nova conversa: {t}"),
             (EventKind::Assignment, false) => format!("{who} assigned you: {t}"),
@@ -89,6 +90,17 @@ impl Notification {
             (EventKind::Test, false) => "Herald test notification".to_owned(),
             (EventKind::Test, true) => "Notificação de teste do Herald".to_owned(),
             (EventKind::Unknown(kind), _) => format!("{kind}: {t}"),
+        };
+        match (self.context.reminder, pt) {
+            (None, _) => line,
+            (Some(Reminder::Snoozed), true) => format!("De volta da soneca: {line}"),
+            (Some(Reminder::Snoozed), false) => format!("Back from snooze: {line}"),
+            (Some(Reminder::Unanswered { count, limit }), true) => {
+                format!("Ainda não lida ({count} de {limit}): {line}")
+            }
+            (Some(Reminder::Unanswered { count, limit }), false) => {
+                format!("Still unread ({count} of {limit}): {line}")
+            }
         }
     }
 }

@@ -19,7 +19,17 @@ test("a push message becomes a text notification tagged by conversation", () => 
   expect(shown.options.data.url, "clicks stay on this server, whatever the message says").toBe(
     "/?item=01930000-0000-7000-8000-000000000001",
   );
-  expect(shown.options.actions).toEqual([{ action: "read", title: "Mark read" }]);
+  expect(shown.options.actions).toEqual([
+    { action: "read", title: "Mark read" },
+    { action: "snooze", title: "Snooze 1 hour" },
+  ]);
+});
+
+test("a reminder says why it is back", () => {
+  const id = "01930000-0000-7000-8000-000000000001";
+  expect(notificationFor({ id, title: "Refund", reminder: "snoozed" }).title).toBe("Back from snooze: Refund");
+  expect(notificationFor({ id, title: "Refund", reminder: "unanswered" }).title).toBe("Still unread: Refund");
+  expect(notificationFor({ id, title: "Refund", reminder: "<b>" }).title, "unknown reasons add nothing").toBe("Refund");
 });
 
 test("an unreadable message still shows something, and nothing to act on", () => {

@@ -11,6 +11,8 @@ export type PushMessage = {
   tag: string;
   renotify: boolean;
   url: string;
+  /** Why it is back: a snooze ended, or an assignment is still unread. */
+  reminder?: "snoozed" | "unanswered";
 };
 
 export type Shown = {
@@ -34,14 +36,21 @@ export function notificationFor(data: unknown): Shown {
   const id = /^[0-9a-f-]{36}$/.test(text(m.id, 36)) ? text(m.id, 36) : null;
   // Clicks open this server's own pages only.
   const url = id ? `/?item=${id}` : "/";
+  const title = text(m.title, 300) || "Herald";
+  const why = m.reminder === "snoozed" ? "Back from snooze: " : m.reminder === "unanswered" ? "Still unread: " : "";
   return {
-    title: text(m.title, 300) || "Herald",
+    title: why + title,
     options: {
       body: text(m.body, 1000),
       tag: text(m.tag, 200) || (id ? `item:${id}` : "herald"),
       renotify: m.renotify === true,
       data: { id, url },
-      actions: id ? [{ action: "read", title: "Mark read" }] : [],
+      actions: id
+        ? [
+            { action: "read", title: "Mark read" },
+            { action: "snooze", title: "Snooze 1 hour" },
+          ]
+        : [],
     },
   };
 }

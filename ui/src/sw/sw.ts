@@ -1,6 +1,6 @@
 // Herald's service worker (built to /sw.js): shows each push as a notification, and on a
-// click focuses an open Herald tab on the item (or opens one); the "Mark read" action marks
-// it read through the API with the session's cookie and CSRF token.
+// click focuses an open Herald tab on the item (or opens one); the "Mark read" and "Snooze 1
+// hour" actions go to the API with the session's cookie and CSRF token.
 import { notificationFor } from "./message";
 
 // The few service-worker types used here (the DOM and WebWorker libraries cannot share one
@@ -48,7 +48,14 @@ sw.addEventListener("push", (event: PushEvent) => {
 sw.addEventListener("notificationclick", (event: ClickEvent) => {
   event.notification.close();
   const data = event.notification.data ?? { id: null, url: "/" };
-  event.waitUntil(event.action === "read" && data.id ? markRead(data.id) : show(data.id, data.url));
+  const id = data.id;
+  const act =
+    id && event.action === "read"
+      ? post(id, "/api/v1/inbox/mark", { scope: "items", ids: [id], read: true })
+      : id && event.action === "snooze"
+        ? post(id, "/api/v1/inbox/snooze", { target: { scope: "items", ids: [id] }, until: { choice: "hour" } })
+        : show(id, data.url);
+  event.waitUntil(act);
 });
 
 /** Focuses an open Herald tab on the item, or opens one there. */
@@ -63,15 +70,16 @@ async function show(id: string | null, url: string): Promise<void> {
   await sw.clients.openWindow(url);
 }
 
-/** Marks the item read: the cookie signs in, the session's CSRF token comes from the API. */
-async function markRead(id: string): Promise<void> {
+/** Acts on the item through the API: the cookie signs in, the session's CSRF token comes
+ * from the API. Signed out: opens the item, where the sign-in is. */
+async function post(id: string, path: string, body: object): Promise<void> {
   const session = await fetch("/api/v1/web/session", { credentials: "same-origin" });
   if (!session.ok) return show(id, `/?item=${id}`);
   const { csrf_token } = (await session.json()) as { csrf_token: string };
-  await fetch("/api/v1/inbox/mark", {
+  await fetch(path, {
     method: "POST",
     credentials: "same-origin",
     headers: { "content-type": "application/json", "x-herald-csrf": csrf_token },
-    body: JSON.stringify({ scope: "items", ids: [id], read: true }),
+    body: JSON.stringify(body),
   });
 }

@@ -72,6 +72,15 @@ impl Account {
         self.signed_in()?.client().act(id, action).await
     }
 
+    /// Snoozes items or a conversation until a time, or brings snoozed items back.
+    pub async fn snooze(
+        &self,
+        target: herald_protocol::SnoozeTarget,
+        until: Option<herald_protocol::SnoozeUntil>,
+    ) -> Result<herald_protocol::SnoozeResult> {
+        self.signed_in()?.client().snooze(target, until).await
+    }
+
     /// The preferences with unsaved edits, and the save state.
     pub fn prefs_view(&self) -> Result<PrefsView> {
         let session = self.signed_in()?;

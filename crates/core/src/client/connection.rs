@@ -310,7 +310,11 @@ impl Client {
                     model.saved.last_seq = model.saved.last_seq.max(notification.seq);
                     applied
                 };
-                if let Applied::NewItem(id) = applied {
+                if let Applied::Returned(id) = applied {
+                    // A reminder of an item notified before: it may notify again.
+                    self.model().notified.remove(&id);
+                }
+                if let Applied::NewItem(id) | Applied::Returned(id) = applied {
                     self.model().last_event_at = Some(self.inner.config.clock.now());
                     let local = self.local_decision(&notification);
                     let os = if local.push.delivers() && replay && conn.first_start {

@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{
-    AppOutcome, Clock, MarkRequest, MarkResult, Notification, OsPermission, UnreadCount,
-    VersionedPreferences,
+    AppOutcome, Clock, MarkRequest, MarkResult, Notification, OsPermission, ServerMessage,
+    SnoozeRequest, SnoozeResult, SnoozeTarget, SnoozeUntil, UnreadCount, VersionedPreferences,
 };
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
@@ -110,6 +110,8 @@ pub enum NotificationAction {
     Open,
     /// Chose "mark read".
     MarkRead,
+    /// Chose "snooze for an hour".
+    SnoozeHour,
 }
 
 /// The device's side of the policy context.
@@ -262,10 +264,16 @@ impl Client {
         Ok(page.items)
     }
 
-    /// The agent acted on an OS notification. Both actions mark the item read; `Open`
-    /// returns the conversation's link to open, only if it is an `https` URL (text in a
-    /// notification is attacker-controlled: never hand the OS another scheme).
+    /// The agent acted on an OS notification. "Open" and "mark read" mark the item read,
+    /// "snooze" snoozes it for an hour; `Open` returns the conversation's link to open, only
+    /// if it is an `https` URL (text in a notification is attacker-controlled: never hand
+    /// the OS another scheme).
     pub async fn act(&self, id: Uuid, action: NotificationAction) -> Result<Option<String>> {
+        if action == NotificationAction::SnoozeHour {
+            let target = SnoozeTarget::Items { ids: vec![id] };
+            self.snooze(target, Some(SnoozeUntil::Hour)).await?;
+            return Ok(None);
+        }
         let link = self
             .model()
             .bell
@@ -276,7 +284,7 @@ impl Client {
         self.mark(vec![id], true).await?;
         Ok(match action {
             NotificationAction::Open => link,
-            NotificationAction::MarkRead => None,
+            NotificationAction::MarkRead | NotificationAction::SnoozeHour => None,
         })
     }
 
@@ -359,6 +367,35 @@ impl Client {
         let optimistic = ids.clone();
         self.mark_as(&optimistic, read, MarkRequest::Items { ids, read })
             .await
+    }
+
+    /// Snoozes items or a conversation until a time, or brings snoozed items back (no
+    /// `until`): on the server first (it decides the time and which items), then in the
+    /// bell; the agent's other devices hear it on their streams.
+    pub async fn snooze(
+        &self,
+        target: SnoozeTarget,
+        until: Option<SnoozeUntil>,
+    ) -> Result<SnoozeResult> {
+        let request = SnoozeRequest { target, until };
+        let result = self.inner.api.snooze(&self.inner.token, &request).await?;
+        let now = self.inner.config.clock.now();
+        {
+            let mut model = self.model();
+            model.bell.set_snoozed(&result.ids, result.until, now);
+            model.bell.apply(
+                &ServerMessage::Unread {
+                    unread: result.unread,
+                },
+                now,
+            );
+        }
+        self.inner.sink.emit(UiEvent::ReadChanged);
+        self.inner.sink.emit(UiEvent::Unread {
+            unread: result.unread,
+        });
+        self.persist();
+        Ok(result)
     }
 
     /// Marks everything read: at once for the items in the bell, on the server for all of

@@ -38,10 +38,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `edit` changed first (a moved clock, say).
+    pub async fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let running = herald_server::start(server_config(&dir.path().join("h.db")))
-            .await
-            .unwrap();
+        let mut config = server_config(&dir.path().join("h.db"));
+        edit(&mut config);
+        let running = herald_server::start(config).await.unwrap();
         admin::add_agent(
             &running.db,
             &NewAgent {
@@ -129,6 +134,15 @@ pub fn reply(id: &str) -> PlatformEvent {
         recipients: vec![],
         teams: vec![],
     }
+}
+
+/// A customer's reply in another conversation, assigned to ana.
+pub fn reply_in(id: &str, conversation: &str) -> PlatformEvent {
+    let mut event = reply(id);
+    if let Some(c) = event.conversation.as_mut() {
+        c.id = conversation.into();
+    }
+    event
 }
 
 /// A TCP proxy that can cut, reset, stall (half-open) and cut mid-frame its connections.

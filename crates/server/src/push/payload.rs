@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use herald_protocol::{EventKind, Notification};
+use herald_protocol::{EventKind, Notification, Reminder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -28,6 +28,10 @@ struct Message<'a> {
     renotify: bool,
     /// Where a click goes: the item in the Herald web app.
     url: String,
+    /// Why it is back: `snoozed` (a snooze ended) or `unanswered` (an assignment still
+    /// unread); absent for a first notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reminder: Option<&'static str>,
 }
 
 /// The message for an item, trimmed (body first, then title) to fit [`MAX_PLAINTEXT`].
@@ -47,8 +51,13 @@ pub fn message(n: &Notification) -> Vec<u8> {
             title,
             body,
             tag: tag.clone(),
-            renotify: loud(&n.kind),
+            // A reminder replaces its conversation's notification and must alert again.
+            renotify: loud(&n.kind) || n.context.reminder.is_some(),
             url: format!("/?item={}", n.id),
+            reminder: n.context.reminder.map(|r| match r {
+                Reminder::Snoozed => "snoozed",
+                Reminder::Unanswered { .. } => "unanswered",
+            }),
         })
         .unwrap_or_default();
         let over = encoded.len().saturating_sub(MAX_PLAINTEXT);
@@ -124,6 +133,20 @@ mod tests {
         assert_eq!(back["tag"], "conversation:c-1042");
         assert_eq!(back["renotify"], true);
         assert_eq!(back["url"], "/?item=01930000-0000-7000-8000-000000000001");
+        assert!(back.get("reminder").is_none(), "a first notification");
+    }
+
+    #[test]
+    fn a_reminder_says_so_and_alerts_again() {
+        let mut n = item("still there?");
+        n.kind = EventKind::Reply;
+        n.context.reminder = Some(Reminder::Snoozed);
+        let back: serde_json::Value = serde_json::from_slice(&message(&n)).expect("JSON");
+        assert_eq!(back["reminder"], "snoozed");
+        assert_eq!(
+            back["renotify"], true,
+            "a reply's reminder alerts again too"
+        );
     }
 
     #[test]

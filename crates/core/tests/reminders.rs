@@ -1,0 +1,139 @@
+//! Items that come back, seen from the app: a snooze from the bell or from the OS
+//! notification's action, the item out of the counter meanwhile, and a second OS
+//! notification for the same item when the server brings it back (its clock moved by the
+//! test).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_core::api::Api;
+use herald_core::client::{Client, ClientConfig, NotificationAction};
+use herald_core::config::ServerUrl;
+use herald_core::ports::ConnState;
+use herald_core::sensitive::Sensitive;
+use herald_core::state::{LocalState, MemoryState};
+use herald_protocol::{ManualClock, Reminder, SnoozeTarget, SnoozeUntil};
+use herald_testkit::wait_until as until;
+use support::*;
+use tokio_util::sync::CancellationToken;
+
+async fn app(server: &TestServer) -> (Client, Arc<Recorder>, CancellationToken) {
+    let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
+    let (token, _) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+        .await
+        .unwrap();
+    let local: Arc<dyn LocalState> = Arc::new(MemoryState::default());
+    let recorder = Arc::new(Recorder::default());
+    let config = ClientConfig {
+        coalesce_window: Duration::ZERO,
+        ..ClientConfig::default()
+    };
+    let client = Client::new(
+        api,
+        token,
+        local,
+        recorder.clone(),
+        recorder.clone(),
+        config,
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let (client, stop) = (client.clone(), stop.clone());
+        async move { client.run(stop).await }
+    });
+    let conn = client.connection();
+    until("the stream is live", || *conn.borrow() == ConnState::Live).await;
+    (client, recorder, stop)
+}
+
+#[tokio::test]
+async fn a_snoozed_item_comes_back_with_a_second_os_notification() {
+    let clock = ManualClock::new(chrono::Utc::now());
+    let moved = clock.clock();
+    let server = TestServer::start_with(|config| {
+        config.clock = moved;
+        config.reminder_poll = Duration::from_millis(40);
+    })
+    .await;
+    let (client, recorder, stop) = app(&server).await;
+    server.ingest("r-1").await;
+    server.ingest_event(&reply_in("r-2", "c-2")).await;
+    until("both shown", || recorder.shown.lock().unwrap().len() == 2).await;
+    let (items, unread) = client.bell();
+    assert_eq!(unread.total, 2);
+    let first = items.iter().find(|n| n.event_id == "r-1").unwrap().clone();
+    let second = items.iter().find(|n| n.event_id == "r-2").unwrap().clone();
+
+    // From the bell: the server decides the time; the bell shows it snoozed, read.
+    let done = client
+        .snooze(
+            SnoozeTarget::Items {
+                ids: vec![first.id],
+            },
+            Some(SnoozeUntil::QuarterHour),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.unread.total, 1);
+    let (items, unread) = client.bell();
+    let snoozed = items.iter().find(|n| n.id == first.id).unwrap();
+    assert_eq!(snoozed.snoozed_until, done.until);
+    assert!(snoozed.read_at.is_some(), "out of the unread view");
+    assert_eq!(unread.total, 1);
+
+    // From the OS notification's action.
+    client
+        .act(second.id, NotificationAction::SnoozeHour)
+        .await
+        .unwrap();
+    until("both snoozed", || client.bell().1.total == 0).await;
+
+    clock.advance(chrono::Duration::minutes(15));
+    until("the first comes back", || {
+        client
+            .bell()
+            .0
+            .iter()
+            .any(|n| n.id == first.id && n.read_at.is_none())
+    })
+    .await;
+    until("and is notified again", || {
+        recorder.shown.lock().unwrap().len() == 3
+    })
+    .await;
+    let again = recorder.shown.lock().unwrap()[2].clone();
+    assert_eq!(again.id, first.id, "the same item, a fresh notification");
+    assert!(
+        again.title.starts_with("Back from snooze: "),
+        "says why: {}",
+        again.title
+    );
+    let (items, unread) = client.bell();
+    assert_eq!(items[0].id, first.id, "at the top of the bell");
+    assert_eq!(items[0].context.reminder, Some(Reminder::Snoozed));
+    assert!(items[0].seq > second.seq);
+    assert_eq!(unread.total, 1, "the other one is still snoozed");
+    assert!(items
+        .iter()
+        .any(|n| n.id == second.id && n.snoozed_until.is_some()));
+
+    // Brought back by hand: unread at once, no notification.
+    client
+        .snooze(
+            SnoozeTarget::Items {
+                ids: vec![second.id],
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(client.bell().1.total, 2);
+    assert_eq!(recorder.shown.lock().unwrap().len(), 3);
+    stop.cancel();
+}
