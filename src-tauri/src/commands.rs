@@ -11,7 +11,8 @@ use herald_core::error::Result;
 use herald_core::sensitive::Sensitive;
 use herald_core::views::{BellView, PausePreset, PrefsView, SessionView};
 use herald_protocol::{
-    AgentProfile, MarkResult, Notification, PrefEdit, Preferences, TestNotificationResult,
+    AgentProfile, MarkResult, Notification, PrefEdit, Preferences, SnoozeResult, SnoozeTarget,
+    SnoozeUntil, TestNotificationResult,
 };
 use tauri::{AppHandle, Runtime, State};
 use uuid::Uuid;
@@ -64,6 +65,16 @@ pub async fn mark(account: State<'_, Account>, ids: Vec<Uuid>, read: bool) -> Re
 #[tauri::command]
 pub async fn mark_all(account: State<'_, Account>) -> Result<MarkResult> {
     account.signed_in()?.client().mark_all().await
+}
+
+/// Snoozes items or a conversation until a time, or brings snoozed items back (no `until`).
+#[tauri::command]
+pub async fn snooze(
+    account: State<'_, Account>,
+    target: SnoozeTarget,
+    until: Option<SnoozeUntil>,
+) -> Result<SnoozeResult> {
+    account.snooze(target, until).await
 }
 
 /// Marks an item read and opens its conversation (only https links open).

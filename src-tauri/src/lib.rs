@@ -173,6 +173,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
             commands::load_older,
             commands::mark,
             commands::mark_all,
+            commands::snooze,
             commands::open_item,
             commands::why,
             commands::preferences,

@@ -116,6 +116,7 @@ pub fn name_actions<R: Runtime>(app: &AppHandle<R>, language: Language) {
         .actions(vec![
             Action::builder("open", words.action_open).build(),
             Action::builder("mark_read", words.action_mark_read).build(),
+            Action::builder("snooze", words.action_snooze).build(),
         ])
         .build()];
     if let Err(err) = app.notification().register_action_types(types) {
@@ -132,6 +133,7 @@ pub fn on_clicks<R: Runtime>(app: &AppHandle<R>, account: Account, shown: Arc<Sh
         };
         let action = match performed.action_id() {
             "mark_read" => NotificationAction::MarkRead,
+            "snooze" => NotificationAction::SnoozeHour,
             // "tap" (a click on the notification), "open", "default"
             _ => NotificationAction::Open,
         };

@@ -27,6 +27,8 @@ pub struct Texts {
     pub action_open: &'static str,
     /// Notification button: mark read.
     pub action_mark_read: &'static str,
+    /// Notification button: snooze for an hour.
+    pub action_snooze: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -41,6 +43,7 @@ const EN: Texts = Texts {
     unread_one: "unread",
     action_open: "Open",
     action_mark_read: "Mark read",
+    action_snooze: "Snooze 1 hour",
 };
 
 const PT_BR: Texts = Texts {
@@ -55,6 +58,7 @@ const PT_BR: Texts = Texts {
     unread_one: "não lida",
     action_open: "Abrir",
     action_mark_read: "Marcar como lida",
+    action_snooze: "Adiar 1 hora",
 };
 
 /// The words for `language`.

@@ -159,6 +159,26 @@ fn the_commands_drive_the_core_through_ipc() {
     let push = &diagnostics["cards"][0];
     assert_eq!(push["verdict"], "problem", "paused: {push}");
 
+    let preview = call(&window, "preview_rules", json!({})).unwrap();
+    assert!(preview["rows"].is_array(), "{preview}");
+
+    let snoozed = call(
+        &window,
+        "snooze",
+        json!({"target": {"scope": "items", "ids": [id]}, "until": {"choice": "hour"}}),
+    )
+    .unwrap();
+    assert_eq!(snoozed["unread"]["total"], 0, "{snoozed}");
+    let bell = call(&window, "bell", json!({})).unwrap();
+    assert!(bell["items"][0]["snoozed_until"].is_string(), "{bell}");
+    let back = call(
+        &window,
+        "snooze",
+        json!({"target": {"scope": "items", "ids": [id]}}),
+    )
+    .unwrap();
+    assert_eq!(back["unread"]["total"], 1, "brought back: {back}");
+
     call(&window, "mark", json!({"ids": [id], "read": true})).unwrap();
     call_until(&window, "bell", "the counter drops", |bell| {
         bell["unread"]["total"] == 0
@@ -172,4 +192,54 @@ fn the_commands_drive_the_core_through_ipc() {
 
     let mut server = server;
     tauri::async_runtime::block_on(server.running.take().unwrap().shutdown());
+}
+
+/// Every command the shell registers is granted to the main window, and nothing else: the
+/// mock runtime above does not check permissions, the real app does (a command missing from
+/// `build.rs` or `capabilities/main.json` fails there with "not allowed").
+#[test]
+fn every_command_is_registered_permitted_and_granted() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |path: &str| std::fs::read_to_string(format!("{root}/{path}")).unwrap();
+    let lib = read("src/lib.rs");
+    let handler = lib
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap();
+    let mut registered: Vec<String> = handler
+        .split(',')
+        .map(|c| c.trim().trim_start_matches("commands::").to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let build = read("build.rs");
+    let list = build
+        .split("const COMMANDS: &[&str] = &[")
+        .nth(1)
+        .and_then(|rest| rest.split("];").next())
+        .unwrap();
+    let mut permitted: Vec<String> = list
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let capability: Value = serde_json::from_str(&read("capabilities/main.json")).unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    registered.sort();
+    permitted.sort();
+    granted.sort();
+    assert_eq!(
+        registered, permitted,
+        "build.rs lists every registered command"
+    );
+    assert_eq!(
+        registered, granted,
+        "the main window is granted every command"
+    );
 }
