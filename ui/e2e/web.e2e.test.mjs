@@ -152,6 +152,46 @@ test("an agent with only a browser: session cookie, live bell, marks and prefere
   await context.close();
 });
 
+test("snooze from the bell: out of the count on the server, heard by another tab, brought back", async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await signedInPage(context);
+  const other = await context.newPage();
+  await other.goto(server.base);
+  await other.locator('[data-testid="unread-count"]').waitFor({ state: "attached" });
+  const token = await bearer();
+  const before = (await api(token, "/inbox/unread")).total;
+  await ingest(assignment("Snooze me #12"));
+  await until("the item in the bell", async () => Number(await unreadShown(page)) === before + 1);
+
+  await page.getByRole("button", { name: "Snooze: Snooze me #12" }).click();
+  await page.getByTestId("snooze-hour").click();
+  await until("out of the count on the server", async () => (await api(token, "/inbox/unread")).total === before);
+  const page1 = await api(token, "/inbox?limit=5");
+  const item = page1.items.find((n) => n.title === "Snooze me #12");
+  assert.ok(item.snoozed_until, "the server keeps the time it comes back");
+  const left = (Date.parse(item.snoozed_until) - Date.now()) / 60_000;
+  assert.ok(left > 55 && left <= 60, `an hour from now (${left} minutes)`);
+  // The other tab hears it on its stream.
+  await other.getByTestId("snoozed-until").first().waitFor();
+  assert.equal(Number(await unreadShown(other)), before);
+
+  // Brought back by hand: unread again, everywhere.
+  await page.getByRole("button", { name: "Unsnooze: Snooze me #12" }).click();
+  await until("back in the count", async () => (await api(token, "/inbox/unread")).total === before + 1);
+  await until("the other tab too", async () => Number(await unreadShown(other)) === before + 1);
+
+  // Reminders of unread assignments are a preference the server keeps.
+  await page.getByRole("tab", { name: "Preferences" }).click();
+  await page.getByTestId("escalation-enabled").click();
+  await page.getByTestId("escalation-after").selectOption("30");
+  await until("the escalation on the server", async () => {
+    const e = (await api(token, "/preferences")).preferences.escalation;
+    return e.enabled && e.after_minutes === 30;
+  });
+  assert.deepEqual(problems, [], "no console errors or CSP violations");
+  await context.close();
+});
+
 test("browser push: enable, the push goes through the outbox, the service worker shows it as text", async () => {
   const context = await browser.newContext({ locale: "en-US" });
   await context.grantPermissions(["notifications"], { origin: server.base });

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { expect, test } from "vitest";
 import { FakeBackend } from "../lib/backend/fake";
 import { AppState } from "../lib/state.svelte";
@@ -35,4 +35,36 @@ test("an empty bell says what will appear there", async () => {
   const { app } = await signedIn(0);
   render(Bell, { props: { app } });
   expect(screen.getByTestId("bell-empty").textContent).toContain("No notifications yet");
+});
+
+test("snoozing takes an item out of the count until it comes back, with the reason shown", async () => {
+  const { fake, app } = await signedIn(3);
+  render(Bell, { props: { app } });
+  const before = app.unread;
+  const first = app.items[0]!;
+  await fireEvent.click(screen.getAllByTestId("snooze")[0]!);
+  await fireEvent.click(await screen.findByTestId("snooze-hour"));
+  expect(fake.calls).toContain(`snooze:${first.id}:hour`);
+  expect(screen.queryByTestId("snooze-dialog"), "the dialog closes").toBeNull();
+  await waitFor(() => expect(app.unread).toBe(before - 1));
+  expect((await screen.findByTestId("snoozed-until")).textContent).toContain("Snoozed until");
+
+  fake.comeBack(first.id, { kind: "snoozed" });
+  expect(app.items[0]?.id).toBe(first.id);
+  expect(app.items.filter((n) => n.id === first.id)).toHaveLength(1);
+  expect((await screen.findByTestId("came-back")).textContent).toBe("Back from snooze");
+  expect(app.unread).toBe(before);
+});
+
+test("a snoozed item can be brought back by hand, and a reminder says which one it is", async () => {
+  const { fake, app } = await signedIn(2);
+  render(Bell, { props: { app } });
+  const item = app.items[1]!;
+  await app.snooze({ scope: "items", ids: [item.id] }, { choice: "quarter_hour" });
+  await fireEvent.click(await screen.findByTestId("unsnooze"));
+  expect(fake.calls).toContain(`snooze:${item.id}:back`);
+  await waitFor(() => expect(app.items.find((n) => n.id === item.id)?.snoozed_until).toBeUndefined());
+
+  fake.comeBack(item.id, { kind: "unanswered", count: 1, limit: 2 });
+  expect((await screen.findByTestId("came-back")).textContent).toBe("Still unread: reminder 1 of 2");
 });

@@ -95,3 +95,19 @@ test("the preview of the rules shows what reaches the agent per event and moment
   expect(screen.getByTestId("preview-reply-paused").textContent).toBe("Dashboard");
   expect(screen.getByTestId("preview-assignment-app_in_front").textContent).not.toContain("Push");
 });
+
+test("reminders of unread assignments are switched on and tuned as edits", async () => {
+  const fake = new FakeBackend();
+  fake.saveDelayMs = 0;
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  render(Preferences, { props: { app } });
+  const after = screen.getByTestId("escalation-after") as HTMLSelectElement;
+  expect(after.disabled, "off by default").toBe(true);
+  await fireEvent.click(screen.getByTestId("escalation-enabled"));
+  expect(app.prefs?.escalation.enabled).toBe(true);
+  await fireEvent.change(screen.getByTestId("escalation-after"), { target: { value: "30" } });
+  expect(app.prefs?.escalation).toEqual({ enabled: true, after_minutes: 30, repeat: 2 });
+  expect(fake.calls.filter((c) => c === "edit:escalation")).toHaveLength(2);
+});

@@ -76,6 +76,10 @@ export function reasonText(reason: Reason): [Key, Record<string, string>] {
       return ["r_in_summary", { at: reason.at, time_zone: reason.time_zone }];
     case "locked":
       return ["r_locked", { by: reason.by }];
+    case "reminded":
+      return reason.reminder.kind === "snoozed"
+        ? ["r_reminded_snoozed", {}]
+        : ["r_reminded_unanswered", { count: String(reason.reminder.count), limit: String(reason.reminder.limit) }];
     default:
       return [`r_${reason.code}` as Key, {}];
   }

@@ -23,6 +23,7 @@ export function describe(message: ServerMessage): string {
     case "unread":
       return String(message.unread.total);
     case "read_changed":
+    case "snoozed":
       return message.ids.join(",");
     case "all_read":
       return String(message.up_to_seq);

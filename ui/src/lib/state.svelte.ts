@@ -1,6 +1,13 @@
 // The UI's state, fed by the backend's snapshots and events. Components read it; actions go
 // through the backend and come back as events (the Rust side is the source of truth).
-import type { AgentProfile, Notification, PrefEdit, Preferences } from "./generated/protocol";
+import type {
+  AgentProfile,
+  Notification,
+  PrefEdit,
+  Preferences,
+  SnoozeTarget,
+  SnoozeUntil,
+} from "./generated/protocol";
 import { setLanguage } from "./i18n.svelte";
 import { play } from "./sound";
 import {
@@ -148,6 +155,10 @@ export class AppState {
     return this.run(() => this.backend.markAll());
   }
 
+  snooze(target: SnoozeTarget, until?: SnoozeUntil) {
+    return this.run(() => this.backend.snooze(target, until));
+  }
+
   open(id: string) {
     return this.run(() => this.backend.openItem(id));
   }
@@ -174,9 +185,8 @@ export class AppState {
     switch (event.type) {
       case "item": {
         const n = event.notification;
-        if (!this.items.some((item) => item.id === n.id)) {
-          this.items = [n, ...this.items];
-        }
+        // An item held already comes back (a snooze ended, a reminder): to the top.
+        this.items = [n, ...this.items.filter((item) => item.id !== n.id)];
         this.lastEventAt = new Date().toISOString();
         // The local decision already weighed sound on/off, the device mute, quiet hours and
         // "mentions always alert": the UI plays what it says, and decides nothing itself.

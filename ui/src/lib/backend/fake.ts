@@ -25,7 +25,11 @@ import type {
   PausePreset,
   PrefEdit,
   Preferences,
+  Reminder,
   RulesPreview,
+  SnoozeResult,
+  SnoozeTarget,
+  SnoozeUntil,
   TestNotificationResult,
 } from "../generated/protocol";
 import type { Backend, BackendError } from "./types";
@@ -133,6 +137,20 @@ export class FakeBackend implements Backend {
   // --- test handles ---------------------------------------------------------------------
 
   /** A live item arrives on the stream. */
+  /** An item coming back, as the server brings it (a snooze ended, an unanswered
+   * assignment): the same id at a new seq, unread, with the reminder in its context. */
+  comeBack(id: string, reminder: Reminder): Notification | undefined {
+    const held = this.items.find((n) => n.id === id);
+    if (!held) return undefined;
+    this.seq += 1;
+    const { read_at: _, snoozed_until: __, ...rest } = held;
+    const n: Notification = { ...rest, seq: this.seq, context: { ...held.context, reminder } };
+    this.items = [n, ...this.items.filter((i) => i.id !== id)];
+    this.emit({ type: "item", notification: n, local: n.decision });
+    this.emit({ type: "unread", unread: this.unread() });
+    return n;
+  }
+
   push(item: FakeItem = {}): Notification {
     this.seq += 1;
     const n = fakeNotification(this.seq, { ...item, seq: this.seq });
@@ -229,6 +247,30 @@ export class FakeBackend implements Backend {
     });
     this.emit({ type: "read_changed" });
     this.emit({ type: "unread", unread: this.unread() });
+  }
+
+  /** Snoozes as the server would (read while snoozed, back unread without a notification
+   * when brought back); the times are a stand-in, the real ones are Rust's. */
+  async snooze(target: SnoozeTarget, until?: SnoozeUntil): Promise<SnoozeResult> {
+    this.requireSession();
+    this.calls.push(`snooze:${target.scope === "items" ? target.ids.join(",") : target.conversation_id}:${until?.choice ?? "back"}`);
+    const now = Date.now();
+    const at = !until
+      ? undefined
+      : until.choice === "at"
+        ? until.at
+        : new Date(now + { quarter_hour: 15 * 60_000, hour: 3_600_000, tomorrow_morning: 86_400_000 }[until.choice]).toISOString();
+    const chosen = (n: Notification) =>
+      target.scope === "items" ? target.ids.includes(n.id) : n.conversation?.id === target.conversation_id && (until ? !n.read_at : !!n.snoozed_until);
+    const ids = this.items.filter(chosen).map((n) => n.id);
+    this.items = this.items.map((n) => {
+      if (!ids.includes(n.id)) return n;
+      const { read_at: _, snoozed_until: __, ...rest } = n;
+      return at ? { ...rest, read_at: n.read_at ?? new Date(now).toISOString(), snoozed_until: at } : rest;
+    });
+    this.emit({ type: "read_changed" });
+    this.emit({ type: "unread", unread: this.unread() });
+    return { ids, ...(at ? { until: at } : {}), unread: this.unread() };
   }
 
   async markAll(): Promise<void> {
@@ -359,6 +401,9 @@ export function applyEdit(prefs: Preferences, edit: PrefEdit): Preferences {
       break;
     case "mentions_always_alert":
       next.mentions_always_alert = edit.on;
+      break;
+    case "escalation":
+      next.escalation = edit.escalation;
       break;
     case "quiet_hours":
       next.quiet_hours = edit.quiet_hours;

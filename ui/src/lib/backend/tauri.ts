@@ -24,6 +24,7 @@ export function tauriBackend(): Backend {
     loadOlder: (limit) => call("load_older", { limit }),
     mark: (ids, read) => call("mark", { ids, read }),
     markAll: () => call("mark_all"),
+    snooze: (target, until) => call("snooze", { target, until: until ?? null }),
     openItem: (id) => call("open_item", { id }),
     why: (id) => call("why", { id }),
     preferences: () => call("preferences"),

@@ -22,6 +22,9 @@ import type {
   PrefEdit,
   Preferences,
   RulesPreview,
+  SnoozeResult,
+  SnoozeTarget,
+  SnoozeUntil,
   TestNotificationResult,
 } from "../generated/protocol";
 
@@ -88,6 +91,9 @@ export interface Backend {
   loadOlder(limit: number): Promise<Notification[]>;
   mark(ids: string[], read: boolean): Promise<void>;
   markAll(): Promise<void>;
+  /** Snoozes items or a conversation until a time (the server works it out; they come back
+   * unread with a fresh notification), or brings snoozed items back (no `until`). */
+  snooze(target: SnoozeTarget, until?: SnoozeUntil): Promise<SnoozeResult>;
   /** Marks read and opens the conversation (only https links of the platform open). */
   openItem(id: string): Promise<void>;
   why(id: string): Promise<Trail | null>;

@@ -17,6 +17,10 @@ import type {
   Preferences,
   RulesPreview,
   ServerMessage,
+  SnoozeRequest,
+  SnoozeResult,
+  SnoozeTarget,
+  SnoozeUntil,
   TestNotificationResult,
   VersionedPreferences,
   WebSession,
@@ -200,6 +204,14 @@ export class WebBackend implements Backend {
     this.setUnread(result.unread.total);
   }
 
+  async snooze(target: SnoozeTarget, until?: SnoozeUntil): Promise<SnoozeResult> {
+    const request: SnoozeRequest = { target, ...(until ? { until } : {}) };
+    const result = await this.http.post<SnoozeResult>("/inbox/snooze", request);
+    this.setSnoozed(new Set(result.ids), result.until);
+    this.setUnread(result.unread.total);
+    return result;
+  }
+
   async openItem(id: string): Promise<void> {
     const item = this.items.find((n) => n.id === id);
     if (item && !item.read_at) await this.mark([id], true);
@@ -310,8 +322,12 @@ export class WebBackend implements Backend {
       case "item": {
         const n = message.notification;
         this.maxSeq = Math.max(this.maxSeq, n.seq);
-        if (n.decision.dashboard.outcome !== "deliver" || this.items.some((i) => i.id === n.id)) return;
-        this.items = [n, ...this.items].sort((a, b) => b.seq - a.seq);
+        if (n.decision.dashboard.outcome !== "deliver") return;
+        // An id held already with a lower seq is that item coming back (a snooze ended, an
+        // unanswered assignment): it moves to its new place.
+        const held = this.items.find((i) => i.id === n.id);
+        if (held && held.seq >= n.seq) return;
+        this.items = [n, ...this.items.filter((i) => i.id !== n.id)].sort((a, b) => b.seq - a.seq);
         if (message.replay) {
           this.replayed = true; // shown together once the replay ends, without alerts
           return;
@@ -340,6 +356,9 @@ export class WebBackend implements Backend {
       case "read_changed":
         this.setRead(new Set(message.ids), message.read_at);
         return;
+      case "snoozed":
+        this.setSnoozed(new Set(message.ids), message.until);
+        return;
       case "all_read": {
         const ids = this.items
           .filter((n) => n.seq <= message.up_to_seq && (!message.conversation_id || n.conversation?.id === message.conversation_id))
@@ -353,6 +372,11 @@ export class WebBackend implements Backend {
         return;
       case "closing":
         return;
+      default: {
+        // Every message the server sends is handled: a new variant fails the type check.
+        const unhandled: never = message;
+        return unhandled;
+      }
     }
   }
 
@@ -372,8 +396,20 @@ export class WebBackend implements Backend {
   private setRead(ids: Set<string>, readAt: string | undefined) {
     this.items = this.items.map((n) => {
       if (!ids.has(n.id)) return n;
-      const { read_at: _, ...rest } = n;
-      return readAt ? { ...rest, read_at: readAt } : rest;
+      // Unread by hand: back from its snooze too.
+      const { read_at: _, snoozed_until: __, ...rest } = n;
+      return readAt ? { ...rest, read_at: readAt, ...(n.snoozed_until ? { snoozed_until: n.snoozed_until } : {}) } : rest;
+    });
+    this.emit({ type: "read_changed" });
+  }
+
+  /** Snoozed until `until` (read meanwhile, as the server keeps them), or back (unread). */
+  private setSnoozed(ids: Set<string>, until: string | undefined) {
+    const now = new Date().toISOString();
+    this.items = this.items.map((n) => {
+      if (!ids.has(n.id)) return n;
+      const { read_at: _, snoozed_until: __, ...rest } = n;
+      return until ? { ...rest, read_at: n.read_at ?? now, snoozed_until: until } : rest;
     });
     this.emit({ type: "read_changed" });
   }
