@@ -279,6 +279,43 @@ test("losing the server: one offline notification, then one back online with wha
   });
 });
 
+test("a snoozed item comes back with a fresh OS notification, kept by the server across a restart", async () => {
+  await focusAnotherApp();
+  const subject = `Snooze me ${Date.now()}`;
+  await ingest(assignment(subject));
+  await until("its Notify call", async () => notifyCalls().includes(subject));
+  assert.match(notifyCalls(), /string "snooze"/, "the notification offers to snooze");
+  // From the bell, through the app's own command.
+  await (await browser.$("#tab-bell")).click();
+  await (await browser.$(`button[aria-label="Snooze: ${subject}"]`)).click();
+  await (await byTest("snooze-quarter_hour")).click();
+  await (await byTest("snoozed-until")).waitForExist({ timeout: 10_000 });
+  await focusAnotherApp(); // Herald in front would show the bell, not a notification
+  // Moved to a few seconds from now over REST (the app's snooze offers minutes at least).
+  const grant = await api("session", { method: "POST", body: { email: EMAIL, password: PASSWORD } });
+  const page = await api("inbox?limit=20", { token: grant.token });
+  const item = page.items.find((n) => n.title === subject);
+  assert.ok(item?.snoozed_until, "snoozed on the server");
+  await api("inbox/snooze", {
+    method: "POST",
+    token: grant.token,
+    body: { target: { scope: "items", ids: [item.id] }, until: { choice: "at", at: new Date(Date.now() + 4000).toISOString() } },
+  });
+  // A restart in between: the server keeps the snooze.
+  const old = children.named("herald-server-again") ?? children.named("herald-server");
+  const exited = new Promise((resolve) => old.once("exit", resolve));
+  old.kill("SIGTERM");
+  await exited;
+  const port = new URL(base).port;
+  children.start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", serverRun], { HERALD_LOG: "warn" }, "herald-server-third");
+  const back = `Back from snooze: Bruno Lima assigned you: ${subject}`;
+  await until("the reminder's Notify call", async () => notifyCalls().includes(`string "${back}"`), 30_000);
+  await (await byTest("came-back")).waitForExist({ timeout: 10_000 });
+  const after = await api("inbox?limit=1", { token: grant.token });
+  assert.equal(after.items[0].id, item.id, "the same item, at the top");
+  assert.equal(after.items[0].read_at, undefined, "unread");
+});
+
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {
   const before = appProcess();
   assert.ok(before, "the app runs");
