@@ -97,6 +97,7 @@ fn item(n: u64) -> Notification {
         created_at: chrono::Utc::now(),
         read_at: None,
         snoozed_until: None,
+        digest: None,
         decision: decide(&EventKind::Reply, &ctx, &prefs, chrono::Utc::now()),
         context: ctx,
     }

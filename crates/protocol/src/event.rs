@@ -27,6 +27,9 @@ pub enum EventKind {
     Module,
     /// A test event the agent asked for ("save and test").
     Test,
+    /// Made by Herald when quiet hours or a pause end: what arrived meanwhile
+    /// (`Notification::digest`). Never sent by a platform.
+    QuietSummary,
     /// A kind from a newer platform, kept verbatim.
     Unknown(String),
 }
@@ -51,6 +54,7 @@ impl EventKind {
             EventKind::Reply => "reply",
             EventKind::Module => "module",
             EventKind::Test => "test",
+            EventKind::QuietSummary => "quiet_summary",
             EventKind::Unknown(other) => other,
         }
     }
@@ -64,6 +68,7 @@ impl EventKind {
             "reply" => EventKind::Reply,
             "module" => EventKind::Module,
             "test" => EventKind::Test,
+            "quiet_summary" => EventKind::QuietSummary,
             other => EventKind::Unknown(other.to_owned()),
         }
     }
@@ -102,7 +107,7 @@ impl schemars::JsonSchema for EventKind {
             "type": "string",
             "minLength": 1,
             "maxLength": 64,
-            "description": "new_conversation, assignment, mention, reply, module or test; any other name from a newer platform is kept and shown",
+            "description": "new_conversation, assignment, mention, reply, module, test (Herald's own) or quiet_summary (Herald's own); any other name from a newer platform is kept and shown",
             "examples": ["new_conversation", "assignment", "mention", "reply", "module", "test"]
         })
     }
@@ -111,7 +116,7 @@ impl schemars::JsonSchema for EventKind {
 ts_alias!(
     EventKind,
     "EventKind",
-    r#""new_conversation" | "assignment" | "mention" | "reply" | "module" | "test" | (string & {})"#
+    r#""new_conversation" | "assignment" | "mention" | "reply" | "module" | "test" | "quiet_summary" | (string & {})"#
 );
 
 /// Where a notification can be delivered.

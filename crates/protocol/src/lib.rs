@@ -12,6 +12,7 @@
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
 //! - [`preview`]: which channels fire per kind of event and situation, by `decide`.
 //! - [`notification`]: inbox items, pages and unread counters.
+//! - [`quiet`]: "while you were quiet" summaries when quiet hours or a pause end.
 //! - [`reminders`]: snoozed items and unanswered assignments that come back (pure rules).
 //! - [`admin`]: the provisioning API's bodies (agents, ingest keys, connectors).
 //! - [`api`]: REST bodies and the one error shape.
@@ -34,6 +35,7 @@ pub mod policy;
 pub mod prefs;
 pub mod preview;
 pub mod push;
+pub mod quiet;
 pub mod receipt;
 pub mod reminders;
 pub mod stream;
@@ -49,6 +51,7 @@ pub use policy::*;
 pub use prefs::*;
 pub use preview::*;
 pub use push::*;
+pub use quiet::*;
 pub use receipt::*;
 pub use reminders::*;
 pub use stream::*;

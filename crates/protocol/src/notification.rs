@@ -61,6 +61,11 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub snoozed_until: Option<DateTime<Utc>>,
+    /// For a quiet summary (`kind` = `quiet_summary`): what arrived while the agent was
+    /// quiet; its click opens the bell filtered to those items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub digest: Option<crate::quiet::QuietDigest>,
     /// The server's decision, with reasons ("why did / didn't I get this?").
     pub decision: Decision,
     /// The agent's relation to the event (assigned, mentioned, addressed), so a client can
@@ -89,6 +94,10 @@ impl Notification {
             (EventKind::Module, _) => t.clone(),
             (EventKind::Test, false) => "Herald test notification".to_owned(),
             (EventKind::Test, true) => "Notificação de teste do Herald".to_owned(),
+            (EventKind::QuietSummary, _) => match &self.digest {
+                Some(digest) => digest.headline(language),
+                None => t.clone(),
+            },
             (EventKind::Unknown(kind), _) => format!("{kind}: {t}"),
         };
         match (self.context.reminder, pt) {

@@ -161,6 +161,9 @@ pub enum Reason {
         /// Which.
         reminder: crate::reminders::Reminder,
     },
+    /// "While you were quiet": a summary of what arrived during quiet hours or a pause, as a
+    /// notification when the quiet time ends (kept on the bell read, never emailed).
+    QuietSummary,
     /// The workspace's admin locked this setting (its value decided).
     Locked {
         /// Who locked it.
@@ -219,6 +222,9 @@ pub fn decide(
     prefs: &Preferences,
     now: DateTime<Utc>,
 ) -> Decision {
+    if *kind == EventKind::QuietSummary {
+        return decide_quiet_summary(ctx, prefs);
+    }
     let Some(row) = prefs.events.row(kind) else {
         return decide_test(ctx, prefs);
     };
@@ -451,6 +457,30 @@ fn decide_sound(
     }
     reasons.push(Reason::ChannelOn);
     ChannelDecision::new(Outcome::Deliver, reasons)
+}
+
+/// A quiet summary: on the bell (made read: it is about other items, not one to count),
+/// pushed as the one notification of the quiet time's end unless the device says otherwise,
+/// never emailed; sound as the agent's sound setting says.
+fn decide_quiet_summary(ctx: &AgentContext, prefs: &Preferences) -> Decision {
+    let summary = || vec![Reason::QuietSummary];
+    let push = match device_refusal(ctx, false) {
+        Some(reason) => ChannelDecision::new(Outcome::Suppress, vec![Reason::QuietSummary, reason]),
+        None => ChannelDecision::new(Outcome::Deliver, summary()),
+    };
+    let sound = if !prefs.sound.enabled || prefs.sound.volume == 0 {
+        ChannelDecision::new(Outcome::Suppress, vec![Reason::SoundOff])
+    } else if ctx.device_muted {
+        ChannelDecision::new(Outcome::Suppress, vec![Reason::DeviceMuted])
+    } else {
+        ChannelDecision::new(Outcome::Deliver, summary())
+    };
+    Decision {
+        dashboard: ChannelDecision::new(Outcome::Deliver, summary()),
+        email: ChannelDecision::new(Outcome::Suppress, summary()),
+        push,
+        sound,
+    }
 }
 
 /// The test event: every channel some row uses, right now, whatever pause, quiet hours,

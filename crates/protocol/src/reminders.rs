@@ -11,7 +11,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::notification::UnreadCount;
-use crate::policy::{Decision, Reason};
+use crate::policy::Decision;
 use crate::prefs::{FieldError, PausePreset, PrefEdit, Preferences};
 
 /// Why an item is back at the top of the bell.
@@ -128,7 +128,7 @@ pub fn escalation_step(
         return EscalationStep::Stop;
     }
     let every = Duration::minutes(i64::from(escalation.after_minutes));
-    if held_by_quiet(decision) {
+    if crate::quiet::held_by_quiet(decision) {
         return EscalationStep::Later(now + every);
     }
     let count = sent.saturating_add(1);
@@ -147,16 +147,6 @@ pub fn escalation_reminder(prefs: &Preferences, sent: u8) -> Reminder {
         count: sent.saturating_add(1),
         limit: prefs.escalation.repeat,
     }
-}
-
-/// Whether push was held only because the agent is paused or in quiet hours.
-fn held_by_quiet(decision: &Decision) -> bool {
-    !decision.push.delivers()
-        && decision
-            .push
-            .reasons
-            .iter()
-            .any(|r| matches!(r, Reason::Paused { .. } | Reason::QuietHours { .. }))
 }
 
 /// When a snoozed item comes back.

@@ -92,6 +92,8 @@ pub fn typescript_module() -> String {
         export::<RulesPreview>(),
         export::<PausePreset>(),
         export::<Escalation>(),
+        export::<QuietDigest>(),
+        export::<KindCount>(),
         export::<Reminder>(),
         export::<SnoozeUntil>(),
         export::<SnoozeTarget>(),

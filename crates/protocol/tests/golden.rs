@@ -58,6 +58,7 @@ fn notification() -> Notification {
         created_at: at(15, 0),
         read_at: None,
         snoozed_until: None,
+        digest: None,
         decision: decide(&EventKind::Assignment, &ctx, &prefs, at(15, 0)),
         context: ctx,
     }
@@ -627,6 +628,35 @@ fn samples() -> Vec<Sample> {
             n.seq = 57;
             n.context.reminder = Some(Reminder::Unanswered { count: 1, limit: 2 });
             n.decision = decide(&n.kind, &n.context, &Preferences::default(), at(15, 15));
+            ServerMessage::Item {
+                replay: false,
+                notification: Box::new(n),
+            }
+        }),
+        entry("server_item_quiet_summary", {
+            let digest = QuietDigest {
+                since: at(1, 10),
+                after_seq: 40,
+                up_to_seq: 48,
+                total: 7,
+                kinds: vec![
+                    KindCount { kind: EventKind::Reply, count: 4 },
+                    KindCount { kind: EventKind::Assignment, count: 2 },
+                    KindCount { kind: EventKind::Mention, count: 1 },
+                ],
+            };
+            let prefs = Preferences::default();
+            let mut n = notification();
+            n.seq = 49;
+            n.kind = EventKind::QuietSummary;
+            n.title = digest.headline(Language::En);
+            n.body = String::new();
+            n.conversation = None;
+            n.actor = None;
+            n.read_at = Some(at(7, 0));
+            n.context = AgentContext::default();
+            n.decision = decide(&n.kind, &n.context, &prefs, at(7, 0));
+            n.digest = Some(digest);
             ServerMessage::Item {
                 replay: false,
                 notification: Box::new(n),

@@ -545,6 +545,26 @@ fn cases() -> Vec<Case> {
             expect: "D+ E- P- S+",
             reason: Some(('P', Reason::AppFocused)),
         },
+        Case {
+            covers: "While you were quiet: one notification when the quiet time ends, on the bell, never by email.",
+            setup: "a quiet summary, defaults (its own kind: no row of the preferences applies)",
+            kind: EventKind::QuietSummary,
+            ctx: PARTICIPANT,
+            prefs: prefs(everything_off),
+            now: tuesday(),
+            expect: "D+ E- P+ S+",
+            reason: Some(('P', Reason::QuietSummary)),
+        },
+        Case {
+            covers: "While you were quiet: nothing over the app the agent is looking at.",
+            setup: "a quiet summary, the app focused",
+            kind: EventKind::QuietSummary,
+            ctx: AgentContext { app_focused: true, ..PARTICIPANT },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E- P- S+",
+            reason: Some(('P', Reason::AppFocused)),
+        },
         // ---- Unknown kinds ----
         Case {
             covers: "Design: unknown kinds from a newer platform are kept and shown.",

@@ -112,6 +112,7 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     paused_until,
                     sound,
                     unread_badge: badge,
+                    quiet_summary: esc.0,
                     escalation: Escalation {
                         enabled: esc.0,
                         after_minutes: esc.1,
@@ -192,7 +193,7 @@ proptest! {
     fn a_channel_switched_off_never_delivers(
         prefs in preferences(), kind in kind(), ctx in context(), now in instant()
     ) {
-        prop_assume!(kind != EventKind::Test);
+        prop_assume!(kind != EventKind::Test && kind != EventKind::QuietSummary);
         let row = *prefs.events.row(&kind).expect("non-test kinds have a row");
         let d = decide(&kind, &ctx, &prefs, now);
         let override_on = prefs.mentions_always_alert && is_mention(&kind, &ctx);
@@ -214,7 +215,7 @@ proptest! {
         prefs in preferences(), kind in kind(), ctx in context(), now in instant(),
         minutes in 1i64..100_000
     ) {
-        prop_assume!(kind != EventKind::Test);
+        prop_assume!(kind != EventKind::Test && kind != EventKind::QuietSummary);
         let mut prefs = prefs;
         prefs.paused_until = Some(now + Duration::minutes(minutes));
         let d = decide(&kind, &ctx, &prefs, now);
@@ -235,7 +236,7 @@ proptest! {
         prefs in preferences(), kind in kind(), ctx in context(), reminder in reminder(),
         now in instant()
     ) {
-        prop_assume!(kind != EventKind::Test);
+        prop_assume!(kind != EventKind::Test && kind != EventKind::QuietSummary);
         let d = decide(&kind, &AgentContext { reminder: Some(reminder), ..ctx }, &prefs, now);
         prop_assert!(d.dashboard.delivers());
         prop_assert_eq!(d.email.outcome, Outcome::Suppress);

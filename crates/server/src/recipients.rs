@@ -84,7 +84,7 @@ pub fn plan(event: &PlatformEvent, conversation: &ConversationState) -> Plan {
             groups.extend(conversation.team_id.iter().map(|t| format!("team:{t}")));
             named.extend(event.assignee.iter().cloned());
         }
-        EventKind::Module | EventKind::Test => {}
+        EventKind::Module | EventKind::Test | EventKind::QuietSummary => {}
         EventKind::Unknown(_) => {
             if event.recipients.is_empty() {
                 named.extend(conversation.assignee.iter().cloned());

@@ -1,6 +1,7 @@
-//! The reminders worker: every `poll`, asks whether a snooze ended or an unread
-//! assignment's reminder is due (one indexed query on a reader), and if so has the ingest
-//! writer bring those items back (`ingest::returns`). Times come from the server's clock, so
+//! The reminders worker: every `poll`, asks whether a snooze ended, an unread assignment's
+//! reminder is due (one indexed query on a reader) or an agent's quiet time with held items
+//! is over, and if so has the ingest writer bring those items back and make the quiet
+//! summaries (`ingest::returns`, `ingest::quiet`). Times come from the server's clock, so
 //! tests move it instead of waiting.
 
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::Db;
-use crate::ingest::{any_due, Ingest};
+use crate::ingest::{any_due, any_quiet_over, Ingest};
 
 /// Checks every `poll` until `stop`. Holds an [`Ingest`] handle, dropped when it stops, so
 /// the writer can finish after it.
@@ -27,7 +28,12 @@ pub fn start_worker(
                 () = stop.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            match any_due(&db, clock.now()).await {
+            let now = clock.now();
+            let due = match any_due(&db, now).await {
+                Ok(false) => any_quiet_over(&db, now).await,
+                other => other,
+            };
+            match due {
                 Ok(false) => {}
                 Ok(true) => match ingest.returns().await {
                     Ok(n) => tracing::debug!(came_back = n, "reminders handled"),

@@ -66,6 +66,11 @@ pub enum PrefEdit {
         /// The settings.
         sound: SoundPreferences,
     },
+    /// "While you were quiet" summaries.
+    QuietSummary {
+        /// On or off.
+        on: bool,
+    },
     /// Reminders of unread assignments.
     Escalation {
         /// The settings.
@@ -114,6 +119,7 @@ impl Preferences {
             PrefEdit::Sound { sound } => self.sound = *sound,
             PrefEdit::UnreadBadge { on } => self.unread_badge = *on,
             PrefEdit::Escalation { escalation } => self.escalation = *escalation,
+            PrefEdit::QuietSummary { on } => self.quiet_summary = *on,
             PrefEdit::Language { language } => self.language = *language,
             PrefEdit::GroupRule { group, action } => self.set_group_rule(group, *action),
         }

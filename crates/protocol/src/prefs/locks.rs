@@ -108,7 +108,10 @@ pub fn check_locks(locks: &[Lock]) -> Result<(), Vec<FieldError>> {
     for (i, lock) in locks.iter().enumerate() {
         let key = match lock {
             Lock::Channel { kind, channel, .. } => {
-                if matches!(kind, EventKind::Test | EventKind::Unknown(_)) {
+                if matches!(
+                    kind,
+                    EventKind::Test | EventKind::QuietSummary | EventKind::Unknown(_)
+                ) {
                     errors.push(FieldError {
                         field: format!("locks[{i}].kind"),
                         message: "lock a row of the preferences: new_conversation, assignment, mention, reply or module".into(),

@@ -112,7 +112,7 @@ impl EventMatrix {
             EventKind::Mention => Some(&self.mention),
             EventKind::Reply => Some(&self.reply),
             EventKind::Module => Some(&self.module),
-            EventKind::Test => None,
+            EventKind::Test | EventKind::QuietSummary => None,
             EventKind::Unknown(_) => Some(&self.other),
         }
     }
@@ -125,7 +125,7 @@ impl EventMatrix {
             EventKind::Mention => Some(&mut self.mention),
             EventKind::Reply => Some(&mut self.reply),
             EventKind::Module => Some(&mut self.module),
-            EventKind::Test => None,
+            EventKind::Test | EventKind::QuietSummary => None,
             EventKind::Unknown(_) => Some(&mut self.other),
         }
     }
@@ -330,6 +330,10 @@ pub struct Preferences {
     /// existed: off).
     #[serde(default)]
     pub escalation: crate::reminders::Escalation,
+    /// "While you were quiet": when quiet hours or a pause end, one notification sums up what
+    /// arrived meanwhile (absent in preferences saved before it existed: on).
+    #[serde(default = "yes")]
+    pub quiet_summary: bool,
     /// The language of emails (absent in preferences saved before it existed: English).
     #[serde(default)]
     pub language: Language,
@@ -400,10 +404,16 @@ impl Default for Preferences {
             },
             unread_badge: true,
             escalation: crate::reminders::Escalation::default(),
+            quiet_summary: true,
             language: Language::En,
             group_rules: Vec::new(),
             locks: Vec::new(),
             locked_by: None,
         }
     }
+}
+
+/// Serde's default for switches that are on unless saved off.
+fn yes() -> bool {
+    true
 }

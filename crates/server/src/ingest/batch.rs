@@ -17,92 +17,8 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::recipients::{context_for, plan, ConversationState};
 
+use super::rows::*;
 use super::*;
-
-/// An agent as the writer needs it.
-#[derive(Debug, Clone)]
-pub(super) struct AgentRow {
-    pub(super) workspace_id: Uuid,
-    pub(super) external_id: String,
-    pub(super) prefs: Preferences,
-    pub(super) last_seq: i64,
-    /// The bell's unread counter: as the transaction began, plus this batch's bell rows.
-    pub(super) unread: i64,
-}
-
-/// An event received before (idempotency).
-#[derive(Debug, Clone)]
-pub(super) struct KnownEvent {
-    /// Its fingerprint: the same id with another body is refused.
-    pub(super) body_hash: String,
-    /// How many agents it reached.
-    pub(super) recipients: i64,
-}
-
-/// A new inbox row.
-pub(super) struct InboxRow {
-    pub(super) agent_id: Uuid,
-    pub(super) notification: Notification,
-    /// The dashboard decision delivered (the bell shows it and counts it).
-    pub(super) on_bell: bool,
-}
-
-/// A new row of the events table.
-pub(super) struct EventRow {
-    pub(super) workspace_id: Uuid,
-    pub(super) event_id: String,
-    pub(super) body_hash: String,
-    pub(super) kind: String,
-    pub(super) recipients: i64,
-}
-
-/// An email alert to queue in the outbox.
-pub(super) struct AlertRow {
-    pub(super) agent_id: Uuid,
-    pub(super) item: Uuid,
-    /// Alerts of one conversation fold into one email.
-    pub(super) conversation: Option<String>,
-    /// When it is due (after the alert delay, unless read by then).
-    pub(super) due: DateTime<Utc>,
-}
-
-/// A push to queue for each of the agent's subscriptions.
-pub(super) struct PushRow {
-    pub(super) agent_id: Uuid,
-    pub(super) item: Uuid,
-    /// The push's Topic (one per conversation).
-    pub(super) conversation: Option<String>,
-    /// The Urgency header.
-    pub(super) urgency: &'static str,
-}
-
-/// A reminder to set: a new escalation, its next reminder, or a wait through quiet hours.
-pub(super) struct ReminderRow {
-    pub(super) item: Uuid,
-    pub(super) kind: &'static str,
-    pub(super) agent_id: Uuid,
-    pub(super) due: DateTime<Utc>,
-    /// Reminders of it sent so far.
-    pub(super) sent: u8,
-}
-
-/// A committed inbox row, for the live streams.
-pub(super) struct Committed {
-    pub(super) id: Uuid,
-    pub(super) agent_id: Uuid,
-    pub(super) seq: u64,
-    /// The notification's wire JSON, as stored.
-    pub(super) data: String,
-}
-
-/// What a committed batch tells: one answer per input (in order), the new items, counters.
-pub(super) struct Done {
-    pub(super) answers: Vec<Result<Answer, AppError>>,
-    pub(super) items: Vec<Committed>,
-    pub(super) unread: Vec<(Uuid, herald_protocol::UnreadCount)>,
-    /// Whether any item was to be pushed (the push worker is woken).
-    pub(super) pushes: bool,
-}
 
 /// One transaction's worth of jobs, resolved in memory and written with bulk statements:
 /// a handful of statements per batch instead of several per event. Safe because this
@@ -128,6 +44,11 @@ pub(super) struct Batch {
     pub(super) reminders: Vec<ReminderRow>,
     /// Reminders done (item, kind): deleted.
     pub(super) reminders_done: Vec<(Uuid, String)>,
+    /// Agents whose quiet time held an item's push: (agent, when, the seq before it); the
+    /// first one of a quiet time is kept.
+    pub(super) quiet_begun: Vec<(Uuid, DateTime<Utc>, i64)>,
+    /// Agents whose quiet summary was made (or was not needed).
+    pub(super) quiet_done: Vec<Uuid>,
     /// Each workspace's declared link origins.
     pub(super) link_origins: HashMap<Uuid, Vec<String>>,
     /// When email is configured: how long alerts wait.
@@ -479,6 +400,7 @@ impl Batch {
             created_at: now,
             read_at: None,
             snoozed_until: None,
+            digest: None,
             decision,
             context: ctx,
         };
@@ -498,6 +420,7 @@ impl Batch {
                 due: now + delay,
             });
         }
+        self.note_quiet(agent_id, &notification);
         let escalation = match self.agents.get(&agent_id) {
             Some(agent) if event.kind == EventKind::Assignment && ctx.assigned_to_me && on_bell => {
                 agent.prefs.escalation.first_due(now)
@@ -527,5 +450,23 @@ impl Batch {
             on_bell,
         });
         notification
+    }
+}
+
+impl Batch {
+    /// The unread counters the batch leaves, for the touched agents' streams.
+    pub(super) fn unread_after(&self) -> Vec<(Uuid, herald_protocol::UnreadCount)> {
+        self.touched
+            .iter()
+            .filter_map(|id| {
+                let agent = self.agents.get(id)?;
+                Some((
+                    *id,
+                    herald_protocol::UnreadCount {
+                        total: u32::try_from(agent.unread.max(0)).unwrap_or(u32::MAX),
+                    },
+                ))
+            })
+            .collect()
     }
 }

@@ -14,10 +14,13 @@
 //! - `validate`: what an event must look like, its idempotency fingerprint, and the texts
 //!   kept (clipped titles and bodies).
 //! - `link_check`: which conversation links an item may keep (https, declared origins).
+//! - `rows`: what a batch queues for the write, and what a committed batch answers.
 //! - `batch`: one transaction's worth of jobs resolved in memory: idempotency, conversation
 //!   state, recipients, the policy per agent, seqs, unread counters.
 //! - `returns`: items that come back (snoozes that ended, unanswered assignments'
 //!   reminders): moved to the agent's next seq, unread, with a fresh decision.
+//! - `quiet`: "while you were quiet": the start of an agent's quiet time noted, and one
+//!   summary item once it is over.
 //! - `sql`: the batch's two round trips to SQLite (open and preload; write and commit),
 //!   with statements prepared once. The commit holds the inbox rows with their email
 //!   alerts and push outbox rows.
@@ -34,13 +37,17 @@ use crate::hub::Hub;
 
 mod batch;
 pub mod link_check;
+mod quiet;
 mod returns;
+mod rows;
 mod sql;
 mod validate;
 
 // Shared by the submodules (each reads its parent with `use super::*`).
-use batch::{Batch, KnownEvent};
+use batch::Batch;
+pub(crate) use quiet::any_quiet_over;
 pub(crate) use returns::any_due;
+use rows::KnownEvent;
 use sql::{parse_uuid, rollback};
 pub use validate::validate;
 use validate::{clip, fingerprint, texts};

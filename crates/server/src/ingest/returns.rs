@@ -14,7 +14,7 @@ use herald_protocol::{
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
-use super::batch::{InboxRow, PushRow, ReminderRow};
+use super::rows::{InboxRow, PushRow, ReminderRow};
 use super::*;
 
 /// Most reminders one job handles; the worker asks again while more are due.
@@ -48,7 +48,8 @@ pub async fn any_due(db: &crate::db::Db, now: DateTime<Utc>) -> Result<bool, sql
 }
 
 impl Batch {
-    /// Brings back what is due; returns how many items came back.
+    /// Brings back what is due, and sums up the quiet times that are over; returns how many
+    /// items came back or were made.
     pub(super) async fn returns(
         &mut self,
         conn: &mut SqliteConnection,
@@ -94,7 +95,7 @@ impl Batch {
             };
             back += usize::from(came_back);
         }
-        Ok(back)
+        Ok(back + self.quiet_summaries(conn).await?)
     }
 
     /// A snooze that ended: back unread, decided as a reminder. Brought back by hand
@@ -174,6 +175,7 @@ impl Batch {
         item.read_at = None;
         item.snoozed_until = None;
         self.touched.insert(agent_id);
+        self.note_quiet(agent_id, &item);
         if item.decision.push.delivers() {
             self.pushes.push(PushRow {
                 agent_id,

@@ -80,7 +80,8 @@ SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
 /// time twice and pushes (one outbox row per push and subscription of its agent), the
 /// time and events, the time and conversations, the items that came back `[[id, seq,
 /// data]]` (their unread triggers fire; the agents' counters written after them win), the
-/// reminders to set and those done, `[[agent id, last seq, unread]]` (seq and
+/// reminders to set and those done, the quiet digests done and begun, `[[agent id, last
+/// seq, unread]]` (seq and
 /// counter as the batch leaves them: the preloaded values plus its rows; this is the only
 /// path that inserts inbox rows, and the triggers of migration 0004 keep the counter for
 /// marks and deletions); the rows' fields
@@ -89,9 +90,9 @@ SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
 /// `ON CONFLICT` from a join's `ON`.)
 const FLUSH: &str = "
 INSERT INTO notifications
-    (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data)
+    (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data, read_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-         value ->> 6, value ->> 7, value ->> 8
+         value ->> 6, value ->> 7, value ->> 8, value ->> 9
   FROM json_each(?);
 INSERT INTO outbox
     (id, agent_id, kind, dedupe_key, notification_id, conversation_id, status, not_before,
@@ -124,6 +125,10 @@ INSERT INTO reminders (notification_id, kind, agent_id, due_at, sent)
     due_at = excluded.due_at, sent = excluded.sent;
 DELETE FROM reminders WHERE (notification_id, kind) IN
   (SELECT value ->> 0, value ->> 1 FROM json_each(?));
+DELETE FROM quiet_digests WHERE agent_id IN (SELECT value FROM json_each(?));
+INSERT INTO quiet_digests (agent_id, since, after_seq)
+  SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+  ON CONFLICT (agent_id) DO NOTHING;
 UPDATE agents SET last_seq = j.value ->> 1, unread = j.value ->> 2
   FROM json_each(?) AS j WHERE agents.id = j.value ->> 0;
 COMMIT;
@@ -140,6 +145,7 @@ type NotificationRow<'a> = (
     bool,
     String,
     &'a str,
+    Option<String>,
 );
 /// An alert: id, agent, item, conversation, due.
 type AlertJson<'a> = (String, String, String, Option<&'a str>, String);
@@ -320,6 +326,12 @@ impl Batch {
                 )
             })
             .collect();
+        let quiet_done: Vec<String> = self.quiet_done.iter().map(Uuid::to_string).collect();
+        let quiet_begun: Vec<(String, String, i64)> = self
+            .quiet_begun
+            .iter()
+            .map(|(agent, since, after)| (agent.to_string(), sql_time(since), *after))
+            .collect();
         let reminders_done: Vec<(String, &str)> = self
             .reminders_done
             .iter()
@@ -341,6 +353,7 @@ impl Batch {
                     row.on_bell,
                     sql_time(&n.created_at),
                     data.as_str(),
+                    n.read_at.as_ref().map(sql_time),
                 )
             })
             .collect();
@@ -415,6 +428,8 @@ impl Batch {
             .bind(json(&moved)?)
             .bind(json(&reminders)?)
             .bind(json(&reminders_done)?)
+            .bind(json(&quiet_done)?)
+            .bind(json(&quiet_begun)?)
             .bind(json(&seqs)?)
             .execute(&mut *conn)
             .await?;
@@ -433,24 +448,6 @@ pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>
             tracing::error!(error = %e, "rollback failed; closing the write connection");
             conn.close_on_drop();
         }
-    }
-}
-
-impl Batch {
-    /// The unread counters the batch leaves, for the touched agents' streams.
-    pub(super) fn unread_after(&self) -> Vec<(Uuid, herald_protocol::UnreadCount)> {
-        self.touched
-            .iter()
-            .filter_map(|id| {
-                let agent = self.agents.get(id)?;
-                Some((
-                    *id,
-                    herald_protocol::UnreadCount {
-                        total: u32::try_from(agent.unread.max(0)).unwrap_or(u32::MAX),
-                    },
-                ))
-            })
-            .collect()
     }
 }
 

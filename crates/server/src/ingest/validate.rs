@@ -27,6 +27,12 @@ pub fn validate(event: &PlatformEvent) -> Result<(), AppError> {
             "test events are made by Herald itself (POST /api/v1/test-notification)",
         );
     }
+    if event.kind == EventKind::QuietSummary {
+        bad(
+            "kind",
+            "quiet summaries are made by Herald itself when an agent's quiet time ends",
+        );
+    }
     let lists = [
         ("mentioned", &event.mentioned),
         ("participants", &event.participants),

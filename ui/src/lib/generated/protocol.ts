@@ -1,7 +1,7 @@
 // Generated from the Rust types of herald-protocol by `crates/protocol/src/ts.rs`.
 // Do not edit: run `HERALD_BLESS=1 cargo test -p herald-protocol --test typescript`.
 
-export type EventKind = "new_conversation" | "assignment" | "mention" | "reply" | "module" | "test" | (string & {});
+export type EventKind = "new_conversation" | "assignment" | "mention" | "reply" | "module" | "test" | "quiet_summary" | (string & {});
 
 /**
  * Where a notification can be delivered.
@@ -343,6 +343,11 @@ unread_badge: boolean,
  */
 escalation: Escalation, 
 /**
+ * "While you were quiet": when quiet hours or a pause end, one notification sums up what
+ * arrived meanwhile (absent in preferences saved before it existed: on).
+ */
+quiet_summary: boolean, 
+/**
  * The language of emails (absent in preferences saved before it existed: English).
  */
 language: Language, 
@@ -407,7 +412,11 @@ until?: string, } | { "edit": "sound",
 /**
  * The settings.
  */
-sound: SoundPreferences, } | { "edit": "escalation", 
+sound: SoundPreferences, } | { "edit": "quiet_summary", 
+/**
+ * On or off.
+ */
+on: boolean, } | { "edit": "escalation", 
 /**
  * The settings.
  */
@@ -542,6 +551,44 @@ after_minutes: number,
  * Reminders at most, one every `after_minutes` ([`ESCALATION_REPEAT`]).
  */
 repeat: number, };
+
+/**
+ * What arrived while the agent was quiet, still unread when the quiet time ended.
+ */
+export type QuietDigest = { 
+/**
+ * When the first held item arrived.
+ */
+since: string, 
+/**
+ * The items are after this seq …
+ */
+after_seq: number, 
+/**
+ * … and up to this one (the bell filtered to them shows exactly these).
+ */
+up_to_seq: number, 
+/**
+ * How many.
+ */
+total: number, 
+/**
+ * How many of each kind, most first.
+ */
+kinds: Array<KindCount>, };
+
+/**
+ * How many items of one kind.
+ */
+export type KindCount = { 
+/**
+ * The kind.
+ */
+kind: EventKind, 
+/**
+ * How many.
+ */
+count: number, };
 
 /**
  * Why an item is back at the top of the bell.
@@ -708,7 +755,7 @@ time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | 
 /**
  * Which.
  */
-reminder: Reminder, } | { "code": "locked", 
+reminder: Reminder, } | { "code": "quiet_summary" } | { "code": "locked", 
 /**
  * Who locked it.
  */
@@ -815,6 +862,11 @@ read_at?: string,
  * snoozed it is out of the unread counter and the unread view).
  */
 snoozed_until?: string, 
+/**
+ * For a quiet summary (`kind` = `quiet_summary`): what arrived while the agent was
+ * quiet; its click opens the bell filtered to those items.
+ */
+digest?: QuietDigest, 
 /**
  * The server's decision, with reasons ("why did / didn't I get this?").
  */
