@@ -68,3 +68,22 @@ test("a snoozed item can be brought back by hand, and a reminder says which one 
   fake.comeBack(item.id, { kind: "unanswered", count: 1, limit: 2 });
   expect((await screen.findByTestId("came-back")).textContent).toBe("Still unread: reminder 1 of 2");
 });
+
+test("a quiet summary opens the bell filtered to what it sums up", async () => {
+  const { fake, app } = await signedIn(5);
+  const seqs = app.items.map((n) => n.seq).sort((a, b) => a - b);
+  // The summary of the three newest items.
+  const digest = { since: new Date().toISOString(), after_seq: seqs[1]!, up_to_seq: seqs[4]!, total: 3, kinds: [] };
+  const summary = fake.push({ kind: "quiet_summary", title: "While you were quiet: 3 notifications", digest, read_at: new Date().toISOString() });
+  render(Bell, { props: { app } });
+  expect(screen.getAllByTestId("bell-item")).toHaveLength(6);
+  await fireEvent.click(screen.getByTestId("show-quiet"));
+  expect(screen.getByTestId("quiet-filter").textContent).toContain("What arrived while you were quiet (3)");
+  expect(screen.getAllByTestId("bell-item")).toHaveLength(3);
+  await fireEvent.click(screen.getByTestId("show-all"));
+  expect(screen.getAllByTestId("bell-item")).toHaveLength(6);
+
+  // A click on its OS notification (or browser push) focuses it: the same filter.
+  app.focusId = summary.id;
+  await waitFor(() => expect(screen.getAllByTestId("bell-item")).toHaveLength(3));
+});

@@ -110,4 +110,8 @@ test("reminders of unread assignments are switched on and tuned as edits", async
   await fireEvent.change(screen.getByTestId("escalation-after"), { target: { value: "30" } });
   expect(app.prefs?.escalation).toEqual({ enabled: true, after_minutes: 30, repeat: 2 });
   expect(fake.calls.filter((c) => c === "edit:escalation")).toHaveLength(2);
+  const quiet = screen.getByTestId("quiet-summary") as HTMLInputElement;
+  expect(quiet.checked, "while you were quiet: on by default").toBe(true);
+  await fireEvent.click(quiet);
+  expect(app.prefs?.quiet_summary).toBe(false);
 });

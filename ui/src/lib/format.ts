@@ -31,7 +31,7 @@ export function absoluteTime(iso: string, language: string): string {
   return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
-const KNOWN = ["new_conversation", "assignment", "mention", "reply", "module", "test"] as const;
+const KNOWN = ["new_conversation", "assignment", "mention", "reply", "module", "test", "quiet_summary"] as const;
 type KnownKind = (typeof KNOWN)[number];
 
 /** The kind's family: unknown kinds from a newer platform are "other", never an error. */
@@ -47,6 +47,7 @@ export const KIND_GLYPH: Record<KnownKind | "other", string> = {
   reply: "↩",
   module: "⚙",
   test: "✓",
+  quiet_summary: "☾",
   other: "•",
 };
 

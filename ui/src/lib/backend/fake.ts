@@ -405,6 +405,9 @@ export function applyEdit(prefs: Preferences, edit: PrefEdit): Preferences {
     case "escalation":
       next.escalation = edit.escalation;
       break;
+    case "quiet_summary":
+      next.quiet_summary = edit.on;
+      break;
     case "quiet_hours":
       next.quiet_hours = edit.quiet_hours;
       break;
