@@ -137,3 +137,54 @@ async fn a_snoozed_item_comes_back_with_a_second_os_notification() {
     assert_eq!(recorder.shown.lock().unwrap().len(), 3);
     stop.cancel();
 }
+
+/// POSTs preference edits as ana (the web app's way: the server applies them).
+async fn edit_prefs(server: &TestServer, body: serde_json::Value) {
+    let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
+    let (token, _) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+        .await
+        .unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/preferences/edits", server.url()))
+        .bearer_auth(token.expose())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_end_of_a_pause_raises_one_summary_notification() {
+    let server = TestServer::start_with(|config| {
+        config.reminder_poll = Duration::from_millis(40);
+    })
+    .await;
+    let (client, recorder, stop) = app(&server).await;
+    edit_prefs(&server, serde_json::json!({"edits": [], "pause": "hour"})).await;
+    until("the pause reached the app", || {
+        client
+            .preferences()
+            .is_some_and(|p| p.preferences.paused_until.is_some())
+    })
+    .await;
+    server.ingest("r-1").await;
+    server.ingest_event(&reply_in("r-2", "c-2")).await;
+    until("both in the bell", || client.bell().0.len() == 2).await;
+    assert_eq!(recorder.shown.lock().unwrap().len(), 0, "held by the pause");
+
+    edit_prefs(&server, serde_json::json!({"edits": [], "pause": "off"})).await;
+    until("one summary notification", || {
+        recorder.shown.lock().unwrap().len() == 1
+    })
+    .await;
+    let shown = recorder.shown.lock().unwrap()[0].clone();
+    assert_eq!(shown.title, "While you were quiet: 2 notifications");
+    let (items, unread) = client.bell();
+    assert_eq!(items[0].id, shown.id, "on the bell, at the top");
+    assert!(items[0].digest.is_some());
+    assert_eq!(unread.total, 2, "it counts nothing itself");
+    stop.cancel();
+}
