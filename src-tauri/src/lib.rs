@@ -26,6 +26,8 @@
 //! - [`os`]: what the OS says about notifications (Linux: the service on the session D-Bus).
 //! - [`texts`]: the shell's own words (tray, notification buttons) in English and Portuguese.
 //! - [`startup`]: start-up timings in the log.
+//! - [`wake`]: reconnecting at once after a sleep or when the network is back (D-Bus on
+//!   Linux, a clock watch everywhere).
 //!
 //! # Platforms
 //!
@@ -44,6 +46,7 @@ pub mod startup;
 pub mod texts;
 #[cfg(desktop)]
 pub mod tray;
+pub mod wake;
 pub mod window;
 
 use std::path::PathBuf;
@@ -226,6 +229,8 @@ fn setup<R: Runtime>(app: &mut App<R>, options: Options) -> Result<(), Box<dyn s
     #[cfg(mobile)]
     let tray = None;
     indicators::follow(handle, &account, tray);
+    // For the life of the process: the app exits with it.
+    wake::follow(account.clone(), tokio_util::sync::CancellationToken::new());
     app.manage(account.clone());
     tauri::async_runtime::spawn(async move {
         account.restore().await;

@@ -113,6 +113,8 @@ before(async () => {
     HERALD_LOG: "info",
     // Said offline after 2 s without the server (a minute in real use).
     HERALD_OFFLINE_AFTER_SECS: "2",
+    // The sleep and network signals come on the session bus, where the test sends them.
+    HERALD_WAKE_BUS: "session",
   });
   await openSession();
 });
@@ -314,6 +316,36 @@ test("a snoozed item comes back with a fresh OS notification, kept by the server
   const after = await api("inbox?limit=1", { token: grant.token });
   assert.equal(after.items[0].id, item.id, "the same item, at the top");
   assert.equal(after.items[0].read_at, undefined, "unread");
+});
+
+test("a wake-up signal from the login manager reconnects at once instead of after the backoff", async () => {
+  const connection = async () => (await byTest("connection")).getText();
+  const old = children.named("herald-server-third");
+  const exited = new Promise((resolve) => old.once("exit", resolve));
+  old.kill("SIGTERM");
+  await exited;
+  // Failed attempts back off: wait until the next one is at least 8 s away (the text shows
+  // the delay chosen when the wait began, rounded up: seen right after it changed).
+  const waitS = await until(
+    "a long backoff",
+    async () => {
+      const m = /Reconnecting in (\d+) s/.exec(await connection());
+      return m && Number(m[1]) >= 8 ? Number(m[1]) : undefined;
+    },
+    60_000,
+  );
+  const seen = Date.now();
+  const port = new URL(base).port;
+  children.start(SERVER, ["serve", "--bind", `127.0.0.1:${port}`, "--database", serverRun], { HERALD_LOG: "warn" }, "herald-server-fourth");
+  await until("the server again", async () => (await fetch(`${base}/api/v1/health`).catch(() => ({ ok: false }))).ok);
+  const sent = Date.now();
+  // What logind sends when the computer wakes up.
+  execFileSync("dbus-send", ["--session", "--type=signal", "/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep", "boolean:false"]);
+  await until("live again", async () => (await connection()) === "Live", 30_000);
+  const live = Date.now();
+  // Without the wake the next attempt comes no sooner than (waitS - 1) s after `seen`.
+  const natural = seen + (waitS - 1) * 1000;
+  assert.ok(live < natural - 1000, `live ${live - sent} ms after the signal, before the backoff's attempt (${natural - sent} ms)`);
 });
 
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {

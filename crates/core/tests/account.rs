@@ -371,3 +371,15 @@ async fn an_offline_start_shows_the_cached_session_and_keeps_edits_for_later() {
     .await;
     offline.shutdown();
 }
+
+#[tokio::test]
+async fn a_wake_from_the_os_reconnects_the_stream_at_once() {
+    let server = TestServer::start().await;
+    let device = Device::new();
+    let (account, recorder) = signed_in(&server, &device).await;
+    herald_testkit::wait_until("live", || recorder.connects() == 1).await;
+    // The computer woke up: the live socket may be dead without knowing; a new one now.
+    account.wake();
+    herald_testkit::wait_until("live again", || recorder.connects() == 2).await;
+    account.shutdown();
+}

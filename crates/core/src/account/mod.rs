@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 mod answers;
+mod wake;
 
 use crate::agent::{SessionPorts, SignedIn};
 use crate::client::{ClientConfig, DeviceContext};
