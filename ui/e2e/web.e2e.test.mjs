@@ -21,6 +21,8 @@ const BIN = process.env.HERALD_SERVER_BIN ?? fileURLToPath(new URL("../../target
 const AGENT = { externalId: "ana", email: "ana@acme.example", name: "Ana", password: "correct horse battery" };
 
 const children = new Children();
+// The local push service listens on http://127.0.0.1: allowed for this test only.
+const serveArgs = (base) => ["--push-allow-insecure-endpoints", "--push-contact", "mailto:ops@acme.example", "--public-url", base];
 let work;
 let server;
 let browser;
@@ -34,8 +36,7 @@ before(async () => {
     work,
     workspace: "Acme",
     agent: AGENT,
-    // The local push service listens on http://127.0.0.1: allowed for this test only.
-    serveArgs: (base) => ["--push-allow-insecure-endpoints", "--push-contact", "mailto:ops@acme.example", "--public-url", base],
+    serveArgs: (base) => serveArgs(base),
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
@@ -327,5 +328,31 @@ test("a new agent from the admin API sets a password through the one-time link, 
     body: JSON.stringify({ token: link.url.split("#setup=")[1], password: "someone else's" }),
   });
   assert.equal(again.status, 401);
+  await context.close();
+});
+
+// Last: it stops the server.
+test("a tab without its server says it is offline after a while, and back online when it is", async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  // A minute in real use; two seconds here.
+  await context.addInitScript(() => localStorage.setItem("herald.offline_after_ms", "2000"));
+  const page = await signedInPage(context);
+  await page.getByTestId("connection").getByText("Live").waitFor();
+  const banner = page.getByTestId("offline-banner");
+  assert.equal(await banner.count(), 0);
+
+  const old = children.named("herald-server");
+  const exited = new Promise((resolve) => old.once("exit", resolve));
+  old.kill("SIGTERM");
+  await exited;
+  await banner.waitFor({ timeout: 20_000 });
+  assert.match(await banner.textContent(), /Herald is offline/);
+
+  const port = new URL(server.base).port;
+  children.start(BIN, ["serve", "--bind", `127.0.0.1:${port}`, "--database", server.database, ...serveArgs(server.base)], { HERALD_LOG: "warn" }, "herald-server-again");
+  await until("the server again", async () => (await fetch(`${server.base}/api/v1/health`).catch(() => ({ ok: false }))).ok);
+  await page.evaluate(() => window.dispatchEvent(new Event("online"))); // the network is back
+  await banner.waitFor({ state: "detached", timeout: 20_000 });
+  await page.getByTestId("connection").getByText("Live").waitFor();
   await context.close();
 });

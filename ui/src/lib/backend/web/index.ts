@@ -27,7 +27,9 @@ import type {
 } from "../../generated/protocol";
 import type { BellView, ConnState, Diagnostics, PrefsView, SaveStatus, SessionView, Trail, UiEvent } from "../types";
 import type { Backend, BackendError } from "../types";
+import { t } from "../../i18n.svelte";
 import { Http } from "./http";
+import { OfflineWatch } from "./offline";
 import * as push from "./push";
 import { Stream } from "./stream";
 
@@ -53,10 +55,15 @@ export class WebBackend implements Backend {
   private loaded = false;
   private replayed = false;
   private readonly handlers = new Set<(event: UiEvent) => void>();
+  private readonly offline = new OfflineWatch({
+    changed: (offline) => this.emit({ type: "offline", offline }),
+    notify: (offline, caughtUp) => void this.notifyOffline(offline, caughtUp),
+  });
   private readonly stream = new Stream({
     position: () => ({ after_seq: this.maxSeq, ...(this.epoch ? { epoch: this.epoch } : {}) }),
     message: (message) => this.onMessage(message),
     state: (state) => {
+      this.offline.state(state);
       this.connection = state;
       this.emit({ type: "connection", state });
       if (state.state === "signed_out") this.ended(state.reason);
@@ -329,6 +336,7 @@ export class WebBackend implements Backend {
         if (held && held.seq >= n.seq) return;
         this.items = [n, ...this.items.filter((i) => i.id !== n.id)].sort((a, b) => b.seq - a.seq);
         if (message.replay) {
+          this.offline.replayed();
           this.replayed = true; // shown together once the replay ends, without alerts
           return;
         }
@@ -378,6 +386,16 @@ export class WebBackend implements Backend {
         return unhandled;
       }
     }
+  }
+
+  /** The offline and back-online notices as browser notifications, where allowed (the
+   * banner says it in the tab either way). One tag: "back online" replaces "offline". */
+  private async notifyOffline(offline: boolean, caughtUp: number) {
+    if (!push.supported() || Notification.permission !== "granted") return;
+    const registration = await navigator.serviceWorker?.getRegistration().catch(() => undefined);
+    const title = offline ? t("offline_notice_title") : t("online_notice_title");
+    const body = offline ? t("offline_notice_body") : t("online_notice_body", { n: caughtUp });
+    await registration?.showNotification(title, { body, tag: "herald-connection" }).catch(() => undefined);
   }
 
   /** After a gap: the first page again. */
