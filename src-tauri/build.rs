@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "send_test",
     "diagnostics",
     "set_device_muted",
+    "autostart",
+    "set_autostart",
 ];
 
 fn main() {

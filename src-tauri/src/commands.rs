@@ -25,15 +25,21 @@ pub fn session_state(account: State<'_, Account>) -> SessionView {
 
 /// Signs in; the token goes to the OS keychain and nowhere else.
 #[tauri::command]
-pub async fn sign_in(
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
     account: State<'_, Account>,
     server: String,
     email: String,
     password: String,
 ) -> Result<AgentProfile> {
-    account
+    let agent = account
         .sign_in(&server, &email, Sensitive::new(password))
-        .await
+        .await?;
+    #[cfg(desktop)]
+    crate::autostart::after_sign_in(&app);
+    #[cfg(mobile)]
+    drop(app);
+    Ok(agent)
 }
 
 /// Signs out and forgets the session here.
@@ -144,7 +150,33 @@ pub async fn diagnostics(account: State<'_, Account>) -> Result<Diagnostics> {
     Ok(account.diagnostics(os).await)
 }
 
-/// Mutes or unmutes notifications on this device only.
+/// Whether Herald starts at login (desktop only).
+#[tauri::command]
+pub fn autostart<R: Runtime>(app: AppHandle<R>) -> Result<bool> {
+    #[cfg(desktop)]
+    return crate::autostart::enabled(&app);
+    #[cfg(mobile)]
+    return Err(unsupported(app));
+}
+
+/// Starts Herald at login, or not (desktop only).
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(app: AppHandle<R>, on: bool) -> Result<()> {
+    #[cfg(desktop)]
+    return crate::autostart::set(&app, on);
+    #[cfg(mobile)]
+    return Err(unsupported((app, on)));
+}
+
+#[cfg(mobile)]
+fn unsupported<T>(_: T) -> herald_core::error::CoreError {
+    herald_core::error::CoreError::new(
+        herald_core::error::ErrorKind::Os,
+        "phones start Herald themselves: there is no start-at-login setting",
+    )
+}
+
+/// Mutes or unmutes this device.
 #[tauri::command]
 pub fn set_device_muted<R: Runtime>(
     app: AppHandle<R>,

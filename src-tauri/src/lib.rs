@@ -16,6 +16,8 @@
 //! - [`notify`]: the core's `Notifier` port over tauri-plugin-notification (text escaped for
 //!   Linux markup; clicks and actions back into the account).
 //! - [`open`]: opening an item's https link with the OS.
+//! - [`links`]: `herald://` links from the arguments of a start and from the OS.
+//! - [`autostart`]: starting with the computer, on after the first sign-in.
 //! - [`sink`]: the core's `EventSink` port: events to the webview.
 //! - [`indicators`]: the core's indicators shown in the tray, the badge and the notification
 //!   buttons' words.
@@ -35,9 +37,12 @@
 //! with the OS checks reported as "unknown" there; iOS and Android need a mobile entry point
 //! build (see `docs/app.md`) and are not built here.
 
+#[cfg(desktop)]
+pub mod autostart;
 pub mod commands;
 pub mod device;
 pub mod indicators;
+pub mod links;
 pub mod notify;
 pub mod open;
 pub mod os;
@@ -71,7 +76,13 @@ pub struct Options {
     pub account: AccountConfig,
     /// Show a tray icon (the real desktop app).
     pub tray: bool,
+    /// Turn start-at-login on after the first sign-in (the real desktop app; tests of the
+    /// commands leave the machine's login items alone).
+    pub autostart: bool,
 }
+
+/// Whether this app may turn start-at-login on by itself ([`Options::autostart`]).
+pub struct AutostartAllowed(pub bool);
 
 impl Options {
     /// The real app: the OS keychain, the app's data folder, the tray; the sign-in form
@@ -92,6 +103,7 @@ impl Options {
                 ..AccountConfig::default()
             },
             tray: cfg!(desktop),
+            autostart: cfg!(desktop),
         }
     }
 }
@@ -105,6 +117,13 @@ fn offline_after() -> std::time::Duration {
         .map_or(60, |s| s.max(1));
     std::time::Duration::from_secs(secs)
 }
+
+/// What of the window is kept: its size, place and whether it was maximised.
+#[cfg(desktop)]
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags =
+    tauri_plugin_window_state::StateFlags::SIZE
+        .union(tauri_plugin_window_state::StateFlags::POSITION)
+        .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
 
 /// Starts the app. Never returns on desktop until the agent quits.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -122,8 +141,11 @@ pub fn run() {
     // A second start brings the running app's window forward instead of a second app (two
     // apps would mean two streams and every notification twice).
     #[cfg(desktop)]
-    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-        window::show(app);
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        // Started again with a herald:// link (the OS's way on Linux and Windows): open it.
+        if !links::open(app, argv.iter().map(String::as_str)) {
+            window::show(app);
+        }
     }));
     let app = match app_builder(builder, Options::app()).build(tauri::generate_context!()) {
         Ok(app) => app,
@@ -146,6 +168,18 @@ pub fn run() {
                 account.shutdown();
             }
         }
+        // The window's size and place, kept when it closes (Herald may be killed later
+        // without a clean exit).
+        #[cfg(desktop)]
+        RunEvent::WindowEvent {
+            event: WindowEvent::Destroyed,
+            ..
+        } => {
+            use tauri_plugin_window_state::AppHandleExt;
+            if let Err(err) = app.save_window_state(WINDOW_STATE) {
+                tracing::warn!(error = %err, "the window's size and place were not kept");
+            }
+        }
         _ => {}
     });
 }
@@ -153,10 +187,23 @@ pub fn run() {
 /// The app on any runtime: plugins, the account wired to its adapters, window events and
 /// commands.
 pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder<R> {
+    #[cfg(desktop)]
+    let builder = builder
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Herald")
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(WINDOW_STATE)
+                .build(),
+        );
     builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_deep_link::init())
         .setup(move |app| setup(app, options))
         .on_window_event(|window, event| {
             let focused = match event {
@@ -187,6 +234,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
             commands::send_test,
             commands::diagnostics,
             commands::set_device_muted,
+            commands::autostart,
+            commands::set_autostart,
         ])
 }
 
@@ -232,6 +281,11 @@ fn setup<R: Runtime>(app: &mut App<R>, options: Options) -> Result<(), Box<dyn s
     // For the life of the process: the app exits with it.
     wake::follow(account.clone(), tokio_util::sync::CancellationToken::new());
     app.manage(account.clone());
+    app.manage(AutostartAllowed(options.autostart));
+    // Started with a herald:// link; and the links the OS delivers while running.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    links::open(handle, args.iter().map(String::as_str));
+    links::follow(handle);
     tauri::async_runtime::spawn(async move {
         account.restore().await;
         startup::step("start-up restore done");

@@ -85,6 +85,7 @@ fn the_commands_drive_the_core_through_ipc() {
             data_dir: Some(dir.path().join("app")),
             account: AccountConfig::default(),
             tray: false,
+            autostart: false,
         },
     )
     .build(mock_context(noop_assets()))

@@ -7,7 +7,7 @@
 // Screenshots go to docs/screenshots/ (HERALD_SCREENSHOTS=0 to skip).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -24,6 +24,8 @@ const EMAIL = "ana@e2e.herald.test";
 const PASSWORD = "correct horse battery";
 
 const work = mkdtempSync(join(tmpdir(), "herald-app-e2e-"));
+const HOME_DIR = join(work, "home");
+const AUTOSTART = join(HOME_DIR, ".config/autostart/Herald.desktop");
 const children = new Children();
 let base;
 let ingestKey;
@@ -115,6 +117,8 @@ before(async () => {
     HERALD_OFFLINE_AFTER_SECS: "2",
     // The sleep and network signals come on the session bus, where the test sends them.
     HERALD_WAKE_BUS: "session",
+    // Start-at-login entries go to $HOME/.config/autostart: this run's own home.
+    HOME: HOME_DIR,
   });
   await openSession();
 });
@@ -348,7 +352,40 @@ test("a wake-up signal from the login manager reconnects at once instead of afte
   assert.ok(live < natural - 1000, `live ${live - sent} ms after the signal, before the backoff's attempt (${natural - sent} ms)`);
 });
 
+test("start at login: on after the first sign-in, the switch in Preferences removes and restores it", async () => {
+  await until("the autostart entry", async () => existsSync(AUTOSTART));
+  assert.match(readFileSync(AUTOSTART, "utf8"), new RegExp(`Exec=.*${APP.split("/").pop()}`));
+  await (await browser.$("#tab-prefs")).click();
+  const box = await byTest("autostart");
+  await box.waitForExist({ timeout: 10_000 });
+  assert.equal(await box.isSelected(), true);
+  await box.click();
+  await until("the entry removed", async () => !existsSync(AUTOSTART));
+  await box.click();
+  await until("the entry back", async () => existsSync(AUTOSTART));
+  await (await browser.$("#tab-bell")).click();
+});
+
+test("herald:// links from a second start open the item; junk opens nothing", async () => {
+  const subject = `Deep link ${Date.now()}`;
+  await ingest(assignment(subject));
+  const grant = await api("session", { method: "POST", body: { email: EMAIL, password: PASSWORD } });
+  const page = await api("inbox?limit=5", { token: grant.token });
+  const item = page.items.find((n) => n.title === subject);
+  const second = (link) =>
+    execFileSync(APP, [link], { env: { ...process.env, HOME: HOME_DIR, XDG_DATA_HOME: join(work, "data"), XDG_CONFIG_HOME: join(work, "config") }, timeout: 20_000 });
+  second(`herald://item/${item.id}/../../../etc/passwd`);
+  second("herald://settings/delete-everything");
+  await until("the refusals in the log", async () => (children.named("tauri-driver")?.output().match(/a herald:\/\/ link was refused/g) ?? []).length >= 2);
+  assert.equal((await browser.$$(".item.focused")).length, 0, "junk focuses nothing");
+  second(`herald://item/${item.id}`);
+  await (await browser.$(`#item-${item.id}.focused`)).waitForExist({ timeout: 10_000 });
+});
+
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {
+  // A size of the agent's own, kept when the window closes (checked after a restart below).
+  await browser.setWindowSize(1000, 650);
+  await until("the new size", async () => (await browser.getWindowSize()).width === 1000);
   const before = appProcess();
   assert.ok(before, "the app runs");
   assert.ok(before.children.some((c) => c.startsWith("WebKitWebProces")), before.children.join(","));
@@ -361,4 +398,12 @@ test("closing the window keeps Herald in the tray: no webview, notifications go 
   await ingest(assignment(subject));
   await until("a Notify call from the tray", async () => notifyCalls().includes(subject));
   process.kill(before.pid, "SIGTERM");
+});
+
+test("the window comes back at the size it had", async () => {
+  await until("the app gone", async () => !appProcess());
+  await browser.deleteSession().catch(() => {}); // its app is gone already
+  await openSession();
+  const size = await browser.getWindowSize();
+  assert.ok(Math.abs(size.width - 1000) <= 2 && Math.abs(size.height - 650) <= 2, JSON.stringify(size));
 });

@@ -21,6 +21,7 @@
 //! - [`account`]: the account on this device: the session's slot and its transitions
 //!   (restore, sign in, sign out, ended on the server), the device context, the indicators,
 //!   and every answer the UI asks for. **Start here**: the shell's commands call it.
+//! - [`links`]: `herald://` links, read strictly (anything else opens nothing).
 //! - [`views`]: what the UI is sent when it asks (session, bell, preferences, pause choices).
 //! - [`diagnostics`]: the troubleshooting facts and the verdict of each card.
 //! - [`web`]: the web app's diagnostics: the browser's facts, the server's verdicts.
@@ -41,6 +42,7 @@ pub mod client;
 pub mod config;
 pub mod diagnostics;
 pub mod error;
+pub mod links;
 pub mod ports;
 pub mod prefsync;
 pub mod secret;

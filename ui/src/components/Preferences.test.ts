@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { expect, test } from "vitest";
 import { FakeBackend } from "../lib/backend/fake";
 import { AppState } from "../lib/state.svelte";
@@ -114,4 +114,18 @@ test("reminders of unread assignments are switched on and tuned as edits", async
   expect(quiet.checked, "while you were quiet: on by default").toBe(true);
   await fireEvent.click(quiet);
   expect(app.prefs?.quiet_summary).toBe(false);
+});
+
+test("the desktop app's start-at-login switch reads and sets the shell's state", async () => {
+  const fake = new FakeBackend();
+  fake.autostartOn = true;
+  const app = new AppState(fake);
+  await app.start();
+  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  render(Preferences, { props: { app } });
+  const box = (await screen.findByTestId("autostart")) as HTMLInputElement;
+  expect(box.checked).toBe(true);
+  await fireEvent.click(box);
+  expect(fake.calls).toContain("autostart:false");
+  await waitFor(() => expect((screen.getByTestId("autostart") as HTMLInputElement).checked).toBe(false));
 });

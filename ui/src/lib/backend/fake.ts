@@ -273,6 +273,18 @@ export class FakeBackend implements Backend {
     return { ids, ...(at ? { until: at } : {}), unread: this.unread() };
   }
 
+  /** Start at login, as the desktop app has it (the shell's plugin does the real work). */
+  autostartOn = false;
+
+  async autostart(): Promise<boolean> {
+    return this.autostartOn;
+  }
+
+  async setAutostart(on: boolean): Promise<void> {
+    this.calls.push(`autostart:${on}`);
+    this.autostartOn = on;
+  }
+
   async markAll(): Promise<void> {
     await this.mark(
       this.items.map((n) => n.id),

@@ -35,6 +35,8 @@ export function tauriBackend(): Backend {
     sendTest: (mention) => call("send_test", { mention: mention ?? false }),
     diagnostics: () => call("diagnostics"),
     setDeviceMuted: (muted) => call("set_device_muted", { muted }),
+    autostart: () => call("autostart"),
+    setAutostart: (on) => call("set_autostart", { on }),
     subscribe: async (handler) => listen<UiEvent>(EVENT, (event) => handler(event.payload)),
   };
 }

@@ -77,6 +77,9 @@ export interface Backend {
   /** Set where the server is the page's own (the web app): the sign-in form asks for no
    * address. */
   readonly fixedServer?: string;
+  /** The desktop app only: whether Herald starts at login, and the switch. */
+  autostart?(): Promise<boolean>;
+  setAutostart?(on: boolean): Promise<void>;
   /** The web app only: this browser's notification state, and enabling it from a click. */
   browserPush?(): Promise<BrowserPush>;
   enableBrowserPush?(): Promise<BrowserPush>;

@@ -190,6 +190,7 @@ export const en = {
   badge: "Show the unread count on the app icon",
   language: "Language",
   device: "This device",
+  autostart: "Start Herald when I log in to this computer",
   device_muted: "Mute notifications on this device",
   saved: "Saved",
   saving: "Saving…",

@@ -185,6 +185,7 @@ export const ptBR: Record<Key, string> = {
   badge: "Mostrar a contagem de não lidas no ícone do app",
   language: "Idioma",
   device: "Este dispositivo",
+  autostart: "Abrir o Herald quando eu entrar neste computador",
   device_muted: "Silenciar notificações neste dispositivo",
   saved: "Salvo",
   saving: "Salvando…",
