@@ -352,6 +352,21 @@ test("a wake-up signal from the login manager reconnects at once instead of afte
   assert.ok(live < natural - 1000, `live ${live - sent} ms after the signal, before the backoff's attempt (${natural - sent} ms)`);
 });
 
+test("the end of a pause raises one 'While you were quiet' notification", async () => {
+  await focusAnotherApp();
+  const grant = await api("session", { method: "POST", body: { email: EMAIL, password: PASSWORD } });
+  const edit = (pause) => api("preferences/edits", { method: "POST", token: grant.token, body: { edits: [], pause } });
+  await edit("hour");
+  const stamp = Date.now();
+  await ingest(assignment(`Held A ${stamp}`));
+  await ingest(assignment(`Held B ${stamp}`));
+  await until("both in the bell", async () => (await browser.$$("[data-testid=bell-item]")).length > 0 && (await (await browser.$("body")).getText()).includes(`Held B ${stamp}`));
+  await edit("off");
+  const summary = 'string "While you were quiet: 2 notifications, 2 assignments"';
+  await until("the summary's Notify call", async () => notifyCalls().includes(summary), 30_000);
+  assert.ok(!notifyCalls().includes(`Held A ${stamp}`), "the pause held the items' own notifications");
+});
+
 test("start at login: on after the first sign-in, the switch in Preferences removes and restores it", async () => {
   await until("the autostart entry", async () => existsSync(AUTOSTART));
   assert.match(readFileSync(AUTOSTART, "utf8"), new RegExp(`Exec=.*${APP.split("/").pop()}`));
