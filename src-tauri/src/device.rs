@@ -15,43 +15,43 @@ fn storage_error(what: &str, err: impl std::fmt::Display) -> CoreError {
     CoreError::new(ErrorKind::Storage, format!("{what}: {err}"))
 }
 
-/// Whether the agent muted this device (unmuted if the store cannot be read).
-pub fn muted<R: Runtime>(app: &AppHandle<R>) -> bool {
+/// A switch of the store (`false` if the store cannot be read).
+fn flag<R: Runtime>(app: &AppHandle<R>, key: &str) -> bool {
     app.store(STORE)
         .ok()
-        .and_then(|store| store.get(MUTED))
+        .and_then(|store| store.get(key))
         .and_then(|v| v.as_bool())
         .unwrap_or(false)
 }
 
-/// Keeps the device mute.
-pub fn save_muted<R: Runtime>(app: &AppHandle<R>, muted: bool) -> Result<()> {
+/// Keeps a switch of the store.
+fn save_flag<R: Runtime>(app: &AppHandle<R>, key: &str, on: bool) -> Result<()> {
     let store = app
         .store(STORE)
         .map_err(|e| storage_error("the device settings could not be opened", e))?;
-    store.set(MUTED, serde_json::Value::Bool(muted));
+    store.set(key, serde_json::Value::Bool(on));
     store
         .save()
         .map_err(|e| storage_error("the device settings could not be saved", e))
+}
+
+/// Whether the agent muted this device.
+pub fn muted<R: Runtime>(app: &AppHandle<R>) -> bool {
+    flag(app, MUTED)
+}
+
+/// Keeps the device mute.
+pub fn save_muted<R: Runtime>(app: &AppHandle<R>, muted: bool) -> Result<()> {
+    save_flag(app, MUTED, muted)
 }
 
 /// Whether start-at-login was turned on after a first sign-in already (the agent's switch
 /// decides from then on).
 pub fn autostart_offered<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.store(STORE)
-        .ok()
-        .and_then(|store| store.get(AUTOSTART_OFFERED))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false)
+    flag(app, AUTOSTART_OFFERED)
 }
 
 /// Remembers that start-at-login was offered.
 pub fn save_autostart_offered<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
-    let store = app
-        .store(STORE)
-        .map_err(|e| storage_error("the device settings could not be opened", e))?;
-    store.set(AUTOSTART_OFFERED, serde_json::Value::Bool(true));
-    store
-        .save()
-        .map_err(|e| storage_error("the device settings could not be saved", e))
+    save_flag(app, AUTOSTART_OFFERED, true)
 }

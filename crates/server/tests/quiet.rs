@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use chrono::{TimeZone, Utc};
 use common::*;
 use herald_protocol::*;
@@ -16,13 +14,7 @@ use sqlx::Row;
 
 async fn start(at: chrono::DateTime<Utc>) -> (TestServer, ManualClock, String) {
     let clock = ManualClock::new(at);
-    let moved = clock.clock();
-    let server = TestServer::start_with(|config| {
-        config.clock = moved;
-        config.reminder_poll = Duration::from_millis(40);
-    })
-    .await;
-    let token = server.sign_in("ana").await;
+    let (server, token) = TestServer::start_clocked(&clock).await;
     (server, clock, token)
 }
 

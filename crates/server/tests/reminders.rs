@@ -27,13 +27,7 @@ struct Setup {
 impl Setup {
     async fn start() -> Setup {
         let clock = ManualClock::new(Utc::now());
-        let moved = clock.clock();
-        let server = TestServer::start_with(|config| {
-            config.clock = moved;
-            config.reminder_poll = Duration::from_millis(40);
-        })
-        .await;
-        let token = server.sign_in("ana").await;
+        let (server, token) = TestServer::start_clocked(&clock).await;
         Setup {
             server,
             clock,
@@ -328,17 +322,7 @@ async fn an_unread_assignment_is_reminded_up_to_the_limit_and_a_read_one_never()
     let unanswered = s.ingest_item(&assignment("a-1", "c-1", "Refund")).await;
     let read = s.ingest_item(&assignment("a-2", "c-2", "Invoice")).await;
     let reply_item = s.ingest_item(&reply("r-1", "c-3", "ana")).await;
-    let _: MarkResult = s
-        .server
-        .post_json(
-            &s.token,
-            "/inbox/mark",
-            &MarkRequest::Items {
-                ids: vec![read.id],
-                read: true,
-            },
-        )
-        .await;
+    s.server.mark_read(&s.token, &[read.id]).await;
     let mut stream = s.server.connect(&s.token).await;
     stream.resume(reply_item.seq, None).await;
     stream.until_live().await;
@@ -422,17 +406,7 @@ async fn reminders_wait_out_a_pause_and_stop_once_read_or_snoozed() {
     s.clock.advance(chrono::Duration::minutes(10));
     s.wait_back(marker.id, marker.seq).await;
     assert_eq!(s.item(waits.id).await.seq, waits.seq, "held by the pause");
-    let _: MarkResult = s
-        .server
-        .post_json(
-            &s.token,
-            "/inbox/mark",
-            &MarkRequest::Items {
-                ids: vec![read_later.id],
-                read: true,
-            },
-        )
-        .await;
+    s.server.mark_read(&s.token, &[read_later.id]).await;
     s.clock.advance(chrono::Duration::minutes(20)); // +30: the pause ended at +25
     let back = s.wait_back(waits.id, marker.seq).await;
     assert_eq!(

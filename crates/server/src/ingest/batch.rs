@@ -437,12 +437,7 @@ impl Batch {
             });
         }
         if notification.decision.push.delivers() {
-            self.pushes.push(PushRow {
-                agent_id,
-                item: notification.id,
-                conversation: notification.conversation.as_ref().map(|c| c.id.clone()),
-                urgency: crate::push::payload::urgency(&notification.kind),
-            });
+            self.pushes.push(PushRow::for_item(agent_id, &notification));
         }
         self.rows.push(InboxRow {
             agent_id,

@@ -147,12 +147,7 @@ impl Batch {
         };
         self.touched.insert(agent_id);
         if item.decision.push.delivers() {
-            self.pushes.push(PushRow {
-                agent_id,
-                item: id,
-                conversation: None,
-                urgency: "normal",
-            });
+            self.pushes.push(PushRow::for_item(agent_id, &item));
         }
         self.rows.push(InboxRow {
             agent_id,

@@ -177,12 +177,7 @@ impl Batch {
         self.touched.insert(agent_id);
         self.note_quiet(agent_id, &item);
         if item.decision.push.delivers() {
-            self.pushes.push(PushRow {
-                agent_id,
-                item: item.id,
-                conversation: item.conversation.as_ref().map(|c| c.id.clone()),
-                urgency: crate::push::payload::urgency(&item.kind),
-            });
+            self.pushes.push(PushRow::for_item(agent_id, &item));
         }
         self.moved.push(InboxRow {
             agent_id,

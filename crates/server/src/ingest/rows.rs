@@ -64,6 +64,18 @@ pub(super) struct PushRow {
     pub(super) urgency: &'static str,
 }
 
+impl PushRow {
+    /// The push of an item: its conversation's Topic, the Urgency of its kind.
+    pub(super) fn for_item(agent_id: Uuid, item: &Notification) -> PushRow {
+        PushRow {
+            agent_id,
+            item: item.id,
+            conversation: item.conversation.as_ref().map(|c| c.id.clone()),
+            urgency: crate::push::payload::urgency(&item.kind),
+        }
+    }
+}
+
 /// A reminder to set: a new escalation, its next reminder, or a wait through quiet hours.
 pub(super) struct ReminderRow {
     pub(super) item: Uuid,

@@ -100,6 +100,32 @@ impl TestServer {
         }
     }
 
+    /// A server on `clock` whose reminders worker looks every 40 ms (tests move the clock
+    /// and wait for what comes back), and ana's token.
+    pub async fn start_clocked(clock: &ManualClock) -> (TestServer, String) {
+        let moved = clock.clock();
+        let server = Self::start_with(|config| {
+            config.clock = moved;
+            config.reminder_poll = Duration::from_millis(40);
+        })
+        .await;
+        let token = server.sign_in("ana").await;
+        (server, token)
+    }
+
+    /// Marks items read as the agent of `token`.
+    pub async fn mark_read(&self, token: &str, ids: &[uuid::Uuid]) -> MarkResult {
+        self.post_json(
+            token,
+            "/inbox/mark",
+            &MarkRequest::Items {
+                ids: ids.to_vec(),
+                read: true,
+            },
+        )
+        .await
+    }
+
     pub fn running(&self) -> &Running {
         self.server.as_ref().unwrap()
     }
