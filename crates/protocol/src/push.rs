@@ -1,5 +1,5 @@
-//! Push to the agent's browsers (Web Push): registering a subscription, the devices the
-//! server pushes to, and what each push service answered.
+//! Push to the agent's browsers (Web Push) and phones (APNs): registering a device, the
+//! devices the server pushes to, and what each push service answered.
 //!
 //! An outcome is what was *observed*: `accepted` means the browser's push service took the
 //! message (HTTP 201) and will hand it to the browser when it is online; it is not proof
@@ -67,6 +67,53 @@ pub struct PushUnsubscribeRequest {
     pub endpoint: String,
 }
 
+/// Where a device's pushes go.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PushPlatform {
+    /// A browser, through its push service (Web Push).
+    #[default]
+    Web,
+    /// An iPhone or iPad, through Apple's push service.
+    Apns,
+}
+
+/// `POST /api/v1/push/devices`: a phone app's push token, for the app's session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct PhoneDeviceRequest {
+    /// The push service (`apns`).
+    pub platform: PushPlatform,
+    /// The device token the OS gave the app (APNs: hexadecimal).
+    pub token: String,
+    /// The app's bundle identifier (the APNs topic), e.g. `dev.herald.app`.
+    pub app_id: String,
+    /// Shown in the device list, e.g. "Ana's iPhone".
+    #[serde(default)]
+    #[ts(optional)]
+    pub device_name: Option<String>,
+}
+
+/// `DELETE /api/v1/push/devices`: a phone's token to forget (sign-out, a new token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+pub struct PhoneDeviceRemoval {
+    /// The push service.
+    pub platform: PushPlatform,
+    /// The token it was registered with.
+    pub token: String,
+}
+
 /// A device the server pushes to (`GET /api/v1/push/subscriptions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct PushDevice {
@@ -74,6 +121,9 @@ pub struct PushDevice {
     pub id: Uuid,
     /// Its name, as registered.
     pub name: String,
+    /// A browser or a phone (absent from servers before phones: a browser).
+    #[serde(default)]
+    pub platform: PushPlatform,
     /// The push service's host (e.g. `fcm.googleapis.com`, `updates.push.services.mozilla.com`).
     pub service: String,
     /// When it was registered.

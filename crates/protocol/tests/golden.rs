@@ -367,6 +367,7 @@ fn samples() -> Vec<Sample> {
             PushDevice {
                 id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00a1),
                 name: "Firefox on Linux".into(),
+                platform: PushPlatform::Web,
                 service: "updates.push.services.mozilla.com".into(),
                 created_at: at(9, 0),
                 last: Some(PushAttempt {
@@ -661,6 +662,12 @@ fn samples() -> Vec<Sample> {
                 replay: false,
                 notification: Box::new(n),
             }
+        }),
+        entry("phone_device_request", PhoneDeviceRequest {
+            platform: PushPlatform::Apns,
+            token: "5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e".into(),
+            app_id: "dev.herald.app".into(),
+            device_name: Some("Ana's iPhone".into()),
         }),
         entry("snooze_request", SnoozeRequest {
             target: SnoozeTarget::Conversation {

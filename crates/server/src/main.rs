@@ -100,6 +100,20 @@ struct ServeArgs {
     /// set-ups only: it lets anyone who can sign in make the server post inside its network.
     #[arg(long, env = "HERALD_PUSH_ALLOW_INSECURE_ENDPOINTS")]
     push_allow_insecure_endpoints: bool,
+    /// Apple's push service for phones: the .p8 key file from the Apple developer account
+    /// (with --apns-key-id and --apns-team-id). Without it, phones get no push.
+    #[arg(long, env = "HERALD_APNS_KEY")]
+    apns_key: Option<PathBuf>,
+    /// The APNs key's id.
+    #[arg(long, env = "HERALD_APNS_KEY_ID")]
+    apns_key_id: Option<String>,
+    /// The Apple developer team id.
+    #[arg(long, env = "HERALD_APNS_TEAM_ID")]
+    apns_team_id: Option<String>,
+    /// APNs' address: production (default), sandbox (development builds of the app), or a
+    /// URL (tests, staging).
+    #[arg(long, env = "HERALD_APNS_URL", default_value = "production")]
+    apns_url: String,
     /// Let connectors reach helpdesk APIs over plain http and on private addresses (Chatwoot
     /// inside your own network). Workspace admins can then make the server call inside it.
     #[arg(long, env = "HERALD_CONNECTORS_ALLOW_PRIVATE")]
@@ -234,6 +248,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 mail_from.as_deref(),
             )?;
             config.push.allow_insecure_endpoints = args.push_allow_insecure_endpoints;
+            config.push.apns = match (args.apns_key, args.apns_key_id, args.apns_team_id) {
+                (Some(key_file), Some(key_id), Some(team_id)) => {
+                    Some(herald_server::push::apns::ApnsConfig {
+                        key_file,
+                        key_id,
+                        team_id,
+                        base_url: match args.apns_url.as_str() {
+                            "production" => herald_server::push::apns::PRODUCTION.into(),
+                            "sandbox" => herald_server::push::apns::SANDBOX.into(),
+                            url => url.into(),
+                        },
+                    })
+                }
+                (None, None, None) => None,
+                _ => bail!("APNs needs all of --apns-key, --apns-key-id and --apns-team-id"),
+            };
             config.connectors.allow_private = args.connectors_allow_private;
             config.connectors.interval =
                 std::time::Duration::from_secs(args.agent_sync_minutes.max(1) * 60);

@@ -129,6 +129,10 @@ pub fn router(state: AppState, assets: crate::web::WebAssets) -> Router {
         .route("/email/test", post(inbox::test_email))
         .route("/push/key", get(push::server_key))
         .route(
+            "/push/devices",
+            post(push::register_phone).delete(push::unregister_phone),
+        )
+        .route(
             "/push/subscriptions",
             get(push::list)
                 .post(push::subscribe)

@@ -1,9 +1,12 @@
-//! Web Push routes: the server's key, and the caller's browsers.
+//! Push routes: the server's key, and the caller's browsers and phones.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use herald_protocol::{PushDevice, PushServerKey, PushSubscriptionRequest, PushUnsubscribeRequest};
+use herald_protocol::{
+    PhoneDeviceRemoval, PhoneDeviceRequest, PushDevice, PushServerKey, PushSubscriptionRequest,
+    PushUnsubscribeRequest,
+};
 
 use super::{ApiJson, AppState};
 use crate::auth::AgentSession;
@@ -44,5 +47,25 @@ pub async fn unsubscribe(
     ApiJson(req): ApiJson<PushUnsubscribeRequest>,
 ) -> Result<StatusCode, AppError> {
     subscriptions::unregister(&state.db, &who, &req.endpoint, state.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /push/devices`: registers this phone's push token for the caller's session.
+pub async fn register_phone(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ApiJson(req): ApiJson<PhoneDeviceRequest>,
+) -> Result<(StatusCode, Json<PushDevice>), AppError> {
+    let device = subscriptions::register_phone(&state.db, &who, &req, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(device)))
+}
+
+/// `DELETE /push/devices`: forgets this phone's token (idempotent).
+pub async fn unregister_phone(
+    State(state): State<AppState>,
+    who: AgentSession,
+    ApiJson(req): ApiJson<PhoneDeviceRemoval>,
+) -> Result<StatusCode, AppError> {
+    subscriptions::unregister_phone(&state.db, &who, &req, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,5 @@
-//! Web Push (RFC 8030): the server's VAPID identity, the browsers agents register, and the
-//! worker that sends the push outbox.
+//! Web Push (RFC 8030) and Apple's push service: the server's VAPID identity, the browsers
+//! and phones agents register, and the worker that sends the push outbox.
 //!
 //! Ingest writes one outbox row per item and subscription in the same transaction as the
 //! inbox row (`ingest/sql.rs`), so an acknowledged event's pushes survive a crash. The
@@ -17,6 +17,7 @@
 //!
 //! - this file: the settings, the [`Pusher`] (client, key, clock) and the worker loop.
 //! - `vapid`: the key pair, kept in the database, and the signed `Authorization` header.
+//! - `apns`: phones through APNs (HTTP/2, ES256 provider tokens, Apple's answers).
 //! - `endpoint`: which endpoints may be sent to (https, public addresses; SSRF guard).
 //! - `payload`: the message the service worker shows, Urgency and Topic.
 //! - `outbox`: one round of the worker: due rows, sends, outcomes recorded.
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 use crate::db::Db;
 
+pub mod apns;
 pub mod endpoint;
 mod outbox;
 pub mod payload;
@@ -66,6 +68,9 @@ pub struct PushConfig {
     /// How long "Save and test" waits for answers from outside: the push services' and the
     /// email relay's.
     pub test_wait: Duration,
+    /// Apple's push service, for phones; without it a phone's pushes fail with a clear
+    /// error.
+    pub apns: Option<apns::ApnsConfig>,
 }
 
 impl Default for PushConfig {
@@ -80,6 +85,7 @@ impl Default for PushConfig {
             concurrency: 64,
             request_timeout: Duration::from_secs(15),
             test_wait: Duration::from_secs(10),
+            apns: None,
         }
     }
 }
@@ -104,6 +110,8 @@ pub struct Pusher {
     answers: broadcast::Sender<Answered>,
     /// The live streams, to tell whether a browser's window is in front of the agent.
     hub: Option<Arc<crate::hub::Hub>>,
+    /// Apple's push service, when configured.
+    apns: Option<Arc<apns::Apns>>,
 }
 
 /// Why push cannot start.
@@ -115,6 +123,9 @@ pub enum PushError {
     /// The HTTP client.
     #[error("cannot build the push client: {0}")]
     Client(#[from] reqwest::Error),
+    /// APNs.
+    #[error(transparent)]
+    Apns(#[from] apns::ApnsError),
 }
 
 impl Pusher {
@@ -134,6 +145,10 @@ impl Pusher {
             client = client.dns_resolver(Arc::new(endpoint::PublicOnly));
         }
         let (answers, _) = broadcast::channel(1024);
+        let apns = match &config.apns {
+            Some(apns) => Some(Arc::new(apns::Apns::new(apns, config.request_timeout)?)),
+            None => None,
+        };
         Ok(Pusher {
             client: client.build()?,
             key,
@@ -142,6 +157,7 @@ impl Pusher {
             wake: Arc::new(Notify::new()),
             answers,
             hub: None,
+            apns,
         })
     }
 

@@ -24,10 +24,12 @@ pub(super) const ROUND: usize = 256;
 const DUE: &str = "
 SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
        o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
-       s.endpoint, s.p256dh, s.auth
+       s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
+       a.unread AS badge, json_extract(a.prefs, '$.language') AS language
   FROM push_outbox AS o
   JOIN notifications AS n ON n.id = o.notification_id
   JOIN push_subscriptions AS s ON s.id = o.subscription_id
+  JOIN agents AS a ON a.id = o.agent_id
   WHERE o.status = 'pending' AND o.not_before <= $1
   ORDER BY o.not_before LIMIT $2";
 
@@ -48,11 +50,18 @@ struct Due {
     endpoint: String,
     p256dh: String,
     auth: String,
+    platform: herald_protocol::PushPlatform,
+    /// A phone's app (the APNs topic).
+    app_id: Option<String>,
+    /// The agent's unread counter (a phone's badge).
+    badge: i64,
+    /// The agent's language (a phone's alert heading).
+    language: Option<String>,
 }
 
 /// What became of one attempt, before retries are counted.
 #[derive(Debug)]
-enum Verdict {
+pub(super) enum Verdict {
     Accepted(u16),
     Gone(u16),
     Retry {
@@ -94,6 +103,10 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             endpoint: row.try_get("endpoint")?,
             p256dh: row.try_get("p256dh")?,
             auth: row.try_get("auth")?,
+            platform: super::subscriptions::parse_platform(&row.try_get::<String, _>("platform")?),
+            app_id: row.try_get("app_id")?,
+            badge: row.try_get("badge")?,
+            language: row.try_get("language")?,
         });
     }
     if due.is_empty() {
@@ -147,6 +160,9 @@ impl Pusher {
         if notification.kind != EventKind::Test && self.in_front(due) {
             return Verdict::InFront;
         }
+        if due.platform == herald_protocol::PushPlatform::Apns {
+            return self.send_apns(due, &notification, now, left).await;
+        }
         match self.send(due, &notification, left).await {
             Ok(verdict) => verdict,
             Err(error) => Verdict::Failed {
@@ -156,8 +172,44 @@ impl Pusher {
         }
     }
 
-    /// Whether a live stream of the browser's session says its window is in front.
+    /// A phone's push through APNs.
+    async fn send_apns(
+        &self,
+        due: &Due,
+        notification: &Notification,
+        now: DateTime<Utc>,
+        ttl_seconds: i64,
+    ) -> Verdict {
+        let Some(apns) = &self.apns else {
+            return Verdict::Failed {
+                status: None,
+                error: "this server has no APNs key set up (--apns-key): phones get no push".into(),
+            };
+        };
+        let token = due.endpoint.strip_prefix("apns:").unwrap_or_default();
+        let language = match due.language.as_deref() {
+            Some("pt-BR") => herald_protocol::Language::PtBr,
+            _ => herald_protocol::Language::En,
+        };
+        let push = super::apns::PhonePush {
+            token,
+            topic: due.app_id.as_deref().unwrap_or_default(),
+            item: notification,
+            badge: u32::try_from(due.badge.max(0)).unwrap_or(u32::MAX),
+            language,
+            urgency: &due.urgency,
+            collapse: payload::topic(due.conversation.as_deref()),
+            expires: now + chrono::Duration::seconds(ttl_seconds),
+        };
+        apns.send(&push, now).await
+    }
+
+    /// Whether a live stream of the browser's session says its window is in front (phones
+    /// have no window: their routing by presence is not built yet).
     fn in_front(&self, due: &Due) -> bool {
+        if due.platform != herald_protocol::PushPlatform::Web {
+            return false;
+        }
         let (Some(hub), Some(session)) = (&self.hub, &due.session_id) else {
             return false;
         };
@@ -273,7 +325,7 @@ fn classify(status: StatusCode, after: Option<Duration>, said: &str) -> Verdict 
 }
 
 /// `Retry-After`: seconds, or an HTTP date.
-fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+pub(super) fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

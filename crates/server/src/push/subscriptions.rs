@@ -1,9 +1,10 @@
-//! The browsers an agent registered for push, and what their push services answered, read
+//! The browsers and phones an agent registered for push, and what their push services answered, read
 //! back from the outbox rows.
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{
-    FieldError, PushAttempt, PushDevice, PushOutcome, PushSubscriptionRequest, TestPushDevice,
+    FieldError, PhoneDeviceRemoval, PhoneDeviceRequest, PushAttempt, PushDevice, PushOutcome,
+    PushPlatform, PushSubscriptionRequest, TestPushDevice,
 };
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
@@ -16,9 +17,7 @@ use crate::error::AppError;
 /// Most push devices per agent: registering another removes the oldest.
 pub const MAX_PER_AGENT: i64 = 20;
 
-/// Registers (or refreshes) a browser's subscription for the caller's session. An endpoint
-/// another agent registered before (a shared computer) moves to the caller, without what
-/// was queued for the other agent.
+/// Registers (or refreshes) a browser's subscription for the caller's session.
 pub async fn register(
     db: &Db,
     who: &AgentSession,
@@ -42,10 +41,145 @@ pub async fn register(
             }],
         }
     })?;
-    let name = herald_protocol::device_name(req.device_name.as_deref(), "Browser");
+    let device = NewDevice {
+        endpoint: req.endpoint.clone(),
+        p256dh: req.keys.p256dh.clone(),
+        auth: req.keys.auth.clone(),
+        name: herald_protocol::device_name(req.device_name.as_deref(), "Browser"),
+        platform: PushPlatform::Web,
+        app_id: None,
+        service: url.host_str().unwrap_or_default().to_owned(),
+    };
+    register_device(db, who, device, now).await
+}
+
+/// Registers (or refreshes) a phone's push token for the caller's session (the app
+/// registers it at sign-in and when the OS gives it a new one).
+pub async fn register_phone(
+    db: &Db,
+    who: &AgentSession,
+    req: &PhoneDeviceRequest,
+    now: DateTime<Utc>,
+) -> Result<PushDevice, AppError> {
+    let endpoint = phone_endpoint(req.platform, &req.token)?;
+    if !is_bundle_id(&req.app_id) {
+        return Err(invalid_field(
+            "app_id",
+            "the app's bundle identifier, like dev.herald.app",
+        ));
+    }
+    let device = NewDevice {
+        endpoint,
+        p256dh: String::new(),
+        auth: String::new(),
+        name: herald_protocol::device_name(req.device_name.as_deref(), "Phone"),
+        platform: req.platform,
+        app_id: Some(req.app_id.clone()),
+        service: service_of(req.platform, ""),
+    };
+    register_device(db, who, device, now).await
+}
+
+/// Forgets the caller's phone with this token; true if there was one.
+pub async fn unregister_phone(
+    db: &Db,
+    who: &AgentSession,
+    req: &PhoneDeviceRemoval,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let endpoint = phone_endpoint(req.platform, &req.token)?;
+    unregister(db, who, &endpoint, now).await
+}
+
+/// The row's endpoint for a phone's token, or why the token is refused.
+fn phone_endpoint(platform: PushPlatform, token: &str) -> Result<String, AppError> {
+    match platform {
+        PushPlatform::Apns => {
+            // 32 bytes today; Apple says tokens may grow, so up to 100 bytes are taken.
+            let hex = token.len().is_multiple_of(2)
+                && (64..=200).contains(&token.len())
+                && token.bytes().all(|b| b.is_ascii_hexdigit());
+            if hex {
+                Ok(format!("apns:{}", token.to_ascii_lowercase()))
+            } else {
+                Err(invalid_field(
+                    "token",
+                    "an APNs device token is 64 to 200 hexadecimal characters",
+                ))
+            }
+        }
+        PushPlatform::Web => Err(invalid_field(
+            "platform",
+            "browsers register with POST /push/subscriptions",
+        )),
+    }
+}
+
+/// A reverse-DNS bundle identifier: letters, digits, '-' and '.', with a dot.
+fn is_bundle_id(id: &str) -> bool {
+    (3..=155).contains(&id.len())
+        && id.contains('.')
+        && !id.starts_with('.')
+        && !id.ends_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+fn invalid_field(field: &str, message: &str) -> AppError {
+    AppError::Invalid {
+        message: format!("this device cannot be registered: {message}"),
+        fields: vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }],
+    }
+}
+
+/// Where a device's pushes go, for the device list.
+fn service_of(platform: PushPlatform, endpoint: &str) -> String {
+    match platform {
+        PushPlatform::Apns => "Apple Push Notification service".into(),
+        PushPlatform::Web => url::Url::parse(endpoint)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default(),
+    }
+}
+
+/// A device to register.
+struct NewDevice {
+    endpoint: String,
+    p256dh: String,
+    auth: String,
+    name: String,
+    platform: PushPlatform,
+    app_id: Option<String>,
+    service: String,
+}
+
+/// Registers a device for the caller's session. An endpoint (or token) another agent
+/// registered before (a shared computer, a phone handed on) moves to the caller, without
+/// what was queued for the other agent; the oldest beyond [`MAX_PER_AGENT`] go.
+async fn register_device(
+    db: &Db,
+    who: &AgentSession,
+    device: NewDevice,
+    now: DateTime<Utc>,
+) -> Result<PushDevice, AppError> {
+    let NewDevice {
+        endpoint,
+        p256dh,
+        auth,
+        name,
+        platform,
+        app_id,
+        service,
+    } = device;
+    let platform_name = platform_name(platform);
     let mut tx = db.write_tx().await?;
     let existing = sqlx::query("SELECT id, agent_id FROM push_subscriptions WHERE endpoint = $1")
-        .bind(&req.endpoint)
+        .bind(&endpoint)
         .fetch_optional(&mut *tx)
         .await?;
     let mut id = Uuid::now_v7();
@@ -54,13 +188,14 @@ pub async fn register(
             let old: String = row.try_get("id")?;
             id = Uuid::parse_str(&old).map_err(|e| AppError::Internal(e.into()))?;
             sqlx::query(
-                "UPDATE push_subscriptions SET session_id = $1, p256dh = $2, auth = $3, name = $4 \
-                 WHERE id = $5",
+                "UPDATE push_subscriptions SET session_id = $1, p256dh = $2, auth = $3, name = $4, \
+                 app_id = $5 WHERE id = $6",
             )
             .bind(who.session_id.to_string())
-            .bind(&req.keys.p256dh)
-            .bind(&req.keys.auth)
+            .bind(&p256dh)
+            .bind(&auth)
             .bind(&name)
+            .bind(&app_id)
             .bind(&old)
             .execute(&mut *tx)
             .await?;
@@ -72,17 +207,20 @@ pub async fn register(
         None => {}
     }
     sqlx::query(
-        "INSERT INTO push_subscriptions (id, agent_id, session_id, endpoint, p256dh, auth, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (endpoint) DO NOTHING",
+        "INSERT INTO push_subscriptions \
+             (id, agent_id, session_id, endpoint, p256dh, auth, name, created_at, platform, app_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (endpoint) DO NOTHING",
     )
     .bind(id.to_string())
     .bind(who.agent_id.to_string())
     .bind(who.session_id.to_string())
-    .bind(&req.endpoint)
-    .bind(&req.keys.p256dh)
-    .bind(&req.keys.auth)
+    .bind(&endpoint)
+    .bind(&p256dh)
+    .bind(&auth)
     .bind(&name)
     .bind(now)
+    .bind(platform_name)
+    .bind(&app_id)
     .execute(&mut *tx)
     .await?;
     // The oldest beyond the limit go.
@@ -104,11 +242,12 @@ pub async fn register(
             .fetch_one(&mut *tx)
             .await?;
     tx.commit().await?;
-    tracing::info!(device = %id, "push subscription registered");
+    tracing::info!(device = %id, platform = platform_name, "push device registered");
     Ok(PushDevice {
         id,
         name,
-        service: url.host_str().unwrap_or_default().to_owned(),
+        platform,
+        service,
         created_at: created,
         last: None,
     })
@@ -190,7 +329,7 @@ pub async fn is_registered(db: &Db, agent_id: Uuid, endpoint: &str) -> Result<bo
 /// The agent's push devices, newest first, each with its last answer.
 pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> {
     let rows = sqlx::query(
-        "SELECT s.id, s.name, s.endpoint, s.created_at, \
+        "SELECT s.id, s.name, s.endpoint, s.platform, s.created_at, \
                 o.status, o.attempts, o.last_status, o.last_error, o.not_before, o.answered_at \
          FROM push_subscriptions AS s \
          LEFT JOIN push_outbox AS o ON o.id = ( \
@@ -204,6 +343,7 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
     let mut devices = Vec::with_capacity(rows.len());
     for row in rows {
         let endpoint: String = row.try_get("endpoint")?;
+        let platform = parse_platform(&row.try_get::<String, _>("platform")?);
         let answered: Option<DateTime<Utc>> = row.try_get("answered_at")?;
         let last = match answered {
             Some(at) => Some(PushAttempt {
@@ -215,10 +355,8 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
         devices.push(PushDevice {
             id: crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?,
             name: row.try_get("name")?,
-            service: url::Url::parse(&endpoint)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_owned))
-                .unwrap_or_default(),
+            platform,
+            service: service_of(platform, &endpoint),
             created_at: row.try_get("created_at")?,
             last,
         });
@@ -311,4 +449,20 @@ pub async fn results_for(
         });
     }
     Ok(out)
+}
+
+/// A platform as the table names it.
+pub(super) fn platform_name(platform: PushPlatform) -> &'static str {
+    match platform {
+        PushPlatform::Web => "web",
+        PushPlatform::Apns => "apns",
+    }
+}
+
+/// A platform from the table (anything unknown is a browser, as rows before phones were).
+pub(super) fn parse_platform(name: &str) -> PushPlatform {
+    match name {
+        "apns" => PushPlatform::Apns,
+        _ => PushPlatform::Web,
+    }
 }

@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod apns_service;
 pub mod binary;
 pub mod chatwoot_api;
 pub mod push_service;

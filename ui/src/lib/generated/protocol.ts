@@ -1250,6 +1250,45 @@ export type PushUnsubscribeRequest = {
 endpoint: string, };
 
 /**
+ * Where a device's pushes go.
+ */
+export type PushPlatform = "web" | "apns";
+
+/**
+ * `POST /api/v1/push/devices`: a phone app's push token, for the app's session.
+ */
+export type PhoneDeviceRequest = { 
+/**
+ * The push service (`apns`).
+ */
+platform: PushPlatform, 
+/**
+ * The device token the OS gave the app (APNs: hexadecimal).
+ */
+token: string, 
+/**
+ * The app's bundle identifier (the APNs topic), e.g. `dev.herald.app`.
+ */
+app_id: string, 
+/**
+ * Shown in the device list, e.g. "Ana's iPhone".
+ */
+device_name?: string, };
+
+/**
+ * `DELETE /api/v1/push/devices`: a phone's token to forget (sign-out, a new token).
+ */
+export type PhoneDeviceRemoval = { 
+/**
+ * The push service.
+ */
+platform: PushPlatform, 
+/**
+ * The token it was registered with.
+ */
+token: string, };
+
+/**
  * A device the server pushes to (`GET /api/v1/push/subscriptions`).
  */
 export type PushDevice = { 
@@ -1261,6 +1300,10 @@ id: string,
  * Its name, as registered.
  */
 name: string, 
+/**
+ * A browser or a phone (absent from servers before phones: a browser).
+ */
+platform: PushPlatform, 
 /**
  * The push service's host (e.g. `fcm.googleapis.com`, `updates.push.services.mozilla.com`).
  */

@@ -1,0 +1,227 @@
+//! Phones through Apple's push service, against a local APNs that checks every request as
+//! strictly as Apple documents (`common/apns_service.rs`): registration scoped to the
+//! session's agent, hostile tokens refused, the provider token signed and reused, the
+//! alert with the agent's absolute unread count, and Apple's answers: a removed token
+//! pruned, a rate limit retried, an expired provider token replaced.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::apns_service::{ApnsService, TOPIC};
+use common::*;
+use herald_protocol::*;
+use reqwest::StatusCode;
+
+const TOKEN: &str = "5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e";
+
+struct Setup {
+    server: TestServer,
+    apns: ApnsService,
+    clock: ManualClock,
+    token: String,
+}
+
+impl Setup {
+    /// The server's clock starts 55 minutes back: APNs (and its stand-in) refuse provider
+    /// tokens issued in the future, and the tests move the clock up to 51 minutes.
+    async fn start() -> Setup {
+        let apns = ApnsService::start().await;
+        let clock = ManualClock::new(Utc::now() - chrono::Duration::minutes(55));
+        let moved = clock.clock();
+        let config = apns.config();
+        let server = TestServer::start_with(|c| {
+            c.clock = moved;
+            c.push.apns = Some(config);
+            c.push.poll = Duration::from_millis(50);
+            c.push.retry_base = Duration::from_millis(10);
+        })
+        .await;
+        let token = server.sign_in("ana").await;
+        Setup {
+            server,
+            apns,
+            clock,
+            token,
+        }
+    }
+
+    async fn register(&self, bearer: &str, token: &str) -> reqwest::Response {
+        self.server
+            .http
+            .post(self.server.api("/push/devices"))
+            .bearer_auth(bearer)
+            .json(&PhoneDeviceRequest {
+                platform: PushPlatform::Apns,
+                token: token.into(),
+                app_id: TOPIC.into(),
+                device_name: Some("Ana's iPhone".into()),
+            })
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn devices(&self) -> Vec<PushDevice> {
+        self.server.get(&self.token, "/push/subscriptions").await
+    }
+
+    async fn wait_received(&self, n: usize) -> Vec<common::apns_service::Received> {
+        herald_testkit::wait_until(&format!("{n} pushes at APNs"), || {
+            self.apns.received().len() >= n
+        })
+        .await;
+        self.apns.received()
+    }
+}
+
+#[tokio::test]
+async fn an_assignment_reaches_the_phone_through_apns() {
+    let s = Setup::start().await;
+    let response = s.register(&s.token, TOKEN).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let device: PushDevice = response.json().await.unwrap();
+    assert_eq!(device.platform, PushPlatform::Apns);
+    assert_eq!(device.name, "Ana's iPhone");
+
+    s.server.ingest_ok(&reply("r-0", "c-0", "ana")).await; // an unread item before
+    s.wait_received(1).await;
+    s.server
+        .ingest_ok(&assignment("a-1", "c-1", "Refund for order #88"))
+        .await;
+    let received = s.wait_received(2).await;
+    let push = &received[1];
+    assert_eq!(push.token, TOKEN);
+    assert_eq!(push.priority, "10", "an assignment interrupts");
+    assert_eq!(
+        push.body["aps"]["alert"]["title"],
+        "Customer assigned you: Refund for order #88"
+    );
+    assert_eq!(push.body["aps"]["badge"], 2, "the absolute unread count");
+    assert_eq!(push.body["aps"]["thread-id"], "c-1");
+    assert_eq!(push.body["herald"]["kind"], "assignment");
+    assert_eq!(received[0].priority, "5", "a reply can wait");
+    assert!(push.collapse_id.as_ref().is_some_and(|c| c.len() <= 64));
+    assert_eq!(
+        received[0].jwt, received[1].jwt,
+        "one provider token for many pushes"
+    );
+    let devices = s.devices().await;
+    assert_eq!(
+        devices[0].last.as_ref().map(|l| &l.outcome),
+        Some(&PushOutcome::Accepted { status: 200 })
+    );
+    assert_eq!(devices[0].service, "Apple Push Notification service");
+
+    // Fifty minutes on, a new provider token.
+    s.clock.advance(chrono::Duration::minutes(51));
+    s.server.ingest_ok(&assignment("a-2", "c-2", "Later")).await;
+    let received = s.wait_received(3).await;
+    assert_ne!(received[2].jwt, received[1].jwt, "refreshed before an hour");
+    assert!(received[2].issued_at > received[1].issued_at);
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn apples_answers_prune_retry_and_renew() {
+    let s = Setup::start().await;
+    s.register(&s.token, TOKEN).await;
+    // Rate limited, then an expired provider token, then taken; retries wait on the
+    // server's clock.
+    s.apns
+        .script(&[(429, "TooManyRequests"), (403, "ExpiredProviderToken")]);
+    s.server
+        .ingest_ok(&assignment("a-1", "c-1", "Retry me"))
+        .await;
+    s.wait_received(1).await;
+    s.clock.advance(chrono::Duration::minutes(1));
+    s.wait_received(2).await;
+    s.clock.advance(chrono::Duration::minutes(1));
+    let received = s.wait_received(3).await;
+    assert_eq!(
+        received.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        [429, 403, 200]
+    );
+    assert_ne!(
+        received[1].jwt, received[2].jwt,
+        "a new token after ExpiredProviderToken"
+    );
+    herald_testkit::wait_for("the device's last answer", || async {
+        let devices = s.devices().await;
+        matches!(
+            devices[0].last.as_ref().map(|l| &l.outcome),
+            Some(PushOutcome::Accepted { .. })
+        )
+        .then_some(())
+    })
+    .await;
+
+    // Apple no longer knows the token: the device goes.
+    s.apns.script(&[(410, "Unregistered")]);
+    s.server.ingest_ok(&assignment("a-2", "c-2", "Gone")).await;
+    s.wait_received(4).await;
+    herald_testkit::wait_for("the device removed", || async {
+        s.devices().await.is_empty().then_some(())
+    })
+    .await;
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn registration_is_the_sessions_own_and_refuses_junk() {
+    let s = Setup::start().await;
+    for junk in [
+        "not hex at all but long enough to pass a length check if there were one......",
+        "abc",
+        "5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2",
+        "<script>alert(1)</script>5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a",
+    ] {
+        let response = s.register(&s.token, junk).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{junk}"
+        );
+    }
+    let bad_app = s
+        .server
+        .http
+        .post(s.server.api("/push/devices"))
+        .bearer_auth(&s.token)
+        .json(&serde_json::json!({"platform": "apns", "token": TOKEN, "app_id": "../evil"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_app.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Bruno cannot remove ana's phone; when the phone signs in as bruno, it is his.
+    assert_eq!(
+        s.register(&s.token, TOKEN).await.status(),
+        StatusCode::CREATED
+    );
+    let bruno = s.server.sign_in("bruno").await;
+    let removal = s
+        .server
+        .http
+        .delete(s.server.api("/push/devices"))
+        .bearer_auth(&bruno)
+        .json(&PhoneDeviceRemoval {
+            platform: PushPlatform::Apns,
+            token: TOKEN.into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removal.status(), StatusCode::NO_CONTENT);
+    assert_eq!(s.devices().await.len(), 1, "still ana's");
+    assert_eq!(
+        s.register(&bruno, TOKEN).await.status(),
+        StatusCode::CREATED
+    );
+    assert!(s.devices().await.is_empty(), "moved to bruno");
+    let his: Vec<PushDevice> = s.server.get(&bruno, "/push/subscriptions").await;
+    assert_eq!(his.len(), 1);
+}
