@@ -1,4 +1,4 @@
-//! Push to the agent's browsers (Web Push) and phones (APNs): registering a device, the
+//! Push to the agent's browsers (Web Push) and phones (APNs, FCM): registering a device, the
 //! devices the server pushes to, and what each push service answered.
 //!
 //! An outcome is what was *observed*: `accepted` means the browser's push service took the
@@ -88,16 +88,20 @@ pub enum PushPlatform {
     Web,
     /// An iPhone or iPad, through Apple's push service.
     Apns,
+    /// An Android phone, through Firebase Cloud Messaging.
+    Fcm,
 }
 
 /// `POST /api/v1/push/devices`: a phone app's push token, for the app's session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 pub struct PhoneDeviceRequest {
-    /// The push service (`apns`).
+    /// The push service (`apns`, `fcm`).
     pub platform: PushPlatform,
-    /// The device token the OS gave the app (APNs: hexadecimal).
+    /// The device token the OS gave the app (APNs: hexadecimal; FCM: the registration
+    /// token).
     pub token: String,
-    /// The app's bundle identifier (the APNs topic), e.g. `dev.herald.app`.
+    /// The app's bundle identifier or Android package (the APNs topic), e.g.
+    /// `dev.herald.app`.
     pub app_id: String,
     /// Shown in the device list, e.g. "Ana's iPhone".
     #[serde(default)]

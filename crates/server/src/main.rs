@@ -114,6 +114,13 @@ struct ServeArgs {
     /// URL (tests, staging).
     #[arg(long, env = "HERALD_APNS_URL", default_value = "production")]
     apns_url: String,
+    /// Firebase Cloud Messaging for Android phones: the service account's JSON key file
+    /// from the Firebase console. Without it, Android phones get no push.
+    #[arg(long, env = "HERALD_FCM_SERVICE_ACCOUNT")]
+    fcm_service_account: Option<PathBuf>,
+    /// FCM's address (a URL for tests and staging).
+    #[arg(long, env = "HERALD_FCM_URL", default_value = herald_server::push::fcm::PRODUCTION)]
+    fcm_url: String,
     /// Let connectors reach helpdesk APIs over plain http and on private addresses (Chatwoot
     /// inside your own network). Workspace admins can then make the server call inside it.
     #[arg(long, env = "HERALD_CONNECTORS_ALLOW_PRIVATE")]
@@ -264,6 +271,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, None, None) => None,
                 _ => bail!("APNs needs all of --apns-key, --apns-key-id and --apns-team-id"),
             };
+            config.push.fcm = args.fcm_service_account.map(|service_account| {
+                herald_server::push::fcm::FcmConfig {
+                    service_account,
+                    base_url: args.fcm_url,
+                }
+            });
             config.connectors.allow_private = args.connectors_allow_private;
             config.connectors.interval =
                 std::time::Duration::from_secs(args.agent_sync_minutes.max(1) * 60);

@@ -1,8 +1,10 @@
-//! Phones through Apple's push service, against a local APNs that checks every request as
-//! strictly as Apple documents (`common/apns_service.rs`): registration scoped to the
-//! session's agent, hostile tokens refused, the provider token signed and reused, the
-//! alert with the agent's absolute unread count, and Apple's answers: a removed token
-//! pruned, a rate limit retried, an expired provider token replaced.
+//! Phones through Apple's push service and Firebase Cloud Messaging, against local stand-ins
+//! that check every request as strictly as Apple and Google document
+//! (`common/apns_service.rs`, `common/fcm_service.rs`): registration scoped to the session's
+//! agent, hostile tokens refused, the provider token / service-account assertion signed and
+//! reused, the alert with the agent's absolute unread count, and the services' answers: a
+//! removed token pruned, a rate limit retried, an expired provider token replaced, a
+//! revoked access token renewed.
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,15 +14,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::apns_service::{ApnsService, TOPIC};
+use common::fcm_service::FcmService;
 use common::*;
 use herald_protocol::*;
 use reqwest::StatusCode;
 
 const TOKEN: &str = "5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e";
+const ANDROID: &str = "cZ3k9vQ1Tq-8yW:APA91bHf0_xK2mLp4rS6tUv8wXy0zA1bC3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5";
 
 struct Setup {
     server: TestServer,
     apns: ApnsService,
+    fcm: FcmService,
     clock: ManualClock,
     token: String,
 }
@@ -30,12 +35,15 @@ impl Setup {
     /// tokens issued in the future, and the tests move the clock up to 51 minutes.
     async fn start() -> Setup {
         let apns = ApnsService::start().await;
+        let fcm = FcmService::start().await;
+        let fcm_config = fcm.config();
         let clock = ManualClock::new(Utc::now() - chrono::Duration::minutes(55));
         let moved = clock.clock();
         let config = apns.config();
         let server = TestServer::start_with(|c| {
             c.clock = moved;
             c.push.apns = Some(config);
+            c.push.fcm = Some(fcm_config);
             c.push.poll = Duration::from_millis(50);
             c.push.retry_base = Duration::from_millis(10);
         })
@@ -44,18 +52,28 @@ impl Setup {
         Setup {
             server,
             apns,
+            fcm,
             clock,
             token,
         }
     }
 
     async fn register(&self, bearer: &str, token: &str) -> reqwest::Response {
+        self.register_on(bearer, PushPlatform::Apns, token).await
+    }
+
+    async fn register_on(
+        &self,
+        bearer: &str,
+        platform: PushPlatform,
+        token: &str,
+    ) -> reqwest::Response {
         self.server
             .http
             .post(self.server.api("/push/devices"))
             .bearer_auth(bearer)
             .json(&PhoneDeviceRequest {
-                platform: PushPlatform::Apns,
+                platform,
                 token: token.into(),
                 app_id: TOPIC.into(),
                 device_name: Some("Ana's iPhone".into()),
@@ -224,4 +242,76 @@ async fn registration_is_the_sessions_own_and_refuses_junk() {
     assert!(s.devices().await.is_empty(), "moved to bruno");
     let his: Vec<PushDevice> = s.server.get(&bruno, "/push/subscriptions").await;
     assert_eq!(his.len(), 1);
+}
+
+#[tokio::test]
+async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
+    let s = Setup::start().await;
+    for junk in [
+        "short",
+        "has spaces in it that are not allowed in any registration token at all",
+    ] {
+        let response = s.register_on(&s.token, PushPlatform::Fcm, junk).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{junk}"
+        );
+    }
+    let response = s.register_on(&s.token, PushPlatform::Fcm, ANDROID).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let device: PushDevice = response.json().await.unwrap();
+    assert_eq!(device.platform, PushPlatform::Fcm);
+    assert_eq!(device.service, "Firebase Cloud Messaging");
+
+    s.server
+        .ingest_ok(&assignment("a-1", "c-1", "Refund for order #88"))
+        .await;
+    let wait = |n: usize| {
+        let fcm = &s.fcm;
+        async move {
+            herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
+                fcm.received().len() >= n
+            })
+            .await;
+            fcm.received()
+        }
+    };
+    let received = wait(1).await;
+    let message = &received[0].message;
+    assert_eq!(message["token"], ANDROID);
+    assert_eq!(
+        message["notification"]["title"],
+        "Customer assigned you: Refund for order #88"
+    );
+    assert_eq!(message["android"]["priority"], "HIGH");
+    assert_eq!(message["android"]["notification"]["notification_count"], 1);
+    assert_eq!(
+        message["android"]["notification"]["tag"],
+        "conversation:c-1"
+    );
+    assert_eq!(message["data"]["kind"], "assignment");
+
+    // One access token serves many pushes; a revoked one (401) is renewed and the push
+    // retried; then Google no longer knows the phone (404): it goes.
+    s.fcm.script(&[(401, "UNAUTHENTICATED")]);
+    s.server
+        .ingest_ok(&assignment("a-2", "c-2", "Second"))
+        .await;
+    wait(2).await;
+    assert_eq!(s.fcm.tokens_issued(), 1, "the first token was reused");
+    s.clock.advance(chrono::Duration::minutes(1));
+    let received = wait(3).await;
+    assert_eq!(received[2].answered, 200);
+    assert_eq!(s.fcm.tokens_issued(), 2, "a new token after the 401");
+    assert_ne!(received[1].access_token, received[2].access_token);
+
+    s.fcm.script(&[(404, "NOT_FOUND")]);
+    s.server.ingest_ok(&assignment("a-3", "c-3", "Gone")).await;
+    wait(4).await;
+    herald_testkit::wait_for("the phone removed", || async {
+        s.devices().await.is_empty().then_some(())
+    })
+    .await;
+    assert_eq!(s.fcm.violations(), Vec::<String>::new());
 }

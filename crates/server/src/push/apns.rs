@@ -17,13 +17,13 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use herald_protocol::{Language, Notification};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::DecodePrivateKey as _;
 use reqwest::StatusCode;
 
 use super::outbox::Verdict;
+use super::phone::PhonePush;
 
 /// Apple's production service.
 pub const PRODUCTION: &str = "https://api.push.apple.com";
@@ -79,26 +79,6 @@ impl std::fmt::Debug for Apns {
             .field("base", &self.base)
             .finish_non_exhaustive()
     }
-}
-
-/// One push to one phone.
-pub(super) struct PhonePush<'a> {
-    /// The device token (hex).
-    pub token: &'a str,
-    /// The app's bundle id (the topic).
-    pub topic: &'a str,
-    /// The item.
-    pub item: &'a Notification,
-    /// The agent's unread counter now.
-    pub badge: u32,
-    /// The agent's language, for the alert's heading.
-    pub language: Language,
-    /// The Urgency the outbox row carries (`high` interrupts).
-    pub urgency: &'a str,
-    /// A collapse id per conversation (the Web Push Topic, 32 characters).
-    pub collapse: Option<String>,
-    /// When the push is pointless.
-    pub expires: DateTime<Utc>,
 }
 
 impl Apns {

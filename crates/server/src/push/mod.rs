@@ -1,5 +1,6 @@
-//! Web Push (RFC 8030) and Apple's push service: the server's VAPID identity, the browsers
-//! and phones agents register, and the worker that sends the push outbox.
+//! Web Push (RFC 8030), Apple's push service and Firebase Cloud Messaging: the server's
+//! VAPID identity, the browsers and phones agents register, and the worker that sends the
+//! push outbox.
 //!
 //! Ingest writes one outbox row per item and subscription in the same transaction as the
 //! inbox row (`ingest/sql.rs`), so an acknowledged event's pushes survive a crash. The
@@ -17,7 +18,9 @@
 //!
 //! - this file: the settings, the [`Pusher`] (client, key, clock) and the worker loop.
 //! - `vapid`: the key pair, kept in the database, and the signed `Authorization` header.
-//! - `apns`: phones through APNs (HTTP/2, ES256 provider tokens, Apple's answers).
+//! - `apns`: iPhones through APNs (HTTP/2, ES256 provider tokens, Apple's answers).
+//! - `fcm`: Android phones through FCM HTTP v1 (RS256 assertion, cached access token).
+//! - `phone`: one push to one phone, as both need it.
 //! - `endpoint`: which endpoints may be sent to (https, public addresses; SSRF guard).
 //! - `payload`: the message the service worker shows, Urgency and Topic.
 //! - `outbox`: one round of the worker: due rows, sends, outcomes recorded.
@@ -36,8 +39,10 @@ use crate::db::Db;
 
 pub mod apns;
 pub mod endpoint;
+pub mod fcm;
 mod outbox;
 pub mod payload;
+mod phone;
 pub mod subscriptions;
 pub mod vapid;
 
@@ -71,6 +76,8 @@ pub struct PushConfig {
     /// Apple's push service, for phones; without it a phone's pushes fail with a clear
     /// error.
     pub apns: Option<apns::ApnsConfig>,
+    /// Firebase Cloud Messaging, for Android phones; the same without it.
+    pub fcm: Option<fcm::FcmConfig>,
 }
 
 impl Default for PushConfig {
@@ -86,6 +93,7 @@ impl Default for PushConfig {
             request_timeout: Duration::from_secs(15),
             test_wait: Duration::from_secs(10),
             apns: None,
+            fcm: None,
         }
     }
 }
@@ -112,6 +120,8 @@ pub struct Pusher {
     hub: Option<Arc<crate::hub::Hub>>,
     /// Apple's push service, when configured.
     apns: Option<Arc<apns::Apns>>,
+    /// FCM, when configured.
+    fcm: Option<Arc<fcm::Fcm>>,
 }
 
 /// Why push cannot start.
@@ -126,6 +136,9 @@ pub enum PushError {
     /// APNs.
     #[error(transparent)]
     Apns(#[from] apns::ApnsError),
+    /// FCM.
+    #[error(transparent)]
+    Fcm(#[from] fcm::FcmError),
 }
 
 impl Pusher {
@@ -149,6 +162,10 @@ impl Pusher {
             Some(apns) => Some(Arc::new(apns::Apns::new(apns, config.request_timeout)?)),
             None => None,
         };
+        let fcm = match &config.fcm {
+            Some(fcm) => Some(Arc::new(fcm::Fcm::new(fcm, config.request_timeout)?)),
+            None => None,
+        };
         Ok(Pusher {
             client: client.build()?,
             key,
@@ -158,6 +175,7 @@ impl Pusher {
             answers,
             hub: None,
             apns,
+            fcm,
         })
     }
 

@@ -160,8 +160,8 @@ impl Pusher {
         if notification.kind != EventKind::Test && self.in_front(due) {
             return Verdict::InFront;
         }
-        if due.platform == herald_protocol::PushPlatform::Apns {
-            return self.send_apns(due, &notification, now, left).await;
+        if due.platform != herald_protocol::PushPlatform::Web {
+            return self.send_phone(due, &notification, now, left).await;
         }
         match self.send(due, &notification, left).await {
             Ok(verdict) => verdict,
@@ -172,26 +172,24 @@ impl Pusher {
         }
     }
 
-    /// A phone's push through APNs.
-    async fn send_apns(
+    /// A phone's push, through APNs or FCM.
+    async fn send_phone(
         &self,
         due: &Due,
         notification: &Notification,
         now: DateTime<Utc>,
         ttl_seconds: i64,
     ) -> Verdict {
-        let Some(apns) = &self.apns else {
-            return Verdict::Failed {
-                status: None,
-                error: "this server has no APNs key set up (--apns-key): phones get no push".into(),
-            };
+        let not_set_up = |what: &str| Verdict::Failed {
+            status: None,
+            error: format!("this server has no {what} set up: these phones get no push"),
         };
-        let token = due.endpoint.strip_prefix("apns:").unwrap_or_default();
+        let token = due.endpoint.split_once(':').map_or("", |(_, token)| token);
         let language = match due.language.as_deref() {
             Some("pt-BR") => herald_protocol::Language::PtBr,
             _ => herald_protocol::Language::En,
         };
-        let push = super::apns::PhonePush {
+        let push = super::phone::PhonePush {
             token,
             topic: due.app_id.as_deref().unwrap_or_default(),
             item: notification,
@@ -201,7 +199,17 @@ impl Pusher {
             collapse: payload::topic(due.conversation.as_deref()),
             expires: now + chrono::Duration::seconds(ttl_seconds),
         };
-        apns.send(&push, now).await
+        match due.platform {
+            herald_protocol::PushPlatform::Apns => match &self.apns {
+                Some(apns) => apns.send(&push, now).await,
+                None => not_set_up("APNs key (--apns-key)"),
+            },
+            herald_protocol::PushPlatform::Fcm => match &self.fcm {
+                Some(fcm) => fcm.send(&push, ttl_seconds, now).await,
+                None => not_set_up("FCM service account (--fcm-service-account)"),
+            },
+            herald_protocol::PushPlatform::Web => not_set_up("phone service"),
+        }
     }
 
     /// Whether a live stream of the browser's session says its window is in front (phones

@@ -108,6 +108,20 @@ fn phone_endpoint(platform: PushPlatform, token: &str) -> Result<String, AppErro
                 ))
             }
         }
+        PushPlatform::Fcm => {
+            let ok = (32..=4096).contains(&token.len())
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':'));
+            if ok {
+                Ok(format!("fcm:{token}"))
+            } else {
+                Err(invalid_field(
+                    "token",
+                    "an FCM registration token is 32 to 4096 letters, digits, '_', '-' and ':'",
+                ))
+            }
+        }
         PushPlatform::Web => Err(invalid_field(
             "platform",
             "browsers register with POST /push/subscriptions",
@@ -140,6 +154,7 @@ fn invalid_field(field: &str, message: &str) -> AppError {
 fn service_of(platform: PushPlatform, endpoint: &str) -> String {
     match platform {
         PushPlatform::Apns => "Apple Push Notification service".into(),
+        PushPlatform::Fcm => "Firebase Cloud Messaging".into(),
         PushPlatform::Web => url::Url::parse(endpoint)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
@@ -456,6 +471,7 @@ pub(super) fn platform_name(platform: PushPlatform) -> &'static str {
     match platform {
         PushPlatform::Web => "web",
         PushPlatform::Apns => "apns",
+        PushPlatform::Fcm => "fcm",
     }
 }
 
@@ -463,6 +479,7 @@ pub(super) fn platform_name(platform: PushPlatform) -> &'static str {
 pub(super) fn parse_platform(name: &str) -> PushPlatform {
     match name {
         "apns" => PushPlatform::Apns,
+        "fcm" => PushPlatform::Fcm,
         _ => PushPlatform::Web,
     }
 }

@@ -65,10 +65,9 @@ struct Shared {
 impl ApnsService {
     /// Makes the team's key (written as a .p8 file) and listens on a free port.
     pub async fn start() -> ApnsService {
-        let signing = SigningKey::random(&mut rand_core::OsRng);
-        let pem = p256::SecretKey::from(signing.clone())
-            .to_pkcs8_pem(LineEnding::LF)
-            .expect("a PKCS#8 key");
+        let secret = p256::SecretKey::random(&mut rand_core::OsRng);
+        let pem = secret.to_pkcs8_pem(LineEnding::LF).expect("a PKCS#8 key");
+        let signing = SigningKey::from(&secret);
         let dir = tempfile::tempdir().expect("a temporary folder");
         let key_file = dir.path().join(format!("AuthKey_{KEY_ID}.p8"));
         std::fs::write(&key_file, pem.as_bytes()).expect("the key file");

@@ -21,6 +21,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub mod apns_service;
 pub mod binary;
 pub mod chatwoot_api;
+pub mod fcm_service;
 pub mod push_service;
 pub mod smtp_sink;
 

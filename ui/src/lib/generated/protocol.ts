@@ -1252,22 +1252,24 @@ endpoint: string, };
 /**
  * Where a device's pushes go.
  */
-export type PushPlatform = "web" | "apns";
+export type PushPlatform = "web" | "apns" | "fcm";
 
 /**
  * `POST /api/v1/push/devices`: a phone app's push token, for the app's session.
  */
 export type PhoneDeviceRequest = { 
 /**
- * The push service (`apns`).
+ * The push service (`apns`, `fcm`).
  */
 platform: PushPlatform, 
 /**
- * The device token the OS gave the app (APNs: hexadecimal).
+ * The device token the OS gave the app (APNs: hexadecimal; FCM: the registration
+ * token).
  */
 token: string, 
 /**
- * The app's bundle identifier (the APNs topic), e.g. `dev.herald.app`.
+ * The app's bundle identifier or Android package (the APNs topic), e.g.
+ * `dev.herald.app`.
  */
 app_id: string, 
 /**
