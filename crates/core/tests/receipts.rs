@@ -133,3 +133,43 @@ async fn a_test_mention_follows_the_apps_rules_and_says_why_it_was_not_shown() {
     assert!(recorder.shown.lock().unwrap().is_empty());
     app.stop.cancel();
 }
+
+/// Whether the server sees a window of ana's in front (`GET /sessions`).
+async fn server_sees_in_front(server: &TestServer, token: &Sensitive<String>) -> bool {
+    let sessions: Vec<herald_protocol::SessionInfo> = reqwest::Client::new()
+        .get(format!("{}/api/v1/sessions", server.url()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    sessions
+        .iter()
+        .any(|s| s.live.as_ref().is_some_and(|l| l.in_front))
+}
+
+#[tokio::test]
+async fn the_app_tells_the_server_when_its_window_is_in_front() {
+    let server = TestServer::start().await;
+    let app = App::start(&server, Arc::new(Recorder::default())).await;
+    assert!(!server_sees_in_front(&server, &app.token).await);
+    let focused = DeviceContext {
+        app_focused: true,
+        ..DeviceContext::default()
+    };
+    app.client.set_device(focused);
+    herald_testkit::wait_for("the server sees the window in front", || async {
+        server_sees_in_front(&server, &app.token)
+            .await
+            .then_some(())
+    })
+    .await;
+    app.client.set_device(DeviceContext::default());
+    herald_testkit::wait_for("the window left the front", || async {
+        (!server_sees_in_front(&server, &app.token).await).then_some(())
+    })
+    .await;
+    app.stop.cancel();
+}

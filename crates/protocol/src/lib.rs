@@ -10,6 +10,7 @@
 //! - [`event`]: what the platform reports (kinds, channels, the ingest body).
 //! - [`prefs`]: the agent's preferences, their defaults and validation, summary timing.
 //! - [`policy`]: `decide(kind, context, preferences, now) -> Decision`, with reasons.
+//! - [`presence`]: phones wait while the agent works at a computer.
 //! - [`preview`]: which channels fire per kind of event and situation, by `decide`.
 //! - [`notification`]: inbox items, pages and unread counters.
 //! - [`quiet`]: "while you were quiet" summaries when quiet hours or a pause end.
@@ -33,6 +34,7 @@ pub mod event;
 pub mod notification;
 pub mod policy;
 pub mod prefs;
+pub mod presence;
 pub mod preview;
 pub mod push;
 pub mod quiet;
@@ -49,6 +51,7 @@ pub use event::*;
 pub use notification::*;
 pub use policy::*;
 pub use prefs::*;
+pub use presence::*;
 pub use preview::*;
 pub use push::*;
 pub use quiet::*;

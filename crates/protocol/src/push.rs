@@ -185,6 +185,12 @@ pub enum PushOutcome {
     Expired,
     /// Not sent: a Herald window of this browser was in front of the agent and showed it.
     InFront,
+    /// A phone's push waits: the agent is working at a computer. It goes at `until` if the
+    /// item is still unread then (else it is skipped: read first).
+    Held {
+        /// When it goes.
+        until: DateTime<Utc>,
+    },
     /// No answer yet when the server had to reply.
     Pending,
 }

@@ -109,8 +109,8 @@ pub enum ClientMessage {
     },
     /// After `resume`, whenever it changes: whether this window is in front of the agent
     /// (visible and focused). While it is, pushes to the browser of this session are not
-    /// sent: the window shows the item itself (the web app sends this; other clients need
-    /// not).
+    /// sent (the window shows the item itself), and the agent's phones wait (they work at a
+    /// computer). The web app and the desktop app send it; other clients need not.
     Presence {
         /// Visible and focused.
         in_front: bool,

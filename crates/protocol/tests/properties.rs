@@ -113,6 +113,7 @@ fn preferences() -> impl Strategy<Value = Preferences> {
                     sound,
                     unread_badge: badge,
                     quiet_summary: esc.0,
+                    phone_delay_secs: esc.1,
                     escalation: Escalation {
                         enabled: esc.0,
                         after_minutes: esc.1,

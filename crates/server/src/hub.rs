@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use herald_protocol::{ClientKind, CloseReason, ServerMessage, SessionLive, StreamClient};
+use chrono::{DateTime, Utc};
+use herald_protocol::{ClientKind, Clock, CloseReason, ServerMessage, SessionLive, StreamClient};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -55,6 +56,10 @@ pub struct Hub {
     max_per_agent: usize,
     /// Messages that may wait for one connection before it counts as slow.
     queue_len: usize,
+    /// The last moment a window of each agent was in front of them (kept when it leaves
+    /// the front or its stream ends), for routing phone pushes by presence.
+    last_front: Mutex<HashMap<Uuid, DateTime<Utc>>>,
+    clock: Clock,
 }
 
 /// What a stream task holds: its queue, its close signal; leaving drops it from the hub.
@@ -87,12 +92,18 @@ impl Subscription {
 
     /// Records whether the client's window is in front of the agent.
     pub fn set_in_front(&self, in_front: bool) {
-        self.in_front.store(in_front, Ordering::Relaxed);
+        let was = self.in_front.swap(in_front, Ordering::Relaxed);
+        if was && !in_front {
+            self.hub.left_front(self.agent_id);
+        }
     }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        if self.in_front.load(Ordering::Relaxed) {
+            self.hub.left_front(self.agent_id);
+        }
         let mut conns = self.hub.lock();
         if let Some(list) = conns.get_mut(&self.agent_id) {
             list.retain(|c| c.id != self.id);
@@ -104,14 +115,47 @@ impl Drop for Subscription {
 }
 
 impl Hub {
-    /// A hub with the given limits.
+    /// A hub with the given limits, on the system clock.
     pub fn new(max_per_agent: usize, queue_len: usize) -> Arc<Hub> {
+        Hub::with_clock(max_per_agent, queue_len, Clock::system())
+    }
+
+    /// A hub with the given limits and the server's clock.
+    pub fn with_clock(max_per_agent: usize, queue_len: usize, clock: Clock) -> Arc<Hub> {
         Arc::new(Hub {
             conns: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             max_per_agent,
             queue_len,
+            last_front: Mutex::new(HashMap::new()),
+            clock,
         })
+    }
+
+    /// A window of the agent just left the front (or its stream ended while in front).
+    fn left_front(&self, agent_id: Uuid) {
+        let now = self.clock.now();
+        self.last_front
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(agent_id, now);
+    }
+
+    /// The last moment a Herald window (desktop app or browser) was in front of the agent:
+    /// now if one is, else when the last one left; `None` if none was since the start.
+    pub fn computer_active_at(&self, agent_id: Uuid) -> Option<DateTime<Utc>> {
+        let in_front = self
+            .lock()
+            .get(&agent_id)
+            .is_some_and(|list| list.iter().any(|c| c.in_front.load(Ordering::Relaxed)));
+        if in_front {
+            return Some(self.clock.now());
+        }
+        self.last_front
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&agent_id)
+            .copied()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Conn>>> {

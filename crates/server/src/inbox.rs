@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::db::Db;
 use crate::error::AppError;
+use crate::push::sync::ReadChange;
 
 /// Largest page.
 pub const PAGE_MAX: u32 = 200;
@@ -180,6 +181,12 @@ pub async fn mark(
             }
             let changed = changed_ids.len();
             if !changed_ids.is_empty() {
+                let change = if *read {
+                    ReadChange::Read(&changed_ids)
+                } else {
+                    ReadChange::Counter
+                };
+                crate::push::sync::note(&mut tx, agent_id, change, now).await?;
                 notices.push(ServerMessage::ReadChanged {
                     ids: changed_ids,
                     read_at: read.then_some(now),
@@ -208,6 +215,7 @@ pub async fn mark(
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() > 0 {
+                crate::push::sync::note(&mut tx, agent_id, ReadChange::AllRead, now).await?;
                 notices.push(ServerMessage::AllRead {
                     up_to_seq: u64::try_from(up_to).unwrap_or(0),
                     conversation_id: conversation.map(str::to_owned),

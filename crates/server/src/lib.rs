@@ -234,7 +234,11 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     // The database's secret: it signs email links and derives the web app's CSRF tokens.
     let link_key = db.link_key().await.map_err(DbError::from)?;
     let mailer = mailer.map(|m| m.with_link_key(link_key.clone()));
-    let hub = Hub::new(config.max_streams_per_agent, config.stream_queue);
+    let hub = Hub::with_clock(
+        config.max_streams_per_agent,
+        config.stream_queue,
+        config.clock.clone(),
+    );
     let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone())
         .await?
         .with_hub(Arc::clone(&hub));

@@ -128,7 +128,8 @@ async fn database_gauges(db: &Db, now: DateTime<Utc>) -> Result<String, sqlx::Er
     .fetch_one(&db.reader)
     .await?;
     let push = sqlx::query(
-        "SELECT count(*) AS n, min(created_at) AS oldest FROM push_outbox WHERE status = 'pending'",
+        "SELECT count(*) AS n, min(created_at) AS oldest FROM push_outbox \
+         WHERE status IN ('pending', 'held')",
     )
     .fetch_one(&db.reader)
     .await?;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::inbox::unread_count;
+use crate::push::sync::ReadChange;
 
 /// Most items one request may name.
 const IDS_MAX: usize = 500;
@@ -74,6 +75,15 @@ pub async fn snooze(
                 drop_reminder(&mut tx, *uuid).await?;
             }
         }
+    }
+    if !ids.is_empty() {
+        // Phones take snoozed items away like read ones, and show the new badge.
+        let change = if until.is_some() {
+            ReadChange::Read(&ids)
+        } else {
+            ReadChange::Counter
+        };
+        crate::push::sync::note(&mut tx, agent_id, change, now).await?;
     }
     let unread = unread_count(&mut tx, agent_id).await?;
     tx.commit().await?;

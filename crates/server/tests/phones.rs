@@ -315,3 +315,155 @@ async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
     .await;
     assert_eq!(s.fcm.violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_phone_waits_while_the_agent_works_at_a_computer() {
+    let s = Setup::start().await;
+    s.register(&s.token, TOKEN).await;
+    // A Herald window in front of ana (the web app and the desktop app say so).
+    let mut window = s.server.connect(&s.token).await;
+    window.resume(0, None).await;
+    window.until_live().await;
+    window
+        .send(&ClientMessage::Presence { in_front: true })
+        .await;
+    herald_testkit::wait_for("the window in front", || async {
+        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
+        sessions
+            .iter()
+            .any(|x| x.live.as_ref().is_some_and(|l| l.in_front))
+            .then_some(())
+    })
+    .await;
+    let held = || async {
+        herald_testkit::wait_for("the phone's push held", || async {
+            let devices = s.devices().await;
+            match devices[0].last.as_ref().map(|l| &l.outcome) {
+                Some(PushOutcome::Held { .. }) => Some(()),
+                _ => None,
+            }
+        })
+        .await
+    };
+
+    // Read at the computer within the minute: the phone never gets it.
+    s.server
+        .ingest_ok(&assignment("a-1", "c-1", "Read at the desk"))
+        .await;
+    held().await;
+    let first = s.server.all_items(&s.token).await.pop().unwrap();
+    s.server.mark_read(&s.token, &[first.id]).await;
+    s.clock.advance(chrono::Duration::seconds(61));
+    herald_testkit::wait_for("the push skipped", || async {
+        let devices = s.devices().await;
+        matches!(
+            devices[0].last.as_ref().map(|l| &l.outcome),
+            Some(PushOutcome::SkippedRead)
+        )
+        .then_some(())
+    })
+    .await;
+    let alerts = || {
+        s.apns
+            .received()
+            .into_iter()
+            .filter(|r| r.push_type == "alert")
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        alerts().is_empty(),
+        "no alert reached the phone (only the read-sync)"
+    );
+
+    // Left unread for the minute: the phone gets it then.
+    s.server
+        .ingest_ok(&assignment("a-2", "c-2", "Not read"))
+        .await;
+    held().await;
+    s.clock.advance(chrono::Duration::seconds(61));
+    herald_testkit::wait_until("the alert after the minute", || alerts().len() == 1).await;
+    assert!(alerts()[0].body["aps"]["alert"]["title"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("Not read")));
+
+    // Away from the computer for more than three minutes: at once.
+    drop(window);
+    herald_testkit::wait_for("the window gone", || async {
+        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
+        sessions.iter().all(|x| x.live.is_none()).then_some(())
+    })
+    .await;
+    s.clock.advance(chrono::Duration::minutes(4));
+    s.server.ingest_ok(&assignment("a-3", "c-3", "Away")).await;
+    herald_testkit::wait_until("the alert at once", || alerts().len() == 2).await;
+    assert!(alerts()[1].body["aps"]["alert"]["title"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("Away")));
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
+    let s = Setup::start().await;
+    s.register(&s.token, TOKEN).await;
+    s.register_on(&s.token, PushPlatform::Fcm, ANDROID).await;
+    let fcm_count = |n: usize| {
+        let fcm = &s.fcm;
+        async move {
+            herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
+                fcm.received().len() >= n
+            })
+            .await;
+            fcm.received()
+        }
+    };
+    for (i, subject) in ["One", "Two", "Three"].iter().enumerate() {
+        s.server
+            .ingest_ok(&assignment(&format!("a-{i}"), &format!("c-{i}"), subject))
+            .await;
+    }
+    s.wait_received(3).await;
+    fcm_count(3).await;
+
+    // "Mark all read" on the desktop: one background push per phone, badge 0.
+    let _: MarkResult = s
+        .server
+        .post_json(&s.token, "/inbox/mark", &MarkRequest::All)
+        .await;
+    let apns = s.wait_received(4).await;
+    assert_eq!(apns[3].push_type, "background");
+    assert_eq!(apns[3].priority, "5");
+    assert_eq!(apns[3].body["aps"]["badge"], 0);
+    assert_eq!(apns[3].body["herald"]["all_read"], true);
+    let fcm = fcm_count(4).await;
+    assert_eq!(fcm[3].message["data"]["type"], "read");
+    assert_eq!(fcm[3].message["data"]["badge"], "0");
+    assert_eq!(fcm[3].message["data"]["all_read"], "true");
+
+    // One item read elsewhere: its id, and the badge after it.
+    s.server.ingest_ok(&assignment("a-4", "c-4", "Four")).await;
+    s.server.ingest_ok(&assignment("a-5", "c-5", "Five")).await;
+    s.wait_received(6).await;
+    fcm_count(6).await;
+    let four = s
+        .server
+        .all_items(&s.token)
+        .await
+        .into_iter()
+        .find(|n| n.title == "Four")
+        .unwrap();
+    s.server.mark_read(&s.token, &[four.id]).await;
+    let apns = s.wait_received(7).await;
+    assert_eq!(apns[6].push_type, "background");
+    assert_eq!(apns[6].body["aps"]["badge"], 1);
+    assert_eq!(apns[6].body["herald"]["read"], serde_json::json!([four.id]));
+    let fcm = fcm_count(7).await;
+    assert_eq!(fcm[6].message["data"]["read"], four.id.to_string());
+    assert_eq!(
+        apns.iter().filter(|r| r.push_type == "background").count(),
+        2,
+        "one sync per change, per phone: the mark-all was one"
+    );
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+    assert_eq!(s.fcm.violations(), Vec::<String>::new());
+}

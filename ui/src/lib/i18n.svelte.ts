@@ -102,6 +102,11 @@ export function pushDeviceLine({ name, outcome }: TestPushDevice): string {
       return t("test_push_expired", { name });
     case "in_front":
       return t("test_push_in_front", { name });
+    case "held":
+      return t("test_push_held", {
+        name,
+        time: new Date(outcome.until).toLocaleTimeString(locale.language),
+      });
     case "pending":
       return t("test_push_pending", { name });
   }

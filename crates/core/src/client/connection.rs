@@ -158,8 +158,8 @@ impl Client {
         if ws.send(Message::Text(json.into())).await.is_err() {
             return Ended::RETRY;
         }
-        // Receipts from before this connection go first.
-        if !self.send_receipts(&mut ws).await {
+        // Receipts from before this connection go first, then where the window is.
+        if !self.send_receipts(&mut ws).await || !self.send_presence(&mut ws).await {
             return Ended::RETRY;
         }
         let was_stable =
@@ -176,6 +176,12 @@ impl Client {
                 }
                 () = self.inner.receipt_ready.notified() => {
                     if self.send_receipts(&mut ws).await {
+                        continue;
+                    }
+                    return Ended::Retry { was_stable: was_stable(conn.live_since), now: false };
+                }
+                () = self.inner.presence_changed.notified() => {
+                    if self.send_presence(&mut ws).await {
                         continue;
                     }
                     return Ended::Retry { was_stable: was_stable(conn.live_since), now: false };
@@ -224,6 +230,20 @@ impl Client {
 
     /// Sends the receipts waiting; false when the connection failed (they are kept for the
     /// next one).
+    /// Tells the server whether this app's window is in front of the agent.
+    async fn send_presence<S>(&self, ws: &mut S) -> bool
+    where
+        S: futures_util::Sink<Message> + Unpin,
+    {
+        let message = ClientMessage::Presence {
+            in_front: self.in_front(),
+        };
+        match serde_json::to_string(&message) {
+            Ok(json) => ws.send(Message::Text(json.into())).await.is_ok(),
+            Err(_) => true,
+        }
+    }
+
     async fn send_receipts<S>(&self, ws: &mut S) -> bool
     where
         S: futures_util::Sink<Message> + Unpin,

@@ -160,6 +160,9 @@ struct Inner {
     /// Receipts waiting for the stream (sent on this connection or the next).
     receipts: Mutex<VecDeque<(Uuid, AppOutcome)>>,
     receipt_ready: Notify,
+    /// The window came to the front or left it: the server is told (it holds phone pushes
+    /// while the agent works here).
+    presence_changed: Notify,
     running: AtomicBool,
 }
 
@@ -214,6 +217,7 @@ impl Client {
                 wake: Notify::new(),
                 receipts: Mutex::new(VecDeque::new()),
                 receipt_ready: Notify::new(),
+                presence_changed: Notify::new(),
                 running: AtomicBool::new(false),
             }),
         })
@@ -301,7 +305,20 @@ impl Client {
 
     /// Updates the device context (focus, mute, OS permission).
     pub fn set_device(&self, device: DeviceContext) {
-        self.model().device = device;
+        let focus_changed = {
+            let mut model = self.model();
+            let changed = model.device.app_focused != device.app_focused;
+            model.device = device;
+            changed
+        };
+        if focus_changed {
+            self.inner.presence_changed.notify_one();
+        }
+    }
+
+    /// Whether this app's window is in front of the agent, as the stream tells the server.
+    pub(super) fn in_front(&self) -> bool {
+        self.model().device.app_focused
     }
 
     /// Tells the server what this app did with an item's OS notification, when the server

@@ -66,6 +66,11 @@ pub enum PrefEdit {
         /// The settings.
         sound: SoundPreferences,
     },
+    /// How long phones wait while the agent works at a computer.
+    PhoneDelay {
+        /// Seconds (0: never wait).
+        secs: u16,
+    },
     /// "While you were quiet" summaries.
     QuietSummary {
         /// On or off.
@@ -120,6 +125,7 @@ impl Preferences {
             PrefEdit::UnreadBadge { on } => self.unread_badge = *on,
             PrefEdit::Escalation { escalation } => self.escalation = *escalation,
             PrefEdit::QuietSummary { on } => self.quiet_summary = *on,
+            PrefEdit::PhoneDelay { secs } => self.phone_delay_secs = *secs,
             PrefEdit::Language { language } => self.language = *language,
             PrefEdit::GroupRule { group, action } => self.set_group_rule(group, *action),
         }

@@ -334,6 +334,11 @@ pub struct Preferences {
     /// arrived meanwhile (absent in preferences saved before it existed: on).
     #[serde(default = "yes")]
     pub quiet_summary: bool,
+    /// While the agent works at a computer, phones wait this many seconds (0 to
+    /// [`crate::presence::PHONE_DELAY_MAX`]) and get nothing if the item is read by then
+    /// (absent in preferences saved before it existed: a minute).
+    #[serde(default = "a_minute")]
+    pub phone_delay_secs: u16,
     /// The language of emails (absent in preferences saved before it existed: English).
     #[serde(default)]
     pub language: Language,
@@ -405,6 +410,7 @@ impl Default for Preferences {
             unread_badge: true,
             escalation: crate::reminders::Escalation::default(),
             quiet_summary: true,
+            phone_delay_secs: 60,
             language: Language::En,
             group_rules: Vec::new(),
             locks: Vec::new(),
@@ -416,4 +422,9 @@ impl Default for Preferences {
 /// Serde's default for switches that are on unless saved off.
 fn yes() -> bool {
     true
+}
+
+/// Serde's default for the phones' wait: a minute.
+fn a_minute() -> u16 {
+    60
 }

@@ -80,6 +80,12 @@ impl Preferences {
             }
         }
         errors.extend(self.escalation.problems());
+        if self.phone_delay_secs > crate::presence::PHONE_DELAY_MAX {
+            errors.push(FieldError {
+                field: "phone_delay_secs".into(),
+                message: "phones wait at most 15 minutes".into(),
+            });
+        }
         if errors.is_empty() {
             Ok(())
         } else {

@@ -53,6 +53,7 @@ pub async fn mark(
     for notice in &notices {
         state.hub.publish(who.agent_id, notice);
     }
+    state.pusher.wake(); // the phones' read-sync
     Ok(Json(result))
 }
 
@@ -67,6 +68,7 @@ pub async fn snooze(
     for notice in &notices {
         state.hub.publish(who.agent_id, notice);
     }
+    state.pusher.wake(); // the phones' read-sync
     Ok(Json(result))
 }
 

@@ -23,7 +23,7 @@ use p256::pkcs8::DecodePrivateKey as _;
 use reqwest::StatusCode;
 
 use super::outbox::Verdict;
-use super::phone::PhonePush;
+use super::phone::{PhonePush, SyncPush};
 
 /// Apple's production service.
 pub const PRODUCTION: &str = "https://api.push.apple.com";
@@ -156,7 +156,40 @@ impl Apns {
         if let Some(collapse) = &push.collapse {
             request = request.header("apns-collapse-id", collapse.as_str());
         }
-        let response = match request.body(body).send().await {
+        self.answer(request.body(body), now).await
+    }
+}
+
+impl Apns {
+    /// A read-sync: a background push (`content-available`, priority 5, no alert) with the
+    /// badge and the items read, for the app to take their notifications away.
+    pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
+        let body = serde_json::json!({
+            "aps": { "content-available": 1, "badge": push.badge },
+            "herald": { "read": push.read, "all_read": push.all_read },
+        })
+        .to_string();
+        let request = self
+            .client
+            .post(format!("{}/3/device/{}", self.base, push.token))
+            .header(
+                "authorization",
+                format!("bearer {}", self.provider_token(now)),
+            )
+            .header("apns-topic", push.topic)
+            .header("apns-push-type", "background")
+            .header("apns-priority", "5")
+            .header(
+                "apns-expiration",
+                (now + Duration::hours(1)).timestamp().to_string(),
+            )
+            .header("content-type", "application/json");
+        self.answer(request.body(body), now).await
+    }
+
+    /// Sends a request and reads APNs' answer.
+    async fn answer(&self, request: reqwest::RequestBuilder, now: DateTime<Utc>) -> Verdict {
+        let response = match request.send().await {
             Ok(response) => response,
             Err(e) => {
                 return Verdict::Retry {

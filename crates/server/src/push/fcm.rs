@@ -22,7 +22,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use super::outbox::Verdict;
-use super::phone::PhonePush;
+use super::phone::{PhonePush, SyncPush};
 
 /// Google's service.
 pub const PRODUCTION: &str = "https://fcm.googleapis.com";
@@ -185,6 +185,29 @@ impl Fcm {
         ttl_seconds: i64,
         now: DateTime<Utc>,
     ) -> Verdict {
+        self.post(&message(push, ttl_seconds), now).await
+    }
+
+    /// A read-sync: a data message (no notification) with the badge and the items read.
+    pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
+        let read: Vec<String> = push.read.iter().map(ToString::to_string).collect();
+        let message = serde_json::json!({
+            "message": {
+                "token": push.token,
+                "android": { "priority": "NORMAL", "ttl": "3600s" },
+                "data": {
+                    "type": "read",
+                    "badge": push.badge.to_string(),
+                    "read": read.join(","),
+                    "all_read": push.all_read.to_string(),
+                },
+            }
+        });
+        self.post(&message, now).await
+    }
+
+    /// Posts a message with a valid access token and reads FCM's answer.
+    async fn post(&self, message: &serde_json::Value, now: DateTime<Utc>) -> Verdict {
         let access = match self.access_token(now).await {
             Ok(access) => access,
             Err(verdict) => return verdict,
@@ -196,7 +219,7 @@ impl Fcm {
                 self.base, self.project_id
             ))
             .bearer_auth(&access)
-            .json(&message(push, ttl_seconds))
+            .json(message)
             .send()
             .await;
         let response = match response {

@@ -21,6 +21,7 @@
 //! - `apns`: iPhones through APNs (HTTP/2, ES256 provider tokens, Apple's answers).
 //! - `fcm`: Android phones through FCM HTTP v1 (RS256 assertion, cached access token).
 //! - `phone`: one push to one phone, as both need it.
+//! - `sync`: read-sync to phones (the badge and what was read, by background push).
 //! - `endpoint`: which endpoints may be sent to (https, public addresses; SSRF guard).
 //! - `payload`: the message the service worker shows, Urgency and Topic.
 //! - `outbox`: one round of the worker: due rows, sends, outcomes recorded.
@@ -44,6 +45,7 @@ mod outbox;
 pub mod payload;
 mod phone;
 pub mod subscriptions;
+pub mod sync;
 pub mod vapid;
 
 pub use outbox::send_due;
@@ -229,6 +231,9 @@ pub fn start_worker(
                         break;
                     }
                 }
+            }
+            if let Err(err) = sync::send_due(&db, &pusher).await {
+                tracing::warn!(error = %err, "phones' read-sync round failed; will retry");
             }
             tokio::select! {
                 () = stop.cancelled() => return,

@@ -25,12 +25,13 @@ const DUE: &str = "
 SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
        o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
        s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
-       a.unread AS badge, json_extract(a.prefs, '$.language') AS language
+       a.unread AS badge, json_extract(a.prefs, '$.language') AS language,
+       json_extract(a.prefs, '$.phone_delay_secs') AS phone_delay
   FROM push_outbox AS o
   JOIN notifications AS n ON n.id = o.notification_id
   JOIN push_subscriptions AS s ON s.id = o.subscription_id
   JOIN agents AS a ON a.id = o.agent_id
-  WHERE o.status = 'pending' AND o.not_before <= $1
+  WHERE o.status IN ('pending', 'held') AND o.not_before <= $1
   ORDER BY o.not_before LIMIT $2";
 
 /// A due row.
@@ -57,6 +58,8 @@ struct Due {
     badge: i64,
     /// The agent's language (a phone's alert heading).
     language: Option<String>,
+    /// How long the agent's phones wait while they work at a computer (seconds).
+    phone_delay: Option<i64>,
 }
 
 /// What became of one attempt, before retries are counted.
@@ -76,6 +79,8 @@ pub(super) enum Verdict {
     SkippedRead,
     Expired,
     InFront,
+    /// A phone's push waits until then: the agent works at a computer.
+    Held(DateTime<Utc>),
 }
 
 /// Sends every due push (up to [`ROUND`]); returns how many rows it answered.
@@ -107,6 +112,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             app_id: row.try_get("app_id")?,
             badge: row.try_get("badge")?,
             language: row.try_get("language")?,
+            phone_delay: row.try_get("phone_delay")?,
         });
     }
     if due.is_empty() {
@@ -161,6 +167,13 @@ impl Pusher {
             return Verdict::InFront;
         }
         if due.platform != herald_protocol::PushPlatform::Web {
+            // The test goes at once: the agent checks the phone from the computer.
+            let held = (notification.kind != EventKind::Test)
+                .then(|| self.held_for_computer(due, now))
+                .flatten();
+            if let Some(until) = held {
+                return Verdict::Held(until);
+            }
             return self.send_phone(due, &notification, now, left).await;
         }
         match self.send(due, &notification, left).await {
@@ -170,6 +183,17 @@ impl Pusher {
                 error,
             },
         }
+    }
+
+    /// Until when a phone's push waits because the agent works at a computer.
+    fn held_for_computer(&self, due: &Due, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let hub = self.hub.as_ref()?;
+        let agent = Uuid::parse_str(&due.agent_id).ok()?;
+        // Saved before the setting existed: a minute, as the preferences' default.
+        let delay = due
+            .phone_delay
+            .map_or(60, |d| u16::try_from(d).unwrap_or(0));
+        herald_protocol::phone_held_until(delay, hub.computer_active_at(agent), due.created_at, now)
     }
 
     /// A phone's push, through APNs or FCM.
@@ -384,13 +408,19 @@ async fn record(
                 Verdict::SkippedRead => ("skipped", None, None, None),
                 Verdict::Expired => ("expired", None, None, None),
                 Verdict::InFront => ("in_front", None, None, None),
+                Verdict::Held(until) => (
+                    "held",
+                    None,
+                    Some("held: you were working at a computer"),
+                    Some(*until),
+                ),
             };
         sqlx::query(
             "UPDATE push_outbox SET status = $1, attempts = $2, last_status = $3, last_error = $4, \
              not_before = COALESCE($5, not_before), answered_at = $6 WHERE id = $7",
         )
         .bind(state)
-        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired | Verdict::InFront) { due.attempts } else { attempts })
+        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired | Verdict::InFront | Verdict::Held(_)) { due.attempts } else { attempts })
         .bind(status.map(i64::from))
         .bind(error)
         .bind(next)

@@ -22,3 +22,17 @@ pub(super) struct PhonePush<'a> {
     /// When the push is pointless.
     pub(super) expires: DateTime<Utc>,
 }
+
+/// A read-sync to one phone: the new badge and what was read (a background push).
+pub(super) struct SyncPush<'a> {
+    /// The device token.
+    pub(super) token: &'a str,
+    /// The app's bundle id (the APNs topic).
+    pub(super) topic: &'a str,
+    /// The agent's unread counter now.
+    pub(super) badge: u32,
+    /// The items read since the last sync (empty with `all_read`).
+    pub(super) read: &'a [uuid::Uuid],
+    /// Everything up to now was read.
+    pub(super) all_read: bool,
+}

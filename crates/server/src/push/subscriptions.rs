@@ -313,7 +313,8 @@ pub async fn forget(
         Whose::Agent(id) => ("agent_id", id),
     };
     sqlx::query(&format!(
-        "UPDATE push_outbox SET status = 'gone', answered_at = $1 WHERE status = 'pending' \
+        "UPDATE push_outbox SET status = 'gone', answered_at = $1 \
+         WHERE status IN ('pending', 'held') \
          AND subscription_id IN (SELECT id FROM push_subscriptions WHERE {column} = $2)"
     ))
     .bind(now)
@@ -406,6 +407,9 @@ fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error>
         "skipped" => PushOutcome::SkippedRead,
         "expired" => PushOutcome::Expired,
         "in_front" => PushOutcome::InFront,
+        "held" => PushOutcome::Held {
+            until: row.try_get("not_before")?,
+        },
         _ if attempts > 0 => PushOutcome::Retrying {
             status: code,
             error,

@@ -29,6 +29,8 @@ pub const TOPIC: &str = "dev.herald.app";
 #[derive(Debug, Clone)]
 pub struct Received {
     pub token: String,
+    /// `alert` or `background`.
+    pub push_type: String,
     pub body: serde_json::Value,
     pub priority: String,
     pub collapse_id: Option<String>,
@@ -203,10 +205,8 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             format!("topic {:?}", header("apns-topic")),
         );
     }
-    if !matches!(
-        header("apns-push-type").as_deref(),
-        Some("alert" | "background")
-    ) {
+    let push_type = header("apns-push-type").unwrap_or_default();
+    if !matches!(push_type.as_str(), "alert" | "background") {
         return refuse(&shared, 400, "InvalidPushType", "push type".into());
     }
     let priority = header("apns-priority").unwrap_or_default();
@@ -216,6 +216,15 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             400,
             "BadPriority",
             format!("priority {priority:?}"),
+        );
+    }
+    // Apple: a background push has priority 5.
+    if push_type == "background" && priority != "5" {
+        return refuse(
+            &shared,
+            400,
+            "BadPriority",
+            "a background push at 10".into(),
         );
     }
     if header("apns-expiration")
@@ -248,10 +257,23 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     if !json["aps"].is_object() {
         return refuse(&shared, 400, "PayloadEmpty", "no aps".into());
     }
+    // A background push wakes the app: content-available, and nothing to show.
+    let background_ok = json["aps"]["content-available"] == 1
+        && json["aps"].get("alert").is_none()
+        && json["aps"].get("sound").is_none();
+    if push_type == "background" && !background_ok {
+        return refuse(
+            &shared,
+            400,
+            "BadPayload",
+            format!("background body {json}"),
+        );
+    }
     let mut inner = shared.inner.lock().unwrap();
     let (status, reason) = inner.script.pop_front().unwrap_or((200, ""));
     inner.received.push(Received {
         token: token.to_owned(),
+        push_type,
         body: json,
         priority,
         collapse_id,

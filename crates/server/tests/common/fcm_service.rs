@@ -208,9 +208,12 @@ async fn send(
         .as_str()
         .and_then(|t| t.strip_suffix('s'))
         .is_some_and(|n| n.parse::<u64>().is_ok());
+    // A notification message, or a data message (Herald's read-sync) with nothing to show.
+    let shown =
+        message["notification"]["title"].is_string() && message["notification"]["body"].is_string();
+    let data_only = message.get("notification").is_none() && message["data"]["type"] == "read";
     let good = message["token"].as_str().is_some_and(|t| !t.is_empty())
-        && message["notification"]["title"].is_string()
-        && message["notification"]["body"].is_string()
+        && (shown || data_only)
         && matches!(android["priority"].as_str(), Some("HIGH" | "NORMAL"))
         && ttl_ok
         && data_ok;

@@ -420,6 +420,9 @@ export function applyEdit(prefs: Preferences, edit: PrefEdit): Preferences {
     case "quiet_summary":
       next.quiet_summary = edit.on;
       break;
+    case "phone_delay":
+      next.phone_delay_secs = edit.secs;
+      break;
     case "quiet_hours":
       next.quiet_hours = edit.quiet_hours;
       break;

@@ -348,6 +348,12 @@ escalation: Escalation,
  */
 quiet_summary: boolean, 
 /**
+ * While the agent works at a computer, phones wait this many seconds (0 to
+ * [`crate::presence::PHONE_DELAY_MAX`]) and get nothing if the item is read by then
+ * (absent in preferences saved before it existed: a minute).
+ */
+phone_delay_secs: number, 
+/**
  * The language of emails (absent in preferences saved before it existed: English).
  */
 language: Language, 
@@ -412,7 +418,11 @@ until?: string, } | { "edit": "sound",
 /**
  * The settings.
  */
-sound: SoundPreferences, } | { "edit": "quiet_summary", 
+sound: SoundPreferences, } | { "edit": "phone_delay", 
+/**
+ * Seconds (0: never wait).
+ */
+secs: number, } | { "edit": "quiet_summary", 
 /**
  * On or off.
  */
@@ -1363,7 +1373,11 @@ status?: number,
 /**
  * What went wrong.
  */
-error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "in_front" } | { "state": "pending" };
+error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "in_front" } | { "state": "held", 
+/**
+ * When it goes.
+ */
+until: string, } | { "state": "pending" };
 
 /**
  * What kind of Herald client holds a stream.

@@ -1,0 +1,217 @@
+//! Read-sync to phones: when the agent reads (or snoozes, or marks unread) on any device,
+//! each phone gets one background push with the new absolute badge and which items were
+//! read, so the app can take their notifications off the screen. Reads coalesce per phone
+//! until the push worker's next round: "mark all read" is one push per phone, however many
+//! items it read.
+//!
+//! One `phone_sync` row per phone (migration 0017), written in the transaction that changed
+//! the read state; the worker sends it (APNs: a `background` push with `content-available`;
+//! FCM: a data message) and deletes it only if nothing was added meanwhile (`version`).
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use super::phone::SyncPush;
+use super::{outbox::Verdict, subscriptions, Pusher};
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Most item ids one sync names; beyond that it says "all read" instead.
+const IDS_MAX: usize = 100;
+
+/// What changed.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadChange<'a> {
+    /// These items were read (or snoozed).
+    Read(&'a [Uuid]),
+    /// Everything (of a conversation) up to now was read.
+    AllRead,
+    /// Only the counter changed (items marked unread, or back from a snooze).
+    Counter,
+}
+
+/// Notes a read change for each of the agent's phones, inside the caller's transaction.
+pub async fn note(
+    tx: &mut SqliteConnection,
+    agent_id: Uuid,
+    change: ReadChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let phones: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM push_subscriptions WHERE agent_id = $1 AND platform <> 'web'",
+    )
+    .bind(agent_id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    for phone in phones {
+        let existing =
+            sqlx::query("SELECT read_ids, all_read FROM phone_sync WHERE subscription_id = $1")
+                .bind(&phone)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (mut ids, mut all): (Vec<Uuid>, bool) = match existing {
+            Some(row) => (
+                serde_json::from_str(&row.try_get::<String, _>("read_ids")?).unwrap_or_default(),
+                row.try_get("all_read")?,
+            ),
+            None => (Vec::new(), false),
+        };
+        match change {
+            ReadChange::Read(read) => ids.extend_from_slice(read),
+            ReadChange::AllRead => all = true,
+            ReadChange::Counter => {}
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        if all || ids.len() > IDS_MAX {
+            all = true;
+            ids.clear();
+        }
+        let ids = serde_json::to_string(&ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query(
+            "INSERT INTO phone_sync (subscription_id, agent_id, read_ids, all_read, not_before) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (subscription_id) DO UPDATE SET read_ids = excluded.read_ids, \
+             all_read = excluded.all_read, version = phone_sync.version + 1",
+        )
+        .bind(&phone)
+        .bind(agent_id.to_string())
+        .bind(ids)
+        .bind(all)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A due sync.
+struct Due {
+    subscription: String,
+    version: i64,
+    attempts: i64,
+    endpoint: String,
+    platform: herald_protocol::PushPlatform,
+    app_id: Option<String>,
+    read: Vec<Uuid>,
+    all_read: bool,
+    badge: i64,
+}
+
+/// Sends the due syncs (up to a round); returns how many.
+pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
+    let now = pusher.clock.now();
+    let rows = sqlx::query(
+        "SELECT p.subscription_id, p.version, p.attempts, p.read_ids, p.all_read, \
+                s.endpoint, s.platform, s.app_id, a.unread \
+         FROM phone_sync AS p \
+         JOIN push_subscriptions AS s ON s.id = p.subscription_id \
+         JOIN agents AS a ON a.id = p.agent_id \
+         WHERE p.not_before <= $1 ORDER BY p.not_before LIMIT $2",
+    )
+    .bind(now)
+    .bind(super::outbox::ROUND as i64)
+    .fetch_all(&db.reader)
+    .await?;
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        due.push(Due {
+            subscription: row.try_get("subscription_id")?,
+            version: row.try_get("version")?,
+            attempts: row.try_get("attempts")?,
+            endpoint: row.try_get("endpoint")?,
+            platform: subscriptions::parse_platform(&row.try_get::<String, _>("platform")?),
+            app_id: row.try_get("app_id")?,
+            read: serde_json::from_str(&row.try_get::<String, _>("read_ids")?).unwrap_or_default(),
+            all_read: row.try_get("all_read")?,
+            badge: row.try_get("unread")?,
+        });
+    }
+    let count = due.len();
+    for sync in due {
+        let token = sync.endpoint.split_once(':').map_or("", |(_, t)| t);
+        let push = SyncPush {
+            token,
+            topic: sync.app_id.as_deref().unwrap_or_default(),
+            badge: u32::try_from(sync.badge.max(0)).unwrap_or(u32::MAX),
+            read: &sync.read,
+            all_read: sync.all_read,
+        };
+        let verdict = match sync.platform {
+            herald_protocol::PushPlatform::Apns => match &pusher.apns {
+                Some(apns) => apns.send_sync(&push, now).await,
+                None => Verdict::Failed {
+                    status: None,
+                    error: "no APNs".into(),
+                },
+            },
+            herald_protocol::PushPlatform::Fcm => match &pusher.fcm {
+                Some(fcm) => fcm.send_sync(&push, now).await,
+                None => Verdict::Failed {
+                    status: None,
+                    error: "no FCM".into(),
+                },
+            },
+            herald_protocol::PushPlatform::Web => Verdict::Failed {
+                status: None,
+                error: "not a phone".into(),
+            },
+        };
+        record(db, pusher, &sync, verdict, now).await?;
+    }
+    Ok(count)
+}
+
+/// Done (deleted, unless reads came in meanwhile), retried later, or the phone is gone.
+async fn record(
+    db: &Db,
+    pusher: &Pusher,
+    sync: &Due,
+    verdict: Verdict,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut tx = db.write_tx().await?;
+    match verdict {
+        Verdict::Gone(_) => {
+            subscriptions::forget(&mut tx, subscriptions::Whose::Id(&sync.subscription), now)
+                .await?;
+            sqlx::query("DELETE FROM phone_sync WHERE subscription_id = $1")
+                .bind(&sync.subscription)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Verdict::Retry { error, .. }
+            if sync.attempts + 1 < i64::from(pusher.config.max_attempts) =>
+        {
+            let wait = pusher
+                .config
+                .retry_base
+                .saturating_mul(1u32 << (sync.attempts + 1).clamp(0, 20))
+                .min(std::time::Duration::from_secs(3600));
+            let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+            tracing::debug!(error = %error, "a phone's read-sync will be tried again");
+            sqlx::query(
+                "UPDATE phone_sync SET attempts = attempts + 1, not_before = $1 \
+                 WHERE subscription_id = $2",
+            )
+            .bind(next)
+            .bind(&sync.subscription)
+            .execute(&mut *tx)
+            .await?;
+        }
+        other => {
+            if let Verdict::Failed { error, .. } | Verdict::Retry { error, .. } = &other {
+                tracing::info!(error = %error, "a phone's read-sync was given up");
+            }
+            // Sent (or given up): done, unless more reads came in since it was read.
+            sqlx::query("DELETE FROM phone_sync WHERE subscription_id = $1 AND version = $2")
+                .bind(&sync.subscription)
+                .bind(sync.version)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
