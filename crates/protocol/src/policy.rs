@@ -181,7 +181,7 @@ pub struct ChannelDecision {
 }
 
 impl ChannelDecision {
-    fn new(outcome: Outcome, reasons: Vec<Reason>) -> Self {
+    pub(crate) fn new(outcome: Outcome, reasons: Vec<Reason>) -> Self {
         ChannelDecision { outcome, reasons }
     }
 
@@ -223,7 +223,7 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> Decision {
     if *kind == EventKind::QuietSummary {
-        return decide_quiet_summary(ctx, prefs);
+        return crate::quiet::decide_quiet_summary(ctx, prefs);
     }
     let Some(row) = prefs.events.row(kind) else {
         return decide_test(ctx, prefs);
@@ -261,7 +261,13 @@ pub fn decide(
     };
 
     if let Some(reminder) = ctx.reminder {
-        return decide_reminder(reminder, override_on, ctx, prefs, &interruption_gate);
+        return crate::reminders::decide_reminder(
+            reminder,
+            override_on,
+            ctx,
+            prefs,
+            &interruption_gate,
+        );
     }
 
     let dashboard = if row.dashboard {
@@ -341,47 +347,8 @@ pub fn decide(
     }
 }
 
-/// A reminder: back on the bell whatever its row says (the item was there), no email,
-/// push because the agent asked for the reminder (whatever the row and the push scope
-/// say), held by a muted inbox or team, pause and quiet hours (with their break-through)
-/// and the device's own context like any push.
-fn decide_reminder(
-    reminder: crate::reminders::Reminder,
-    override_on: bool,
-    ctx: &AgentContext,
-    prefs: &Preferences,
-    interruption_gate: &dyn Fn(&mut Vec<Reason>) -> bool,
-) -> Decision {
-    let reminded = Reason::Reminded { reminder };
-    let dashboard = ChannelDecision::new(Outcome::Deliver, vec![reminded.clone()]);
-    let email = ChannelDecision::new(Outcome::Suppress, vec![reminded.clone()]);
-    let mut reasons = vec![reminded];
-    let push = if !interruption_gate(&mut reasons) {
-        ChannelDecision::new(Outcome::Suppress, reasons)
-    } else if let Some(reason) = device_refusal(ctx, override_on) {
-        reasons.push(reason);
-        ChannelDecision::new(Outcome::Suppress, reasons)
-    } else {
-        ChannelDecision::new(Outcome::Deliver, reasons)
-    };
-    let sound = decide_sound(
-        &dashboard,
-        &push,
-        override_on,
-        ctx,
-        prefs,
-        interruption_gate,
-    );
-    Decision {
-        dashboard,
-        email,
-        push,
-        sound,
-    }
-}
-
 /// What the device's own context says against an OS notification, if anything.
-fn device_refusal(ctx: &AgentContext, override_on: bool) -> Option<Reason> {
+pub(crate) fn device_refusal(ctx: &AgentContext, override_on: bool) -> Option<Reason> {
     if ctx.device_muted && !override_on {
         Some(Reason::DeviceMuted)
     } else if ctx.app_focused {
@@ -432,7 +399,7 @@ fn decide_push(
     ChannelDecision::new(Outcome::Deliver, reasons)
 }
 
-fn decide_sound(
+pub(crate) fn decide_sound(
     dashboard: &ChannelDecision,
     push: &ChannelDecision,
     override_on: bool,
@@ -457,30 +424,6 @@ fn decide_sound(
     }
     reasons.push(Reason::ChannelOn);
     ChannelDecision::new(Outcome::Deliver, reasons)
-}
-
-/// A quiet summary: on the bell (made read: it is about other items, not one to count),
-/// pushed as the one notification of the quiet time's end unless the device says otherwise,
-/// never emailed; sound as the agent's sound setting says.
-fn decide_quiet_summary(ctx: &AgentContext, prefs: &Preferences) -> Decision {
-    let summary = || vec![Reason::QuietSummary];
-    let push = match device_refusal(ctx, false) {
-        Some(reason) => ChannelDecision::new(Outcome::Suppress, vec![Reason::QuietSummary, reason]),
-        None => ChannelDecision::new(Outcome::Deliver, summary()),
-    };
-    let sound = if !prefs.sound.enabled || prefs.sound.volume == 0 {
-        ChannelDecision::new(Outcome::Suppress, vec![Reason::SoundOff])
-    } else if ctx.device_muted {
-        ChannelDecision::new(Outcome::Suppress, vec![Reason::DeviceMuted])
-    } else {
-        ChannelDecision::new(Outcome::Deliver, summary())
-    };
-    Decision {
-        dashboard: ChannelDecision::new(Outcome::Deliver, summary()),
-        email: ChannelDecision::new(Outcome::Suppress, summary()),
-        push,
-        sound,
-    }
 }
 
 /// The test event: every channel some row uses, right now, whatever pause, quiet hours,

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::event::EventKind;
-use crate::policy::{quiet_hours_end, Decision, Reason};
+use crate::policy::{
+    device_refusal, quiet_hours_end, AgentContext, ChannelDecision, Decision, Outcome, Reason,
+};
 use crate::prefs::{Language, Preferences};
 
 /// What arrived while the agent was quiet, still unread when the quiet time ended.
@@ -93,6 +95,30 @@ impl QuietDigest {
             "While you were quiet"
         };
         format!("{lead}: {}", parts.join(", "))
+    }
+}
+
+/// A quiet summary: on the bell (made read: it is about other items, not one to count),
+/// pushed as the one notification of the quiet time's end unless the device says otherwise,
+/// never emailed; sound as the agent's sound setting says.
+pub(crate) fn decide_quiet_summary(ctx: &AgentContext, prefs: &Preferences) -> Decision {
+    let summary = || vec![Reason::QuietSummary];
+    let push = match device_refusal(ctx, false) {
+        Some(reason) => ChannelDecision::new(Outcome::Suppress, vec![Reason::QuietSummary, reason]),
+        None => ChannelDecision::new(Outcome::Deliver, summary()),
+    };
+    let sound = if !prefs.sound.enabled || prefs.sound.volume == 0 {
+        ChannelDecision::new(Outcome::Suppress, vec![Reason::SoundOff])
+    } else if ctx.device_muted {
+        ChannelDecision::new(Outcome::Suppress, vec![Reason::DeviceMuted])
+    } else {
+        ChannelDecision::new(Outcome::Deliver, summary())
+    };
+    Decision {
+        dashboard: ChannelDecision::new(Outcome::Deliver, summary()),
+        email: ChannelDecision::new(Outcome::Suppress, summary()),
+        push,
+        sound,
     }
 }
 

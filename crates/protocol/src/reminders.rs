@@ -11,7 +11,9 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::notification::UnreadCount;
-use crate::policy::Decision;
+use crate::policy::{
+    decide_sound, device_refusal, AgentContext, ChannelDecision, Decision, Outcome, Reason,
+};
 use crate::prefs::{FieldError, PausePreset, PrefEdit, Preferences};
 
 /// Why an item is back at the top of the bell.
@@ -243,6 +245,45 @@ pub struct SnoozeResult {
     pub until: Option<DateTime<Utc>>,
     /// The counter afterwards (snoozed items leave it).
     pub unread: UnreadCount,
+}
+
+/// A reminder: back on the bell whatever its row says (the item was there), no email,
+/// push because the agent asked for the reminder (whatever the row and the push scope
+/// say), held by a muted inbox or team, pause and quiet hours (with their break-through)
+/// and the device's own context like any push.
+pub(crate) fn decide_reminder(
+    reminder: Reminder,
+    override_on: bool,
+    ctx: &AgentContext,
+    prefs: &Preferences,
+    interruption_gate: &dyn Fn(&mut Vec<Reason>) -> bool,
+) -> Decision {
+    let reminded = Reason::Reminded { reminder };
+    let dashboard = ChannelDecision::new(Outcome::Deliver, vec![reminded.clone()]);
+    let email = ChannelDecision::new(Outcome::Suppress, vec![reminded.clone()]);
+    let mut reasons = vec![reminded];
+    let push = if !interruption_gate(&mut reasons) {
+        ChannelDecision::new(Outcome::Suppress, reasons)
+    } else if let Some(reason) = device_refusal(ctx, override_on) {
+        reasons.push(reason);
+        ChannelDecision::new(Outcome::Suppress, reasons)
+    } else {
+        ChannelDecision::new(Outcome::Deliver, reasons)
+    };
+    let sound = decide_sound(
+        &dashboard,
+        &push,
+        override_on,
+        ctx,
+        prefs,
+        interruption_gate,
+    );
+    Decision {
+        dashboard,
+        email,
+        push,
+        sound,
+    }
 }
 
 #[cfg(test)]

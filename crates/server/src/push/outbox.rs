@@ -35,31 +35,31 @@ SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.u
   ORDER BY o.not_before LIMIT $2";
 
 /// A due row.
-struct Due {
-    id: i64,
-    subscription: String,
-    notification: String,
-    attempts: i64,
-    created_at: DateTime<Utc>,
-    urgency: String,
-    conversation: Option<String>,
-    agent_id: String,
+pub(super) struct Due {
+    pub(super) id: i64,
+    pub(super) subscription: String,
+    pub(super) notification: String,
+    pub(super) attempts: i64,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) urgency: String,
+    pub(super) conversation: Option<String>,
+    pub(super) agent_id: String,
     /// The session that registered the browser.
-    session_id: Option<String>,
-    data: String,
-    read: bool,
-    endpoint: String,
-    p256dh: String,
-    auth: String,
-    platform: herald_protocol::PushPlatform,
+    pub(super) session_id: Option<String>,
+    pub(super) data: String,
+    pub(super) read: bool,
+    pub(super) endpoint: String,
+    pub(super) p256dh: String,
+    pub(super) auth: String,
+    pub(super) platform: herald_protocol::PushPlatform,
     /// A phone's app (the APNs topic).
-    app_id: Option<String>,
+    pub(super) app_id: Option<String>,
     /// The agent's unread counter (a phone's badge).
-    badge: i64,
+    pub(super) badge: i64,
     /// The agent's language (a phone's alert heading).
-    language: Option<String>,
+    pub(super) language: Option<String>,
     /// How long the agent's phones wait while they work at a computer (seconds).
-    phone_delay: Option<i64>,
+    pub(super) phone_delay: Option<i64>,
 }
 
 /// What became of one attempt, before retries are counted.
@@ -182,57 +182,6 @@ impl Pusher {
                 status: None,
                 error,
             },
-        }
-    }
-
-    /// Until when a phone's push waits because the agent works at a computer.
-    fn held_for_computer(&self, due: &Due, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let hub = self.hub.as_ref()?;
-        let agent = Uuid::parse_str(&due.agent_id).ok()?;
-        // Saved before the setting existed: a minute, as the preferences' default.
-        let delay = due
-            .phone_delay
-            .map_or(60, |d| u16::try_from(d).unwrap_or(0));
-        herald_protocol::phone_held_until(delay, hub.computer_active_at(agent), due.created_at, now)
-    }
-
-    /// A phone's push, through APNs or FCM.
-    async fn send_phone(
-        &self,
-        due: &Due,
-        notification: &Notification,
-        now: DateTime<Utc>,
-        ttl_seconds: i64,
-    ) -> Verdict {
-        let not_set_up = |what: &str| Verdict::Failed {
-            status: None,
-            error: format!("this server has no {what} set up: these phones get no push"),
-        };
-        let token = due.endpoint.split_once(':').map_or("", |(_, token)| token);
-        let language = match due.language.as_deref() {
-            Some("pt-BR") => herald_protocol::Language::PtBr,
-            _ => herald_protocol::Language::En,
-        };
-        let push = super::phone::PhonePush {
-            token,
-            topic: due.app_id.as_deref().unwrap_or_default(),
-            item: notification,
-            badge: u32::try_from(due.badge.max(0)).unwrap_or(u32::MAX),
-            language,
-            urgency: &due.urgency,
-            collapse: payload::topic(due.conversation.as_deref()),
-            expires: now + chrono::Duration::seconds(ttl_seconds),
-        };
-        match due.platform {
-            herald_protocol::PushPlatform::Apns => match &self.apns {
-                Some(apns) => apns.send(&push, now).await,
-                None => not_set_up("APNs key (--apns-key)"),
-            },
-            herald_protocol::PushPlatform::Fcm => match &self.fcm {
-                Some(fcm) => fcm.send(&push, ttl_seconds, now).await,
-                None => not_set_up("FCM service account (--fcm-service-account)"),
-            },
-            herald_protocol::PushPlatform::Web => not_set_up("phone service"),
         }
     }
 

@@ -1,7 +1,13 @@
-//! One push to one phone, as both phone services (APNs, FCM) need it.
+//! One push to one phone, as both phone services (APNs, FCM) need it, and the outbox's
+//! phone side: held while the agent works at a computer, then sent through the phone's
+//! service.
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{Language, Notification};
+use uuid::Uuid;
+
+use super::outbox::{Due, Verdict};
+use super::{payload, Pusher};
 
 /// One push to one phone.
 pub(super) struct PhonePush<'a> {
@@ -35,4 +41,57 @@ pub(super) struct SyncPush<'a> {
     pub(super) read: &'a [uuid::Uuid],
     /// Everything up to now was read.
     pub(super) all_read: bool,
+}
+
+impl Pusher {
+    /// Until when a phone's push waits because the agent works at a computer.
+    pub(super) fn held_for_computer(&self, due: &Due, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let hub = self.hub.as_ref()?;
+        let agent = Uuid::parse_str(&due.agent_id).ok()?;
+        // Saved before the setting existed: a minute, as the preferences' default.
+        let delay = due
+            .phone_delay
+            .map_or(60, |d| u16::try_from(d).unwrap_or(0));
+        herald_protocol::phone_held_until(delay, hub.computer_active_at(agent), due.created_at, now)
+    }
+
+    /// A phone's push, through APNs or FCM.
+    pub(super) async fn send_phone(
+        &self,
+        due: &Due,
+        notification: &Notification,
+        now: DateTime<Utc>,
+        ttl_seconds: i64,
+    ) -> Verdict {
+        let not_set_up = |what: &str| Verdict::Failed {
+            status: None,
+            error: format!("this server has no {what} set up: these phones get no push"),
+        };
+        let token = due.endpoint.split_once(':').map_or("", |(_, token)| token);
+        let language = match due.language.as_deref() {
+            Some("pt-BR") => herald_protocol::Language::PtBr,
+            _ => herald_protocol::Language::En,
+        };
+        let push = super::phone::PhonePush {
+            token,
+            topic: due.app_id.as_deref().unwrap_or_default(),
+            item: notification,
+            badge: u32::try_from(due.badge.max(0)).unwrap_or(u32::MAX),
+            language,
+            urgency: &due.urgency,
+            collapse: payload::topic(due.conversation.as_deref()),
+            expires: now + chrono::Duration::seconds(ttl_seconds),
+        };
+        match due.platform {
+            herald_protocol::PushPlatform::Apns => match &self.apns {
+                Some(apns) => apns.send(&push, now).await,
+                None => not_set_up("APNs key (--apns-key)"),
+            },
+            herald_protocol::PushPlatform::Fcm => match &self.fcm {
+                Some(fcm) => fcm.send(&push, ttl_seconds, now).await,
+                None => not_set_up("FCM service account (--fcm-service-account)"),
+            },
+            herald_protocol::PushPlatform::Web => not_set_up("phone service"),
+        }
+    }
 }
