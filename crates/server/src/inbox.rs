@@ -162,20 +162,13 @@ pub async fn mark(
                     .bind(id.to_string())
                     .execute(&mut *tx)
                     .await?
+                    .rows_affected()
+                        > 0
                 } else {
                     // Unread by hand: a snoozed item is back now, its reminder dropped.
-                    let done = sqlx::query(
-                        "UPDATE notifications SET read_at = NULL, snoozed_until = NULL \
-                         WHERE agent_id = $1 AND id = $2 AND read_at IS NOT NULL",
-                    )
-                    .bind(&agent)
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                    crate::snooze::drop_reminder(&mut tx, *id).await?;
-                    done
+                    crate::snooze::bring_back(&mut tx, &agent, *id).await?
                 };
-                if done.rows_affected() > 0 {
+                if done {
                     changed_ids.push(*id);
                 }
             }

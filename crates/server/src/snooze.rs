@@ -66,13 +66,7 @@ pub async fn snooze(
                 .await?;
             }
             None => {
-                sqlx::query(
-                    "UPDATE notifications SET read_at = NULL, snoozed_until = NULL WHERE id = $1",
-                )
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-                drop_reminder(&mut tx, *uuid).await?;
+                bring_back(&mut tx, &agent, *uuid).await?;
             }
         }
     }
@@ -166,14 +160,25 @@ async fn targets(
     Ok(ids)
 }
 
-/// Drops an item's snooze reminder (it was brought back by hand).
-pub(crate) async fn drop_reminder(
+/// Makes one of the agent's items unread now, out of its snooze if it had one (its
+/// reminder dropped): brought back by hand, from the bell's "Unsnooze" or "mark unread".
+/// Whether it was read (or snoozed) before.
+pub(crate) async fn bring_back(
     conn: &mut SqliteConnection,
+    agent: &str,
     id: Uuid,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = NULL, snoozed_until = NULL \
+         WHERE agent_id = $1 AND id = $2 AND read_at IS NOT NULL",
+    )
+    .bind(agent)
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM reminders WHERE notification_id = $1 AND kind = 'snooze'")
         .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }

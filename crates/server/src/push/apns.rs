@@ -137,30 +137,39 @@ impl Apns {
 
     /// Sends one push; the verdict for the outbox.
     pub(super) async fn send(&self, push: &PhonePush<'_>, now: DateTime<Utc>) -> Verdict {
-        let body = payload(push);
-        let mut request = self
-            .client
-            .post(format!("{}/3/device/{}", self.base, push.token))
+        let priority = if push.urgency == "high" { "10" } else { "5" };
+        let mut request =
+            self.request(push.token, push.topic, "alert", priority, push.expires, now);
+        if let Some(collapse) = &push.collapse {
+            request = request.header("apns-collapse-id", collapse.as_str());
+        }
+        self.answer(request.body(payload(push)), now).await
+    }
+
+    /// A `POST /3/device/<token>` with the provider token and the headers every push
+    /// carries.
+    fn request(
+        &self,
+        token: &str,
+        topic: &str,
+        push_type: &str,
+        priority: &str,
+        expires: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}/3/device/{token}", self.base))
             .header(
                 "authorization",
                 format!("bearer {}", self.provider_token(now)),
             )
-            .header("apns-topic", push.topic)
-            .header("apns-push-type", "alert")
-            .header(
-                "apns-priority",
-                if push.urgency == "high" { "10" } else { "5" },
-            )
-            .header("apns-expiration", push.expires.timestamp().to_string())
-            .header("content-type", "application/json");
-        if let Some(collapse) = &push.collapse {
-            request = request.header("apns-collapse-id", collapse.as_str());
-        }
-        self.answer(request.body(body), now).await
+            .header("apns-topic", topic)
+            .header("apns-push-type", push_type)
+            .header("apns-priority", priority)
+            .header("apns-expiration", expires.timestamp().to_string())
+            .header("content-type", "application/json")
     }
-}
 
-impl Apns {
     /// A read-sync: a background push (`content-available`, priority 5, no alert) with the
     /// badge and the items read, for the app to take their notifications away.
     pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
@@ -169,21 +178,8 @@ impl Apns {
             "herald": { "read": push.read, "all_read": push.all_read },
         })
         .to_string();
-        let request = self
-            .client
-            .post(format!("{}/3/device/{}", self.base, push.token))
-            .header(
-                "authorization",
-                format!("bearer {}", self.provider_token(now)),
-            )
-            .header("apns-topic", push.topic)
-            .header("apns-push-type", "background")
-            .header("apns-priority", "5")
-            .header(
-                "apns-expiration",
-                (now + Duration::hours(1)).timestamp().to_string(),
-            )
-            .header("content-type", "application/json");
+        let expires = now + Duration::hours(1);
+        let request = self.request(push.token, push.topic, "background", "5", expires, now);
         self.answer(request.body(body), now).await
     }
 
