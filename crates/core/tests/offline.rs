@@ -10,12 +10,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_core::api::Api;
 use herald_core::client::{Client, ClientConfig};
-use herald_core::config::ServerUrl;
 use herald_core::ports::ConnState;
-use herald_core::sensitive::Sensitive;
-use herald_core::state::MemoryState;
 use herald_testkit::wait_until;
 use support::*;
 use tokio_util::sync::CancellationToken;
@@ -24,12 +20,6 @@ async fn start(
     proxy: &FaultProxy,
     offline_after: Duration,
 ) -> (Client, Arc<Recorder>, CancellationToken) {
-    let api =
-        Api::new(ServerUrl::parse(&format!("http://{}", proxy.addr), false).unwrap()).unwrap();
-    let (token, _) = api
-        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
-        .await
-        .unwrap();
     let recorder = Arc::new(Recorder::default());
     let config = ClientConfig {
         backoff_base: Duration::from_millis(30),
@@ -39,23 +29,9 @@ async fn start(
         offline_after,
         ..ClientConfig::default()
     };
-    let client = Client::new(
-        api,
-        token,
-        Arc::new(MemoryState::default()),
-        recorder.clone(),
-        recorder.clone(),
-        config,
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    tokio::spawn({
-        let (client, stop) = (client.clone(), stop.clone());
-        async move { client.run(stop).await }
-    });
-    let conn = client.connection();
-    wait_until("live", || *conn.borrow() == ConnState::Live).await;
-    (client, recorder, stop)
+    let url = format!("http://{}", proxy.addr);
+    let live = LiveClient::start(&url, recorder.clone(), recorder.clone(), config).await;
+    (live.client, recorder, live.stop)
 }
 
 fn titles(recorder: &Recorder) -> Vec<String> {

@@ -10,13 +10,10 @@ use std::sync::Arc;
 
 use herald_core::api::Api;
 use herald_core::client::{Client, ClientConfig, DeviceContext};
-use herald_core::config::ServerUrl;
 use herald_core::error::{CoreError, ErrorKind, Result};
-use herald_core::ports::{ConnState, EventSink, Notifier, OsNotification, UiEvent};
+use herald_core::ports::{EventSink, Notifier, OsNotification, UiEvent};
 use herald_core::sensitive::Sensitive;
-use herald_core::state::MemoryState;
 use herald_protocol::{AppOutcome, Reason, TestNotificationResult};
-use herald_testkit::wait_until as until;
 use support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -45,35 +42,22 @@ struct App {
 
 impl App {
     async fn start(server: &TestServer, notifier: Arc<dyn Notifier>) -> App {
-        let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
-        let (token, _) = api
-            .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
-            .await
-            .unwrap();
-        let client = Client::new(
-            api.clone(),
-            token.clone(),
-            Arc::new(MemoryState::default()),
+        let config = ClientConfig {
+            app_name: "Herald on ana-laptop".into(),
+            ..ClientConfig::default()
+        };
+        let live = LiveClient::start(
+            &server.url(),
             notifier,
             Arc::new(Recorder::default()),
-            ClientConfig {
-                app_name: "Herald on ana-laptop".into(),
-                ..ClientConfig::default()
-            },
+            config,
         )
-        .unwrap();
-        let stop = CancellationToken::new();
-        tokio::spawn({
-            let (client, stop) = (client.clone(), stop.clone());
-            async move { client.run(stop).await }
-        });
-        let conn = client.connection();
-        until("the stream is live", || *conn.borrow() == ConnState::Live).await;
+        .await;
         App {
-            client,
-            api,
-            token,
-            stop,
+            client: live.client,
+            api: live.api,
+            token: live.token,
+            stop: live.stop,
         }
     }
 

@@ -13,43 +13,20 @@ use std::time::Duration;
 use herald_core::api::Api;
 use herald_core::client::{Client, ClientConfig, NotificationAction};
 use herald_core::config::ServerUrl;
-use herald_core::ports::ConnState;
 use herald_core::sensitive::Sensitive;
-use herald_core::state::{LocalState, MemoryState};
 use herald_protocol::{ManualClock, Reminder, SnoozeTarget, SnoozeUntil};
 use herald_testkit::wait_until as until;
 use support::*;
 use tokio_util::sync::CancellationToken;
 
 async fn app(server: &TestServer) -> (Client, Arc<Recorder>, CancellationToken) {
-    let api = Api::new(ServerUrl::parse(&server.url(), false).unwrap()).unwrap();
-    let (token, _) = api
-        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
-        .await
-        .unwrap();
-    let local: Arc<dyn LocalState> = Arc::new(MemoryState::default());
     let recorder = Arc::new(Recorder::default());
     let config = ClientConfig {
         coalesce_window: Duration::ZERO,
         ..ClientConfig::default()
     };
-    let client = Client::new(
-        api,
-        token,
-        local,
-        recorder.clone(),
-        recorder.clone(),
-        config,
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    tokio::spawn({
-        let (client, stop) = (client.clone(), stop.clone());
-        async move { client.run(stop).await }
-    });
-    let conn = client.connection();
-    until("the stream is live", || *conn.borrow() == ConnState::Live).await;
-    (client, recorder, stop)
+    let live = LiveClient::start(&server.url(), recorder.clone(), recorder.clone(), config).await;
+    (live.client, recorder, live.stop)
 }
 
 #[tokio::test]

@@ -108,6 +108,58 @@ impl TestServer {
     }
 }
 
+/// A client signed in as ana at `url` (a server, or a proxy in front of one), its stream
+/// running until `stop` and live.
+pub struct LiveClient {
+    pub client: herald_core::client::Client,
+    pub api: herald_core::api::Api,
+    pub token: herald_core::sensitive::Sensitive<String>,
+    pub stop: tokio_util::sync::CancellationToken,
+}
+
+impl LiveClient {
+    pub async fn start(
+        url: &str,
+        notifier: std::sync::Arc<dyn Notifier>,
+        sink: std::sync::Arc<dyn EventSink>,
+        config: herald_core::client::ClientConfig,
+    ) -> LiveClient {
+        use herald_core::sensitive::Sensitive;
+        let api =
+            herald_core::api::Api::new(herald_core::config::ServerUrl::parse(url, false).unwrap())
+                .unwrap();
+        let (token, _) = api
+            .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+            .await
+            .unwrap();
+        let client = herald_core::client::Client::new(
+            api.clone(),
+            token.clone(),
+            std::sync::Arc::new(herald_core::state::MemoryState::default()),
+            notifier,
+            sink,
+            config,
+        )
+        .unwrap();
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::spawn({
+            let (client, stop) = (client.clone(), stop.clone());
+            async move { client.run(stop).await }
+        });
+        let conn = client.connection();
+        herald_testkit::wait_until("the stream is live", || {
+            *conn.borrow() == herald_core::ports::ConnState::Live
+        })
+        .await;
+        LiveClient {
+            client,
+            api,
+            token,
+            stop,
+        }
+    }
+}
+
 /// A customer's reply in conversation c-1, assigned to ana.
 pub fn reply(id: &str) -> PlatformEvent {
     PlatformEvent {
