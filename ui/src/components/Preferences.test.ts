@@ -4,12 +4,18 @@ import { FakeBackend } from "../lib/backend/fake";
 import { AppState } from "../lib/state.svelte";
 import Preferences from "./Preferences.svelte";
 
-test("a toggle is applied at once and the saving state is visible until saved", async () => {
-  const fake = new FakeBackend();
-  fake.saveDelayMs = 30;
+/** The app signed in to `fake`. */
+async function signedIn(fake: FakeBackend): Promise<AppState> {
   const app = new AppState(fake);
   await app.start();
   await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  return app;
+}
+
+test("a toggle is applied at once and the saving state is visible until saved", async () => {
+  const fake = new FakeBackend();
+  fake.saveDelayMs = 30;
+  const app = await signedIn(fake);
   render(Preferences, { props: { app } });
   const box = screen.getByTestId("pref-new_conversation-push") as HTMLInputElement;
   expect(box.checked).toBe(false);
@@ -24,9 +30,7 @@ test("a toggle is applied at once and the saving state is visible until saved", 
 test("a test mention shows what was observed and, per channel, what the rules decided", async () => {
   const fake = new FakeBackend();
   fake.saveDelayMs = 0;
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   render(Preferences, { props: { app } });
   await fireEvent.click(screen.getByTestId("test-mention"));
   const result = await screen.findByTestId("test-result");
@@ -41,9 +45,7 @@ test("a test mention shows what was observed and, per channel, what the rules de
 
 test("settings the workspace's admin locked show as locked, with who locked them", async () => {
   const fake = new FakeBackend();
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   const prefs = app.prefs;
   if (!prefs) throw new Error("signed in without preferences");
   app.prefs = {
@@ -67,9 +69,7 @@ test("settings the workspace's admin locked show as locked, with who locked them
 test("each inbox and team of the agent can be muted or always pushed", async () => {
   const fake = new FakeBackend();
   fake.saveDelayMs = 0;
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   if (!app.agent) throw new Error("signed in without a profile");
   app.agent = { ...app.agent, groups: ["inbox:support", "team:billing"] };
   render(Preferences, { props: { app } });
@@ -85,9 +85,7 @@ test("each inbox and team of the agent can be muted or always pushed", async () 
 
 test("the preview of the rules shows what reaches the agent per event and moment", async () => {
   const fake = new FakeBackend();
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   render(Preferences, { props: { app } });
   const paused = await screen.findByTestId("preview-mention-paused");
   // The policy's preview of the defaults: mentions always alert, even paused.
@@ -99,9 +97,7 @@ test("the preview of the rules shows what reaches the agent per event and moment
 test("reminders of unread assignments are switched on and tuned as edits", async () => {
   const fake = new FakeBackend();
   fake.saveDelayMs = 0;
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   render(Preferences, { props: { app } });
   const after = screen.getByTestId("escalation-after") as HTMLSelectElement;
   expect(after.disabled, "off by default").toBe(true);
@@ -119,9 +115,7 @@ test("reminders of unread assignments are switched on and tuned as edits", async
 test("the desktop app's start-at-login switch reads and sets the shell's state", async () => {
   const fake = new FakeBackend();
   fake.autostartOn = true;
-  const app = new AppState(fake);
-  await app.start();
-  await app.signIn("http://127.0.0.1:7878", "ana@demo.herald.test", "herald-demo");
+  const app = await signedIn(fake);
   render(Preferences, { props: { app } });
   const box = (await screen.findByTestId("autostart")) as HTMLInputElement;
   expect(box.checked).toBe(true);
