@@ -87,6 +87,24 @@ impl Setup {
         self.server.get(&self.token, "/push/subscriptions").await
     }
 
+    /// Waits until the (one) phone's last outcome passes `check`.
+    async fn wait_last(&self, what: &str, check: impl Fn(&PushOutcome) -> bool) {
+        herald_testkit::wait_for(what, || async {
+            let devices = self.devices().await;
+            let last = devices.first()?.last.as_ref()?;
+            check(&last.outcome).then_some(())
+        })
+        .await
+    }
+
+    /// Waits until the agent has no phone left.
+    async fn wait_no_devices(&self) {
+        herald_testkit::wait_for("the phone removed", || async {
+            self.devices().await.is_empty().then_some(())
+        })
+        .await
+    }
+
     async fn wait_received(&self, n: usize) -> Vec<common::apns_service::Received> {
         herald_testkit::wait_until(&format!("{n} pushes at APNs"), || {
             self.apns.received().len() >= n
@@ -167,13 +185,8 @@ async fn apples_answers_prune_retry_and_renew() {
         received[1].jwt, received[2].jwt,
         "a new token after ExpiredProviderToken"
     );
-    herald_testkit::wait_for("the device's last answer", || async {
-        let devices = s.devices().await;
-        matches!(
-            devices[0].last.as_ref().map(|l| &l.outcome),
-            Some(PushOutcome::Accepted { .. })
-        )
-        .then_some(())
+    s.wait_last("the device's last answer", |o| {
+        matches!(o, PushOutcome::Accepted { .. })
     })
     .await;
 
@@ -181,10 +194,7 @@ async fn apples_answers_prune_retry_and_renew() {
     s.apns.script(&[(410, "Unregistered")]);
     s.server.ingest_ok(&assignment("a-2", "c-2", "Gone")).await;
     s.wait_received(4).await;
-    herald_testkit::wait_for("the device removed", || async {
-        s.devices().await.is_empty().then_some(())
-    })
-    .await;
+    s.wait_no_devices().await;
     assert_eq!(s.apns.violations(), Vec::<String>::new());
 }
 
@@ -309,10 +319,7 @@ async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
     s.fcm.script(&[(404, "NOT_FOUND")]);
     s.server.ingest_ok(&assignment("a-3", "c-3", "Gone")).await;
     wait(4).await;
-    herald_testkit::wait_for("the phone removed", || async {
-        s.devices().await.is_empty().then_some(())
-    })
-    .await;
+    s.wait_no_devices().await;
     assert_eq!(s.fcm.violations(), Vec::<String>::new());
 }
 
@@ -335,15 +342,10 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
             .then_some(())
     })
     .await;
-    let held = || async {
-        herald_testkit::wait_for("the phone's push held", || async {
-            let devices = s.devices().await;
-            match devices[0].last.as_ref().map(|l| &l.outcome) {
-                Some(PushOutcome::Held { .. }) => Some(()),
-                _ => None,
-            }
+    let held = || {
+        s.wait_last("the phone's push held", |o| {
+            matches!(o, PushOutcome::Held { .. })
         })
-        .await
     };
 
     // Read at the computer within the minute: the phone never gets it.
@@ -354,15 +356,8 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
     let first = s.server.all_items(&s.token).await.pop().unwrap();
     s.server.mark_read(&s.token, &[first.id]).await;
     s.clock.advance(chrono::Duration::seconds(61));
-    herald_testkit::wait_for("the push skipped", || async {
-        let devices = s.devices().await;
-        matches!(
-            devices[0].last.as_ref().map(|l| &l.outcome),
-            Some(PushOutcome::SkippedRead)
-        )
-        .then_some(())
-    })
-    .await;
+    s.wait_last("the push skipped", |o| *o == PushOutcome::SkippedRead)
+        .await;
     let alerts = || {
         s.apns
             .received()
