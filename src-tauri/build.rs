@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "session_state",
     "sign_in",
     "sign_out",
+    "switch_account",
     "bell",
     "load_older",
     "mark",

@@ -2,7 +2,8 @@
 //! on the app icon (when the agent wants it), and the notification buttons' words in the
 //! agent's language. Follows the core's `Indicators` as they change.
 
-use herald_core::account::{Account, Indicators};
+use herald_core::account::Indicators;
+use herald_core::accounts::Accounts;
 use herald_protocol::Language;
 use tauri::{AppHandle, Runtime};
 
@@ -14,7 +15,7 @@ pub type Tray<R> = crate::tray::Tray<R>;
 pub type Tray<R> = std::marker::PhantomData<R>;
 
 /// Follows `account`'s indicators until the app ends.
-pub fn follow<R: Runtime>(app: &AppHandle<R>, account: &Account, tray: Option<Tray<R>>) {
+pub fn follow<R: Runtime>(app: &AppHandle<R>, account: &Accounts, tray: Option<Tray<R>>) {
     let mut indicators = account.indicators();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

@@ -57,10 +57,11 @@ pub mod window;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use herald_core::account::{Account, AccountConfig, AccountPorts};
+use herald_core::account::AccountConfig;
+use herald_core::accounts::store::FileAccounts;
+use herald_core::accounts::{Accounts, AccountsPorts};
 use herald_core::client::DeviceContext;
 use herald_core::secret::{KeyringStore, SecretStore};
-use herald_core::state::FileState;
 use tauri::{App, Builder, Manager, RunEvent, Runtime, WindowEvent};
 
 /// The keychain service name (accounts are "server|email").
@@ -164,7 +165,7 @@ pub fn run() {
             api.prevent_exit();
         }
         RunEvent::Exit => {
-            if let Some(account) = app.try_state::<Account>() {
+            if let Some(account) = app.try_state::<Accounts>() {
                 account.shutdown();
             }
         }
@@ -211,7 +212,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
                 WindowEvent::Destroyed => false,
                 _ => return,
             };
-            if let Some(account) = window.try_state::<Account>() {
+            if let Some(account) = window.try_state::<Accounts>() {
                 account.update_device(|device| device.app_focused = focused);
             }
         })
@@ -219,6 +220,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
             commands::session_state,
             commands::sign_in,
             commands::sign_out,
+            commands::switch_account,
             commands::bell,
             commands::load_older,
             commands::mark,
@@ -255,11 +257,11 @@ fn setup<R: Runtime>(app: &mut App<R>, options: Options) -> Result<(), Box<dyn s
     };
     std::fs::create_dir_all(&dir)?;
     let shown = Arc::new(notify::Shown::default());
-    let account = Account::new(
+    let account = Accounts::new(
         options.account,
-        AccountPorts {
+        AccountsPorts {
             secrets: options.secrets,
-            local: Arc::new(FileState::new(dir.join("state.json"))),
+            store: Arc::new(FileAccounts::new(&dir)),
             notifier: Arc::new(notify::OsNotifier::new(handle.clone(), shown.clone())),
             sink: Arc::new(sink::Sink::new(handle.clone())),
             runtime: tokio_runtime(),

@@ -4,7 +4,7 @@
 //! (macOS, mobile) through tauri-plugin-deep-link. The scheme is declared for the bundles in
 //! `tauri.conf.json`.
 
-use herald_core::account::Account;
+use herald_core::accounts::Accounts;
 use herald_core::links::{from_args, Link};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -19,7 +19,7 @@ pub fn open<'a, R: Runtime>(app: &AppHandle<R>, args: impl IntoIterator<Item = &
         return false;
     };
     crate::window::show(app);
-    if let (Link::Item(id), Some(account)) = (link, app.try_state::<Account>()) {
+    if let (Link::Item(id), Some(account)) = (link, app.try_state::<Accounts>()) {
         account.focus_item(id);
     }
     true

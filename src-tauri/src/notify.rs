@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use herald_core::account::Account;
+use herald_core::accounts::Accounts;
 use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use herald_core::ports::{Notifier, OsNotification};
@@ -125,7 +125,7 @@ pub fn name_actions<R: Runtime>(app: &AppHandle<R>, language: Language) {
 }
 
 /// Handles clicks and actions on the notifications `shown` remembers.
-pub fn on_clicks<R: Runtime>(app: &AppHandle<R>, account: Account, shown: Arc<Shown>) {
+pub fn on_clicks<R: Runtime>(app: &AppHandle<R>, account: Accounts, shown: Arc<Shown>) {
     let handle = app.clone();
     let registered = app.notification().on_action(move |performed| {
         let Some(item) = performed.notification().and_then(|n| shown.item(n.id())) else {

@@ -1,7 +1,7 @@
 //! Opening an item's conversation: the account marks it read and hands back its https link
 //! (the only kind it ever hands back); the OS opens it with tauri-plugin-opener.
 
-use herald_core::account::Account;
+use herald_core::accounts::Accounts;
 use herald_core::client::NotificationAction;
 use herald_core::error::{CoreError, ErrorKind, Result};
 use tauri::{AppHandle, Runtime};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 /// to open.
 pub async fn act<R: Runtime>(
     app: &AppHandle<R>,
-    account: &Account,
+    account: &Accounts,
     id: Uuid,
     action: NotificationAction,
 ) -> Result<bool> {

@@ -1,7 +1,8 @@
 //! The tray icon: the unread count beside it (where the desktop shows a label), the
 //! connection state in its tooltip and menu, and the menu: open, pause for an hour, quit.
 
-use herald_core::account::{Account, Indicators};
+use herald_core::account::Indicators;
+use herald_core::accounts::Accounts;
 use herald_core::error::ErrorKind;
 use herald_core::ports::ConnState;
 use herald_core::views::PausePreset;
@@ -24,7 +25,7 @@ pub struct Tray<R: Runtime> {
 }
 
 /// Creates the tray icon; its menu acts on `account`.
-pub fn create<R: Runtime>(app: &AppHandle<R>, account: Account) -> tauri::Result<Tray<R>> {
+pub fn create<R: Runtime>(app: &AppHandle<R>, account: Accounts) -> tauri::Result<Tray<R>> {
     // English until the agent's preferences are known (`show` rewords it all).
     let words = texts(Language::En);
     let signed_out = format!("Herald: {}", words.signed_out);
@@ -59,11 +60,11 @@ pub fn create<R: Runtime>(app: &AppHandle<R>, account: Account) -> tauri::Result
     })
 }
 
-fn pause_for_an_hour<R: Runtime>(app: &AppHandle<R>, account: Account) {
+fn pause_for_an_hour<R: Runtime>(app: &AppHandle<R>, account: Accounts) {
     let app = app.clone();
     // Menu events come on the main thread; the account's work runs on the async runtime.
     tauri::async_runtime::spawn(async move {
-        match account.pause(PausePreset::Hour) {
+        match account.pause_all(PausePreset::Hour) {
             Ok(_) => {}
             // Nobody signed in: there is nothing to pause, show the sign-in form.
             Err(err) if err.kind == ErrorKind::SignedOut => crate::window::show(&app),

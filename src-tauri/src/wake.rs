@@ -1,21 +1,21 @@
 //! Reconnecting at once when the computer wakes up or the network comes back, instead of
-//! waiting for the heartbeat or the backoff: what the OS says goes to [`Account::wake`].
+//! waiting for the heartbeat or the backoff: what the OS says goes to [`Accounts::wake`].
 //!
 //! - Linux: the login manager's `PrepareForSleep(false)` and NetworkManager's
 //!   `StateChanged(70)` ("connected, global") on the system bus. `HERALD_WAKE_BUS=session`
 //!   listens on the session bus instead, where the end-to-end test sends them.
-//! - Everywhere: herald-core's clock watch (`Account::watch_sleep`) sees a sleep by the
+//! - Everywhere: herald-core's clock watch (`Accounts::watch_sleep`) sees a sleep by the
 //!   wall clock running ahead of the monotonic one.
 //!
 //! Windows and macOS have no listener of their own here yet (their power and network
 //! notifications need a window procedure and an `NSWorkspace` observer): the clock watch
 //! covers sleep there, network changes wait for the heartbeat.
 
-use herald_core::account::Account;
+use herald_core::accounts::Accounts;
 use tokio_util::sync::CancellationToken;
 
 /// Starts the watches; they end with `stop`.
-pub fn follow(account: Account, stop: CancellationToken) {
+pub fn follow(account: Accounts, stop: CancellationToken) {
     let clocks = account.clone();
     let token = stop.clone();
     tauri::async_runtime::spawn(async move { clocks.watch_sleep(token).await });
@@ -32,7 +32,7 @@ pub fn follow(account: Account, stop: CancellationToken) {
 #[cfg(target_os = "linux")]
 mod linux {
     use futures_util::StreamExt;
-    use herald_core::account::Account;
+    use herald_core::accounts::Accounts;
     use tokio_util::sync::CancellationToken;
     use zbus::message::Type;
     use zbus::{Connection, MatchRule, MessageStream};
@@ -55,7 +55,7 @@ mod linux {
         MessageStream::for_match_rule(rule, bus, Some(16)).await
     }
 
-    pub(super) async fn listen(account: Account, stop: CancellationToken) -> zbus::Result<()> {
+    pub(super) async fn listen(account: Accounts, stop: CancellationToken) -> zbus::Result<()> {
         let bus = match std::env::var("HERALD_WAKE_BUS").as_deref() {
             Ok("session") => Connection::session().await?,
             _ => Connection::system().await?,

@@ -20,7 +20,10 @@
 //! - [`agent`]: one signed-in session: its client, preference sync and debounced saves.
 //! - [`account`]: the account on this device: the session's slot and its transitions
 //!   (restore, sign in, sign out, ended on the server), the device context, the indicators,
-//!   and every answer the UI asks for. **Start here**: the shell's commands call it.
+//!   and every answer the UI asks for.
+//! - [`accounts`]: every account the app follows: one bell over several servers or
+//!   workspaces, the shown account, signing out of one. **Start here**: the shell's commands
+//!   call it.
 //! - [`links`]: `herald://` links, read strictly (anything else opens nothing).
 //! - [`views`]: what the UI is sent when it asks (session, bell, preferences, pause choices).
 //! - [`diagnostics`]: the troubleshooting facts and the verdict of each card.
@@ -29,11 +32,12 @@
 //!   every event the UI is pushed.
 //! - [`ts`]: the TypeScript module generated for the UI from all of the above.
 //!
-//! Two fronts use it: the desktop app (`src-tauri`, through [`account::Account`] and the
+//! Two fronts use it: the desktop app (`src-tauri`, through [`accounts::Accounts`] and the
 //! ports) and `herald-watch`, the headless one (`src/bin/herald-watch.rs`).
 //! `examples/bench.rs` measures its latency.
 
 pub mod account;
+pub mod accounts;
 pub mod agent;
 pub mod api;
 pub mod backoff;

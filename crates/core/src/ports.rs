@@ -72,6 +72,11 @@ pub enum UiEvent {
         notification: Box<Notification>,
         /// The client's decision for OS notification and sound.
         local: Box<Decision>,
+        /// Which of the app's accounts it came from ([`crate::views::AccountSummary::id`]);
+        /// absent from a lone account (the web app, `herald-watch`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        account: Option<String>,
     },
     /// Items changed read state.
     ReadChanged,
@@ -117,6 +122,12 @@ pub enum UiEvent {
     },
     /// The start-up restore of the saved session has finished.
     Restored,
+    /// The app's accounts changed: one added, signed out, ended, switched to, or its
+    /// connection or counter moved.
+    Accounts {
+        /// Every account and which one is shown.
+        accounts: crate::views::AccountsView,
+    },
 }
 
 /// Receives UI events.

@@ -107,20 +107,26 @@ impl FileState {
     }
 
     fn write(&self, state: &Saved) -> Result<()> {
-        use std::io::Write;
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| storage("create the folder of", e))?;
-        }
         let json = serde_json::to_vec(state).map_err(|e| storage("encode", e))?;
-        let tmp = self.path.with_extension("tmp");
-        let mut file = std::fs::File::create(&tmp).map_err(|e| storage("write", e))?;
-        file.write_all(&json).map_err(|e| storage("write", e))?;
-        file.sync_all().map_err(|e| storage("write", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| storage("replace", e))
+        write_atomically(&self.path, &json)
     }
 }
 
-fn storage(action: &str, err: impl std::fmt::Display) -> CoreError {
+/// Writes a whole file or nothing: a temporary file beside it, synced, then renamed over it
+/// (a crash or a full disk never leaves half a file).
+pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| storage("create the folder of", e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(|e| storage("write", e))?;
+    file.write_all(bytes).map_err(|e| storage("write", e))?;
+    file.sync_all().map_err(|e| storage("write", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| storage("replace", e))
+}
+
+pub(crate) fn storage(action: &str, err: impl std::fmt::Display) -> CoreError {
     CoreError::new(
         ErrorKind::Storage,
         format!("could not {action} Herald's local state: {err}"),

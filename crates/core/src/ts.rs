@@ -15,7 +15,7 @@ use crate::diagnostics::{
 use crate::error::{CoreError, ErrorKind};
 use crate::ports::{ConnState, UiEvent};
 use crate::prefsync::SaveStatus;
-use crate::views::{BellView, PrefsView, SessionView};
+use crate::views::{AccountSummary, AccountsView, BellItem, BellView, PrefsView, SessionView};
 use crate::web::WebFacts;
 
 /// The whole generated TypeScript module, in a stable order.
@@ -30,7 +30,10 @@ pub fn typescript_module() -> String {
         export::<OsOutcome>(),
         export::<Trail>(),
         export::<UiEvent>(),
+        export::<AccountSummary>(),
+        export::<AccountsView>(),
         export::<SessionView>(),
+        export::<BellItem>(),
         export::<BellView>(),
         export::<PrefsView>(),
         // diagnostics

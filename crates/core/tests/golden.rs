@@ -19,7 +19,9 @@ use herald_core::diagnostics::{
 use herald_core::error::{CoreError, ErrorKind};
 use herald_core::ports::{ConnState, UiEvent};
 use herald_core::prefsync::SaveStatus;
-use herald_core::views::{BellView, PausePreset, PrefsView, SessionView};
+use herald_core::views::{
+    AccountSummary, AccountsView, BellItem, BellView, PausePreset, PrefsView, SessionView,
+};
 use herald_protocol::{
     AgentProfile, Decision, EmailStatus, FieldError, Notification, OsPermission, Preferences,
     UnreadCount, VersionedPreferences,
@@ -112,6 +114,7 @@ fn every_ui_event_has_its_golden_json() {
             UiEvent::Item {
                 notification: Box::new(notification()),
                 local: Box::new(decision()),
+                account: Some("a1b2c3d4".into()),
             },
         ),
         ("event_read_changed", UiEvent::ReadChanged),
@@ -160,6 +163,36 @@ fn every_ui_event_has_its_golden_json() {
             },
         ),
         ("event_restored", UiEvent::Restored),
+        (
+            "event_accounts",
+            UiEvent::Accounts {
+                accounts: AccountsView {
+                    active: Some("a1b2c3d4".into()),
+                    accounts: vec![
+                        AccountSummary {
+                            id: "a1b2c3d4".into(),
+                            label: "Acme".into(),
+                            server: "https://herald.acme.example/".into(),
+                            email: "ana@acme.test".into(),
+                            signed_in: true,
+                            connection: ConnState::Live,
+                            unread: 3,
+                            ended: None,
+                        },
+                        AccountSummary {
+                            id: "e5f6a7b8".into(),
+                            label: "herald.beta.example".into(),
+                            server: "https://herald.beta.example/".into(),
+                            email: "ana@beta.test".into(),
+                            signed_in: false,
+                            connection: ConnState::Stopped,
+                            unread: 0,
+                            ended: Some("your session was revoked".into()),
+                        },
+                    ],
+                },
+            },
+        ),
     ];
     for (name, event) in &events {
         check(name, event, &mut failures);
@@ -181,13 +214,26 @@ fn every_view_and_answer_has_its_golden_json() {
             device_muted: false,
             restoring: false,
             focus_item: None,
+            accounts: Some(AccountsView {
+                active: Some("a1b2c3d4".into()),
+                accounts: vec![AccountSummary {
+                    id: "a1b2c3d4".into(),
+                    label: "Acme".into(),
+                    server: "https://herald.acme.example/".into(),
+                    email: "ana@acme.test".into(),
+                    signed_in: true,
+                    connection: ConnState::Live,
+                    unread: 1,
+                    ended: None,
+                }],
+            }),
         },
         &mut failures,
     );
     check(
         "view_bell",
         &BellView {
-            items: vec![notification()],
+            items: vec![BellItem::of(Some("a1b2c3d4"), notification())],
             unread: UnreadCount { total: 1 },
             connection: ConnState::Connecting { attempt: 0 },
             last_event_at: Some(at(15, 0)),

@@ -2,7 +2,6 @@
 // through the backend and come back as events (the Rust side is the source of truth).
 import type {
   AgentProfile,
-  Notification,
   PrefEdit,
   Preferences,
   SnoozeTarget,
@@ -12,7 +11,9 @@ import { setLanguage } from "./i18n.svelte";
 import { play } from "./sound";
 import {
   asBackendError,
+  type AccountsView,
   type Backend,
+  type BellItem,
   type BackendError,
   type ConnState,
   type PausePreset,
@@ -32,8 +33,13 @@ export class AppState {
   signedOutReason = $state<string | undefined>();
   /** Rust says the stream has been down for a while (the banner shows while true). */
   offline = $state(false);
-  /** The bell's items, newest first. Replaced, never mutated (thousands of items). */
-  items = $state.raw<Notification[]>([]);
+  /** The bell's items, newest first, each with its account where the app follows several.
+   * Replaced, never mutated (thousands of items). */
+  items = $state.raw<BellItem[]>([]);
+  /** The desktop app's accounts and the one shown (undefined in the web app). */
+  accounts = $state.raw<AccountsView | undefined>();
+  /** The sign-in form is open to add one more account. */
+  addingAccount = $state(false);
   unread = $state(0);
   connection = $state<ConnState>({ state: "stopped" });
   lastEventAt = $state<string | undefined>();
@@ -76,6 +82,7 @@ export class AppState {
     this.deviceMuted = session.device_muted;
     this.focusId = session.focus_item;
     this.connection = session.connection;
+    this.accounts = session.accounts;
     if (session.signed_in) {
       this.agent = session.agent;
       await this.enter();
@@ -93,15 +100,44 @@ export class AppState {
     this.lastServer = server;
     this.lastEmail = email;
     this.signedOutReason = undefined;
+    this.addingAccount = false;
     await this.enter();
   }
 
-  async signOut(): Promise<void> {
-    await this.backend.signOut();
+  /** Signs out of the shown account (or `accountId`); where others run, they stay. */
+  async signOut(accountId?: string): Promise<void> {
+    await this.backend.signOut(accountId);
+    const session = await this.backend.sessionState();
+    if (session.signed_in) {
+      await this.enterSession(session);
+      return;
+    }
+    this.accounts = session.accounts;
     this.phase = "signed_out";
     this.items = [];
     this.unread = 0;
     this.prefs = undefined;
+  }
+
+  /** Shows another account: its preferences, diagnostics and connection. */
+  async switchAccount(accountId: string): Promise<void> {
+    if (!this.backend.switchAccount) return;
+    this.accounts = await this.backend.switchAccount(accountId);
+    await this.enterSession(await this.backend.sessionState());
+  }
+
+  /** Opens the sign-in form for one more account (or again for one that ended). */
+  addAccount(server?: string, email?: string): void {
+    if (server) this.lastServer = server;
+    if (email) this.lastEmail = email;
+    this.addingAccount = true;
+  }
+
+  /** The label of an item's account, where the app follows several. */
+  accountLabel(item: BellItem): string | undefined {
+    const accounts = this.accounts?.accounts ?? [];
+    if (accounts.length < 2) return undefined;
+    return accounts.find((a) => a.id === item.account)?.label;
   }
 
   private async enter(): Promise<void> {
@@ -155,8 +191,8 @@ export class AppState {
     return this.run(() => this.backend.markAll());
   }
 
-  snooze(target: SnoozeTarget, until?: SnoozeUntil) {
-    return this.run(() => this.backend.snooze(target, until));
+  snooze(target: SnoozeTarget, until?: SnoozeUntil, accountId?: string) {
+    return this.run(() => this.backend.snooze(target, until, accountId));
   }
 
   open(id: string) {
@@ -184,7 +220,7 @@ export class AppState {
   apply(event: UiEvent): void {
     switch (event.type) {
       case "item": {
-        const n = event.notification;
+        const n: BellItem = event.account ? { ...event.notification, account: event.account } : event.notification;
         // An item held already comes back (a snooze ended, a reminder): to the top.
         this.items = [n, ...this.items.filter((item) => item.id !== n.id)];
         this.lastEventAt = new Date().toISOString();
@@ -232,6 +268,16 @@ export class AppState {
       case "restored":
         if (this.phase === "loading") void this.run(() => this.checkSession());
         break;
+      case "accounts": {
+        const shown = this.accounts?.active;
+        this.accounts = event.accounts;
+        // Another account is shown now (the one shown ended, or was signed out of
+        // elsewhere): its session, preferences and bell.
+        if (this.phase === "signed_in" && event.accounts.active !== shown) {
+          void this.run(async () => this.enterSession(await this.backend.sessionState()));
+        }
+        break;
+      }
       default: {
         // Every event Rust sends is handled: a new variant fails the type check here.
         const unhandled: never = event;

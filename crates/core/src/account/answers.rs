@@ -14,7 +14,7 @@ use crate::diagnostics::{self, Diagnostics, EventsOn, Facts, OsCheck, ServerChec
 use crate::error::Result;
 use crate::ports::{ConnState, UiEvent};
 use crate::prefsync::SaveStatus;
-use crate::views::{BellView, PausePreset, PrefsView, SessionView};
+use crate::views::{BellItem, BellView, PausePreset, PrefsView, SessionView};
 
 impl Account {
     /// What the UI shows before anything else.
@@ -37,6 +37,7 @@ impl Account {
             device_muted: self.device().device_muted,
             restoring: self.inner.restoring.load(Ordering::Acquire),
             focus_item: lock(&self.inner.focus).take(),
+            accounts: None,
         }
     }
 
@@ -46,7 +47,7 @@ impl Account {
         let client = session.client();
         let (items, unread) = client.bell();
         Ok(BellView {
-            items,
+            items: items.into_iter().map(|n| BellItem::of(None, n)).collect(),
             unread,
             connection: client.connection().borrow().clone(),
             last_event_at: client.last_event_at(),

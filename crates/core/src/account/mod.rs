@@ -21,6 +21,8 @@ use uuid::Uuid;
 mod answers;
 mod wake;
 
+pub(crate) use wake::watch_sleep;
+
 use crate::agent::{SessionPorts, SignedIn};
 use crate::client::{ClientConfig, DeviceContext};
 use crate::config::ServerUrl;
@@ -155,12 +157,13 @@ impl EventSink for Observer {
                 | UiEvent::Preferences { .. }
                 | UiEvent::SignedOut { .. }
         );
-        self.next.emit(event);
+        // The indicators first: whoever hears the event next reads them current.
         if affects_indicators {
             if let Some(inner) = self.account.upgrade() {
                 Account { inner }.publish_indicators();
             }
         }
+        self.next.emit(event);
     }
 }
 
@@ -208,7 +211,7 @@ impl Account {
                 let prefs = session.prefs().view();
                 Indicators {
                     connection: session.client().connection().borrow().clone(),
-                    unread: session.client().bell().1.total,
+                    unread: session.client().unread().total,
                     language: prefs.language,
                     unread_badge: prefs.unread_badge,
                 }

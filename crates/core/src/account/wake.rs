@@ -36,21 +36,26 @@ impl Account {
 
     /// Watches for sleeps by the clocks until `stop`, and wakes the stream after one.
     pub async fn watch_sleep(&self, stop: CancellationToken) {
-        let mut ticks = tokio::time::interval(TICK);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = (SystemTime::now(), Instant::now());
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                _ = ticks.tick() => {}
-            }
-            let now = (SystemTime::now(), Instant::now());
-            let wall = now.0.duration_since(last.0).unwrap_or_default();
-            if slept(wall, now.1 - last.1) {
-                self.wake();
-            }
-            last = now;
+        watch_sleep(stop, || self.wake()).await;
+    }
+}
+
+/// Watches for sleeps by the clocks until `stop`, and calls `wake` after one.
+pub async fn watch_sleep(stop: CancellationToken, wake: impl Fn()) {
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = (SystemTime::now(), Instant::now());
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => {}
         }
+        let now = (SystemTime::now(), Instant::now());
+        let wall = now.0.duration_since(last.0).unwrap_or_default();
+        if slept(wall, now.1 - last.1) {
+            wake();
+        }
+        last = now;
     }
 }
 

@@ -67,6 +67,7 @@ impl EventSink for Terminal {
             UiEvent::Item {
                 notification,
                 local,
+                ..
             } if self.all && !local.push.delivers() => {
                 println!(
                     "BELL   {} | {}",

@@ -346,6 +346,7 @@ impl Client {
                     self.inner.sink.emit(UiEvent::Item {
                         notification: notification.clone(),
                         local: Box::new(local.clone()),
+                        account: None,
                     });
                     if replay {
                         conn.replayed.push(id);

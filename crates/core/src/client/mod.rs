@@ -238,6 +238,16 @@ impl Client {
         (model.bell.items().cloned().collect(), model.bell.unread())
     }
 
+    /// The counter alone (cheaper than [`Client::bell`]).
+    pub fn unread(&self) -> UnreadCount {
+        self.model().bell.unread()
+    }
+
+    /// Whether the bell holds this item.
+    pub fn holds(&self, id: Uuid) -> bool {
+        self.model().bell.contains(id)
+    }
+
     /// The highest seq held, and its epoch.
     pub fn position(&self) -> (u64, Option<String>) {
         let model = self.model();

@@ -26,6 +26,7 @@ const EVERY_TYPE: UiEvent["type"][] = [
   "offline",
   "signed_out",
   "restored",
+  "accounts",
 ];
 
 test("every event type Rust sends has a golden sample", () => {
@@ -41,6 +42,8 @@ test("the UI applies every golden event", async () => {
     expect(() => app.apply(event), file).not.toThrow();
   }
   expect(app.items.some((n) => n.event_id === "evt-77"), "the golden item is in the bell").toBe(true);
+  expect(app.items.find((n) => n.event_id === "evt-77")?.account, "with its account").toBe("a1b2c3d4");
+  expect(app.accounts?.accounts.map((a) => a.label)).toEqual(["Acme", "herald.beta.example"]);
   expect(app.unread).toBe(7);
   expect(app.save).toEqual({ state: "failed", kind: "offline", message: "cannot reach the server" });
   expect(app.phase, "the golden signed_out event signs out").toBe("signed_out");

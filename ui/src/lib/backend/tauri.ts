@@ -19,12 +19,14 @@ export function tauriBackend(): Backend {
   return {
     sessionState: () => call("session_state"),
     signIn: (server, email, password) => call("sign_in", { server, email, password }),
-    signOut: () => call("sign_out"),
+    signOut: (accountId) => call("sign_out", { accountId: accountId ?? null }),
+    switchAccount: (accountId) => call("switch_account", { accountId }),
     bell: () => call("bell"),
     loadOlder: (limit) => call("load_older", { limit }),
     mark: (ids, read) => call("mark", { ids, read }),
     markAll: () => call("mark_all"),
-    snooze: (target, until) => call("snooze", { target, until: until ?? null }),
+    snooze: (target, until, accountId) =>
+      call("snooze", { target, until: until ?? null, accountId: accountId ?? null }),
     openItem: (id) => call("open_item", { id }),
     why: (id) => call("why", { id }),
     preferences: () => call("preferences"),

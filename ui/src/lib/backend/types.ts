@@ -7,6 +7,8 @@
 // how a rejection becomes a typed error.
 
 import type {
+  AccountsView,
+  BellItem,
   BellView,
   CoreError,
   Diagnostics,
@@ -18,7 +20,6 @@ import type {
 import type {
   PausePreset,
   AgentProfile,
-  Notification,
   PrefEdit,
   Preferences,
   RulesPreview,
@@ -29,6 +30,9 @@ import type {
 } from "../generated/protocol";
 
 export type {
+  AccountSummary,
+  AccountsView,
+  BellItem,
   BellView,
   Card,
   ConnState,
@@ -87,16 +91,21 @@ export interface Backend {
    * the email to sign in with. */
   setPassword?(token: string, password: string): Promise<string>;
   sessionState(): Promise<SessionView>;
+  /** Signs in; in the desktop app, to one more account (the others keep running). */
   signIn(server: string, email: string, password: string): Promise<AgentProfile>;
-  signOut(): Promise<void>;
+  /** Signs out of the shown account, or of `accountId`. */
+  signOut(accountId?: string): Promise<void>;
+  /** The desktop app only: shows another of its accounts (preferences, diagnostics). */
+  switchAccount?(accountId: string): Promise<AccountsView>;
   bell(): Promise<BellView>;
   /** Loads up to `limit` older items into the bell and resolves to them (oldest last). */
-  loadOlder(limit: number): Promise<Notification[]>;
+  loadOlder(limit: number): Promise<BellItem[]>;
   mark(ids: string[], read: boolean): Promise<void>;
   markAll(): Promise<void>;
   /** Snoozes items or a conversation until a time (the server works it out; they come back
-   * unread with a fresh notification), or brings snoozed items back (no `until`). */
-  snooze(target: SnoozeTarget, until?: SnoozeUntil): Promise<SnoozeResult>;
+   * unread with a fresh notification), or brings snoozed items back (no `until`); a
+   * conversation in `accountId`, where the app follows several. */
+  snooze(target: SnoozeTarget, until?: SnoozeUntil, accountId?: string): Promise<SnoozeResult>;
   /** Marks read and opens the conversation (only https links of the platform open). */
   openItem(id: string): Promise<void>;
   why(id: string): Promise<Trail | null>;

@@ -1,7 +1,7 @@
 // Generated from the Rust types of herald-core by `crates/core/src/ts.rs`.
 // Do not edit: run `HERALD_BLESS=1 cargo test -p herald-core --test typescript`.
 
-import type { LocalTime, Preferences, FieldError, OsPermission, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, AppReceipt, EmailStatus } from "./protocol";
+import type { EventKind, Severity, ConversationRef, ActorRef, LocalTime, Preferences, QuietDigest, FieldError, OsPermission, AgentContext, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, AppReceipt, EmailStatus } from "./protocol";
 
 /**
  * What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
@@ -109,7 +109,12 @@ notification: Notification,
 /**
  * The client's decision for OS notification and sound.
  */
-local: Decision, } | { "type": "read_changed" } | { "type": "reset" } | { "type": "unread", 
+local: Decision, 
+/**
+ * Which of the app's accounts it came from ([`crate::views::AccountSummary::id`]);
+ * absent from a lone account (the web app, `herald-watch`).
+ */
+account?: string, } | { "type": "read_changed" } | { "type": "reset" } | { "type": "unread", 
 /**
  * The counter.
  */
@@ -137,7 +142,62 @@ id: string, } | { "type": "signed_out",
 /**
  * Why, for a person.
  */
-reason: string, } | { "type": "restored" };
+reason: string, } | { "type": "restored" } | { "type": "accounts", 
+/**
+ * Every account and which one is shown.
+ */
+accounts: AccountsView, };
+
+/**
+ * One account of the app: a server and an agent on it.
+ */
+export type AccountSummary = { 
+/**
+ * This device's name for it (stable across restarts; not a secret).
+ */
+id: string, 
+/**
+ * How the bell labels its items: the workspace, else the server's host.
+ */
+label: string, 
+/**
+ * Its server.
+ */
+server: string, 
+/**
+ * The agent's email.
+ */
+email: string, 
+/**
+ * A session runs (it may be reconnecting).
+ */
+signed_in: boolean, 
+/**
+ * Its stream.
+ */
+connection: ConnState, 
+/**
+ * Its unread counter.
+ */
+unread: number, 
+/**
+ * Why the server ended its session (revoked, expired, agent disabled), until the agent
+ * signs in to it again or removes it.
+ */
+ended?: string, };
+
+/**
+ * The accounts the app follows, and the one whose preferences and diagnostics are shown.
+ */
+export type AccountsView = { 
+/**
+ * The account shown ([`AccountSummary::id`]); none before the first sign-in.
+ */
+active?: string, 
+/**
+ * In the order they were added.
+ */
+accounts: Array<AccountSummary>, };
 
 /**
  * What the UI shows before anything else.
@@ -175,7 +235,93 @@ restoring: boolean,
 /**
  * An item to show: its OS notification was clicked while no window was open.
  */
-focus_item?: string, };
+focus_item?: string, 
+/**
+ * The app's accounts, where it follows more than one place (the desktop app).
+ */
+accounts?: AccountsView, };
+
+/**
+ * One item of the bell and, where the app follows several accounts, whose it is.
+ */
+export type BellItem = { 
+/**
+ * Its account ([`AccountSummary::id`]).
+ */
+account?: string, 
+/**
+ * Stable id.
+ */
+id: string, 
+/**
+ * Per-agent, strictly increasing position in the inbox.
+ */
+seq: number, 
+/**
+ * The platform event it came from.
+ */
+event_id: string, 
+/**
+ * What happened.
+ */
+kind: EventKind, 
+/**
+ * Subject or module title.
+ */
+title: string, 
+/**
+ * Message excerpt or module text; may be empty.
+ */
+body: string, 
+/**
+ * The conversation, with its link (only an `https` link to one of the workspace's
+ * declared origins is kept).
+ */
+conversation?: ConversationRef, 
+/**
+ * A link the platform sent that was not kept, as text for "Why?": never a link,
+ * never to be opened.
+ */
+withheld_link?: string, 
+/**
+ * Who did it.
+ */
+actor?: ActorRef, 
+/**
+ * For module events: how serious.
+ */
+severity?: Severity, 
+/**
+ * When it happened on the platform.
+ */
+occurred_at: string, 
+/**
+ * When Herald received it.
+ */
+created_at: string, 
+/**
+ * When the agent read it; absent while unread.
+ */
+read_at?: string, 
+/**
+ * Snoozed: it comes back unread, with a fresh notification, at this time (while
+ * snoozed it is out of the unread counter and the unread view).
+ */
+snoozed_until?: string, 
+/**
+ * For a quiet summary (`kind` = `quiet_summary`): what arrived while the agent was
+ * quiet; its click opens the bell filtered to those items.
+ */
+digest?: QuietDigest, 
+/**
+ * The server's decision, with reasons ("why did / didn't I get this?").
+ */
+decision: Decision, 
+/**
+ * The agent's relation to the event (assigned, mentioned, addressed), so a client can
+ * run the same policy with its device's context added.
+ */
+context: AgentContext, };
 
 /**
  * The bell as the UI shows it.
@@ -184,7 +330,7 @@ export type BellView = {
 /**
  * Newest first.
  */
-items: Array<Notification>, 
+items: Array<BellItem>, 
 /**
  * The counter (from the server, absolute).
  */

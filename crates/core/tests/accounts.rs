@@ -1,0 +1,339 @@
+//! Several accounts in one app, headless against two real servers: one bell merging both
+//! with each item's account, the total counter, actions going to the account that holds the
+//! item, OS notifications labelled, the list kept across a restart, signing out of one and
+//! one ended on the server while the other keeps running.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald_core::account::AccountConfig;
+use herald_core::accounts::store::{AccountStore, MemoryAccounts};
+use herald_core::accounts::{Accounts, AccountsPorts};
+use herald_core::client::DeviceContext;
+use herald_core::error::ErrorKind;
+use herald_core::ports::{ConnState, UiEvent};
+use herald_core::secret::{MemoryStore, SecretStore};
+use herald_core::sensitive::Sensitive;
+use herald_core::views::AccountsView;
+use herald_server::admin;
+use herald_testkit::wait_until;
+use support::*;
+
+/// A device: its keychain and its account store, kept across starts of the app.
+struct Device {
+    secrets: Arc<dyn SecretStore>,
+    store: Arc<dyn AccountStore>,
+}
+
+impl Device {
+    fn new() -> Device {
+        Device {
+            secrets: Arc::new(MemoryStore::default()),
+            store: Arc::new(MemoryAccounts::default()),
+        }
+    }
+
+    /// A start of the app, restored.
+    async fn start(&self) -> (Accounts, Arc<Recorder>) {
+        let recorder = Arc::new(Recorder::default());
+        let accounts = Accounts::new(
+            AccountConfig {
+                device_name: "test device".into(),
+                save_debounce: Duration::from_millis(50),
+                ..AccountConfig::default()
+            },
+            AccountsPorts {
+                secrets: self.secrets.clone(),
+                store: self.store.clone(),
+                notifier: recorder.clone(),
+                sink: recorder.clone(),
+                runtime: tokio::runtime::Handle::current(),
+            },
+            DeviceContext::default(),
+        );
+        accounts.restore().await;
+        (accounts, recorder)
+    }
+}
+
+async fn sign_in(accounts: &Accounts, server: &TestServer) -> String {
+    accounts
+        .sign_in(
+            &server.url(),
+            "ana@acme.test",
+            Sensitive::new(PASSWORD.into()),
+        )
+        .await
+        .unwrap();
+    accounts.view().active.unwrap()
+}
+
+async fn all_live(accounts: &Accounts) {
+    wait_until("every account is live", || {
+        let view = accounts.view();
+        view.accounts
+            .iter()
+            .all(|a| a.connection == ConnState::Live)
+    })
+    .await;
+}
+
+fn last_accounts(recorder: &Recorder) -> Option<AccountsView> {
+    recorder
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            UiEvent::Accounts { accounts } => Some(accounts.clone()),
+            _ => None,
+        })
+}
+
+#[tokio::test]
+async fn two_servers_share_one_bell_with_each_items_account_and_survive_a_restart() {
+    let (one, two) = (TestServer::start().await, TestServer::start().await);
+    let device = Device::new();
+    let (accounts, recorder) = device.start().await;
+    assert!(
+        accounts.view().accounts.is_empty(),
+        "a first start follows nothing"
+    );
+    let first = sign_in(&accounts, &one).await;
+    let second = sign_in(&accounts, &two).await;
+    assert_ne!(first, second);
+    all_live(&accounts).await;
+    let again = accounts
+        .sign_in(&one.url(), "ANA@acme.test", Sensitive::new(PASSWORD.into()))
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind, ErrorKind::InvalidInput, "{again}");
+
+    one.ingest("from-one").await;
+    two.ingest("from-two-a").await;
+    two.ingest("from-two-b").await;
+    let indicators = accounts.indicators();
+    wait_until("the tray counts both servers", || {
+        indicators.borrow().unread == 3
+    })
+    .await;
+
+    let view = accounts.view();
+    assert_eq!(
+        view.active.as_deref(),
+        Some(second.as_str()),
+        "the last signed in is shown"
+    );
+    let unread: Vec<(String, u32)> = view
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.unread))
+        .collect();
+    assert_eq!(unread, [(first.clone(), 1), (second.clone(), 2)]);
+    let labels: Vec<String> = view.accounts.iter().map(|a| a.label.clone()).collect();
+    assert_eq!(
+        labels,
+        [
+            format!("Acme ({})", one.addr()),
+            format!("Acme ({})", two.addr())
+        ],
+        "one workspace name on two servers: told apart by the server"
+    );
+    assert_eq!(
+        last_accounts(&recorder),
+        Some(view.clone()),
+        "the UI heard the list"
+    );
+
+    let bell = accounts.bell_view().unwrap();
+    assert_eq!(bell.unread.total, 3);
+    let owners: Vec<(String, String)> = bell
+        .items
+        .iter()
+        .map(|i| (i.notification.event_id.clone(), i.account.clone().unwrap()))
+        .collect();
+    for (event, owner) in [
+        ("from-one", &first),
+        ("from-two-a", &second),
+        ("from-two-b", &second),
+    ] {
+        assert!(
+            owners.contains(&(event.to_owned(), owner.clone())),
+            "{owners:?}"
+        );
+    }
+    let items: Vec<(String, Option<String>)> = recorder
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            UiEvent::Item {
+                notification,
+                account,
+                ..
+            } => Some((notification.event_id.clone(), account.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        items.contains(&("from-one".into(), Some(first.clone()))),
+        "{items:?}"
+    );
+    let titles: Vec<String> = recorder
+        .shown
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|n| n.title.clone())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with(&format!("Acme ({}) · ", one.addr()))),
+        "OS notifications say whose they are: {titles:?}"
+    );
+
+    // Marking an item read goes to its own server.
+    let from_one = bell
+        .items
+        .iter()
+        .find(|i| i.notification.event_id == "from-one")
+        .unwrap();
+    let marked = accounts
+        .mark(vec![from_one.notification.id], true)
+        .await
+        .unwrap();
+    assert_eq!((marked.changed, marked.unread.total), (1, 2));
+    wait_until("the first account counts 0", || {
+        accounts.view().accounts[0].unread == 0 && indicators.borrow().unread == 2
+    })
+    .await;
+    let why = accounts.why(from_one.notification.id).unwrap();
+    assert!(
+        why.is_some(),
+        "the trail is asked of the account holding the item"
+    );
+
+    // Preferences are the shown account's; switching shows the other.
+    accounts.switch(&first).await.unwrap();
+    assert_eq!(accounts.view().active.as_deref(), Some(first.as_str()));
+    let unknown = accounts.switch("0000ffff").await.unwrap_err();
+    assert_eq!(unknown.kind, ErrorKind::NotFound);
+
+    // A new start of the app follows both again, the same ids, the same one shown.
+    accounts.shutdown();
+    let (restarted, _) = device.start().await;
+    all_live(&restarted).await;
+    let view = restarted.view();
+    let ids: Vec<&str> = view.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()]);
+    assert_eq!(view.active.as_deref(), Some(first.as_str()));
+    let session = restarted.session_view();
+    assert!(session.signed_in && !session.restoring, "{session:?}");
+    assert_eq!(session.accounts.as_ref(), Some(&view));
+    restarted.shutdown();
+}
+
+#[tokio::test]
+async fn signing_out_of_one_or_losing_one_on_its_server_keeps_the_other_running() {
+    let (one, two) = (TestServer::start().await, TestServer::start().await);
+    let device = Device::new();
+    let (accounts, recorder) = device.start().await;
+    let first = sign_in(&accounts, &one).await;
+    sign_in(&accounts, &two).await;
+    all_live(&accounts).await;
+
+    // Signing out of the shown one: the other is shown and keeps its stream.
+    accounts.sign_out().await.unwrap();
+    let view = accounts.view();
+    let ids: Vec<&str> = view.accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, [first.as_str()]);
+    assert_eq!(view.active.as_deref(), Some(first.as_str()));
+    assert!(
+        device.store.list().unwrap().ids == vec![first.clone()],
+        "the list kept drops it"
+    );
+    one.ingest("still-here").await;
+    wait_until("the remaining account still delivers", || {
+        accounts.bell_view().is_ok_and(|b| {
+            b.items
+                .iter()
+                .any(|i| i.notification.event_id == "still-here")
+        })
+    })
+    .await;
+
+    // Add it back, then the first one's agent is disabled on its server.
+    let second = sign_in(&accounts, &two).await;
+    accounts.switch(&first).await.unwrap();
+    all_live(&accounts).await;
+    admin::disable_agent(&one.running.as_ref().unwrap().db, "ana@acme.test")
+        .await
+        .unwrap();
+    wait_until("the ended account is listed with its reason", || {
+        accounts.view().accounts[0].ended.is_some()
+    })
+    .await;
+    let view = accounts.view();
+    assert!(!view.accounts[0].signed_in);
+    assert!(
+        view.accounts[0]
+            .ended
+            .as_deref()
+            .unwrap()
+            .contains("disabled"),
+        "{view:?}"
+    );
+    assert_eq!(
+        view.active.as_deref(),
+        Some(second.as_str()),
+        "a running one is shown"
+    );
+    assert!(
+        !recorder
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, UiEvent::SignedOut { .. })
+                || matches!(
+                    e,
+                    UiEvent::Connection {
+                        state: ConnState::SignedOut { .. }
+                    }
+                )),
+        "the app is not signed out while another account runs"
+    );
+    two.ingest("other-still-live").await;
+    wait_until("the other account still delivers", || {
+        accounts.bell_view().is_ok_and(|b| {
+            b.items
+                .iter()
+                .any(|i| i.notification.event_id == "other-still-live")
+        })
+    })
+    .await;
+    assert_eq!(
+        accounts.indicators().borrow().unread,
+        1,
+        "the tray counts the running one"
+    );
+
+    // Removing the ended one; then signing out of the last: the app is signed out.
+    accounts.sign_out_of(&first).await.unwrap();
+    accounts.sign_out().await.unwrap();
+    let session = accounts.session_view();
+    assert!(!session.signed_in, "{session:?}");
+    assert_eq!(session.accounts.unwrap().accounts.len(), 0);
+    assert_eq!(accounts.bell_view().unwrap_err().kind, ErrorKind::SignedOut);
+    assert_eq!(
+        accounts.indicators().borrow().connection,
+        ConnState::Stopped
+    );
+}
