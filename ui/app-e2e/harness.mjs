@@ -2,7 +2,7 @@
 // ports, polling, a real herald-server with one agent and an ingest key, tauri-driver with
 // Debian's WebKitWebDriver, WebDriver sessions of an app, and the process table.
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { remote } from "webdriverio";
@@ -62,7 +62,8 @@ export async function until(what, check, timeout = 20_000, every = 150) {
 
 /** A herald-server on 127.0.0.1:<free port> with its own SQLite file in `work`, one
  * workspace, one agent and an ingest key, all made with the server's own CLI. */
-export async function startServer(children, { bin, work, workspace, agent, serveArgs = [] }) {
+export async function startServer(children, { bin, work, workspace, agent, serveArgs = [], name = "herald-server" }) {
+  mkdirSync(work, { recursive: true });
   const database = join(work, "herald.db");
   const run = (args, env) => execFileSync(bin, args, { env: { ...process.env, ...env }, encoding: "utf8" });
   run(["migrate", "--database", database]);
@@ -78,7 +79,7 @@ export async function startServer(children, { bin, work, workspace, agent, serve
   const base = `http://127.0.0.1:${port}`;
   // `serveArgs` may depend on the address (e.g. `--public-url`).
   const extra = typeof serveArgs === "function" ? serveArgs(base) : serveArgs;
-  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database, ...extra], { HERALD_LOG: "warn" }, "herald-server");
+  children.start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--database", database, ...extra], { HERALD_LOG: "warn" }, name);
   await until("the server", async () => (await fetch(`${base}/api/v1/health`)).ok);
   return { base, ingestKey, run, database };
 }

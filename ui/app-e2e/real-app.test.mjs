@@ -77,6 +77,13 @@ async function openSession() {
 
 const byTest = (id) => browser.$(`[data-testid="${id}"]`);
 
+/** The text of every element `selector` finds. */
+async function texts(selector) {
+  const out = [];
+  for (const element of await browser.$$(selector)) out.push(await element.getText());
+  return out;
+}
+
 async function unreadCount() {
   const text = await (await byTest("unread-count")).getText();
   return Number(text.trim() || "0");
@@ -395,6 +402,73 @@ test("herald:// links from a second start open the item; junk opens nothing", as
   assert.equal((await browser.$$(".item.focused")).length, 0, "junk focuses nothing");
   second(`herald://item/${item.id}`);
   await (await browser.$(`#item-${item.id}.focused`)).waitForExist({ timeout: 10_000 });
+});
+
+test("two accounts on two servers: one bell with labels, counters right, signing out of one keeps the other", async () => {
+  const beta = await startServer(children, {
+    bin: SERVER,
+    work: join(work, "beta"),
+    workspace: "Beta",
+    agent: { externalId: "ana-b", email: "ana@beta.herald.test", name: "Ana B", password: PASSWORD },
+    name: "herald-server-beta",
+  });
+  const ingestBeta = (event) =>
+    fetch(`${beta.base}/api/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${beta.ingestKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...event, assignee: "ana-b" }),
+    }).then((r) => assert.ok(r.ok, `Beta took the event: ${r.status}`));
+  await (await browser.$("#tab-bell")).click();
+  const before = await unreadCount();
+
+  await (await byTest("add-account")).click();
+  await (await browser.$('input[name="server"]')).setValue(beta.base);
+  await (await browser.$('input[name="email"]')).setValue("ana@beta.herald.test");
+  await (await browser.$('input[name="password"]')).setValue(PASSWORD);
+  await (await browser.$('button[type="submit"]')).click();
+  await until("two live accounts", async () => (await browser.$$('[data-testid="account"]')).length === 2);
+  assert.deepEqual(await texts('[data-testid="account-label"]'), ["E2E", "Beta"]);
+
+  await focusAnotherApp();
+  const fromBeta = `From Beta ${Date.now()}`;
+  await ingestBeta(assignment(fromBeta));
+  await until("the total to count Beta's item", async () => (await unreadCount()) === before + 1);
+  const row = await browser.$(`//li[@data-testid="bell-item"][.//*[contains(text(), "${fromBeta}")]]`);
+  assert.equal(await (await row.$('[data-testid="item-account"]')).getText(), "Beta");
+  await until("Beta's OS notification says whose it is", async () => notifyCalls().includes(`string "Beta · Bruno Lima assigned you: ${fromBeta}"`));
+  const fromE2e = `From E2E ${Date.now()}`;
+  await ingest(assignment(fromE2e));
+  await until("the total to count both", async () => (await unreadCount()) === before + 2);
+  const [newest, next] = await browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="item-title"]')].map((t) => t.textContent),
+  );
+  assert.ok(newest?.includes(fromE2e) && next?.includes(fromBeta), `newest first across accounts: ${newest} / ${next}`);
+  await until("each account's own counter", async () => {
+    const [e2e, b] = await texts('[data-testid="account"]');
+    return e2e.endsWith(String(before + 1)) && b.endsWith("1");
+  });
+  await shot("two-accounts");
+
+  // Beta is shown (the last signed in): signing out of it leaves E2E running.
+  const signOut = await byTest("sign-out");
+  assert.equal(await signOut.getText(), "Sign out of Beta");
+  await signOut.click();
+  await until("one account left", async () => (await browser.$$('[data-testid="account"]')).length === 0);
+  await (await byTest("connection")).waitForExist();
+  await until("the total without Beta", async () => (await unreadCount()) === before + 1);
+  const stillHere = `Still here ${Date.now()}`;
+  await ingest(assignment(stillHere));
+  await until("E2E still delivers", async () => (await unreadCount()) === before + 2);
+  await until("without a label now", async () => notifyCalls().includes(`string "Bruno Lima assigned you: ${stillHere}"`));
+  // Beta revoked the app's session: only the one just made to look remains.
+  const betaApi = async (path, init = {}) => (await fetch(`${beta.base}/api/v1/${path}`, init)).json();
+  const grant = await betaApi("session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "ana@beta.herald.test", password: PASSWORD }),
+  });
+  const sessions = await betaApi("sessions", { headers: { authorization: `Bearer ${grant.token}` } });
+  assert.deepEqual(sessions.map((x) => x.current), [true], JSON.stringify(sessions));
 });
 
 test("closing the window keeps Herald in the tray: no webview, notifications go on", async () => {

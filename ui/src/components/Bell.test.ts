@@ -1,4 +1,5 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { expect, test } from "vitest";
 import { FakeBackend } from "../lib/backend/fake";
 import { AppState } from "../lib/state.svelte";
@@ -86,4 +87,17 @@ test("a quiet summary opens the bell filtered to what it sums up", async () => {
   // A click on its OS notification (or browser push) focuses it: the same filter.
   app.focusId = summary.id;
   await waitFor(() => expect(screen.getAllByTestId("bell-item")).toHaveLength(3));
+});
+
+test("a focused item is scrolled to once; items arriving later leave the list where the agent put it", async () => {
+  const { fake, app } = await signedIn(30);
+  render(Bell, { props: { app } });
+  const list = await screen.findByTestId("bell-list");
+  app.focusId = app.items[20]!.id;
+  await waitFor(() => expect(list.scrollTop).toBe(20 * 88));
+  list.scrollTop = 5 * 88; // the agent scrolls on
+  fake.push({ title: "Arrived later" });
+  await waitFor(() => expect(app.items[0]?.title).toBe("Arrived later"));
+  await tick(); // the effects of the new item have run
+  expect(list.scrollTop, "not pulled back to the focused item").toBe(5 * 88);
 });

@@ -21,6 +21,7 @@ export const en = {
   account_ended: "{label}: signed out ({reason})",
   sign_in_again: "Sign in again",
   remove_account: "Remove",
+  sign_out_of: "Sign out of {label}",
   err_wrong_password: "Wrong email or password.",
   err_offline: "The server cannot be reached. Check the address and your connection.",
   err_bad_url: "The server address must start with https:// (plain http only to this computer).",

@@ -20,6 +20,7 @@ export const ptBR: Record<Key, string> = {
   account_ended: "{label}: sessão encerrada ({reason})",
   sign_in_again: "Entrar novamente",
   remove_account: "Remover",
+  sign_out_of: "Sair de {label}",
   err_wrong_password: "E-mail ou senha incorretos.",
   err_offline: "Não foi possível acessar o servidor. Verifique o endereço e sua conexão.",
   err_bad_url: "O endereço do servidor deve começar com https:// (http simples só para este computador).",
