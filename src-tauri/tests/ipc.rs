@@ -185,6 +185,16 @@ fn the_commands_drive_the_core_through_ipc() {
         bell["unread"]["total"] == 0
     });
 
+    // The accounts: this one, shown; the item says whose it is; another id is refused.
+    let session = call(&window, "session_state", json!({})).unwrap();
+    let shown = session["accounts"]["active"].clone();
+    assert_eq!(session["accounts"]["accounts"][0]["id"], shown, "{session}");
+    assert_eq!(bell["items"][0]["account"], shown, "{bell}");
+    let switched = call(&window, "switch_account", json!({"accountId": shown})).unwrap();
+    assert_eq!(switched["active"], shown);
+    let unknown = call(&window, "switch_account", json!({"accountId": "0000ffff"})).unwrap_err();
+    assert_eq!(unknown["kind"], "not_found", "{unknown}");
+
     call(&window, "sign_out", json!({})).unwrap();
     let session = call(&window, "session_state", json!({})).unwrap();
     assert_eq!(session["signed_in"], false);

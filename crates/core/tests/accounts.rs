@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herald_core::account::AccountConfig;
-use herald_core::accounts::store::{AccountStore, MemoryAccounts};
+use herald_core::accounts::store::{AccountStore, FileAccounts, MemoryAccounts};
 use herald_core::accounts::{Accounts, AccountsPorts};
 use herald_core::client::DeviceContext;
 use herald_core::error::ErrorKind;
@@ -336,4 +336,58 @@ async fn signing_out_of_one_or_losing_one_on_its_server_keeps_the_other_running(
         accounts.indicators().borrow().connection,
         ConnState::Stopped
     );
+}
+
+#[tokio::test]
+async fn an_app_from_before_several_accounts_restores_its_one_account_signed_in() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    // The app as it was: one account, its state in state.json.
+    let old = herald_core::account::Account::new(
+        AccountConfig::default(),
+        herald_core::account::AccountPorts {
+            secrets: secrets.clone(),
+            local: Arc::new(herald_core::state::FileState::new(
+                dir.path().join("state.json"),
+            )),
+            notifier: Arc::new(Recorder::default()),
+            sink: Arc::new(Recorder::default()),
+            runtime: tokio::runtime::Handle::current(),
+        },
+        DeviceContext::default(),
+    );
+    old.restore().await;
+    old.sign_in(
+        &server.url(),
+        "ana@acme.test",
+        Sensitive::new(PASSWORD.into()),
+    )
+    .await
+    .unwrap();
+    server.ingest("before-the-update").await;
+    wait_until("the old app holds the item", || {
+        old.bell_view().is_ok_and(|b| b.items.len() == 1)
+    })
+    .await;
+    old.shutdown();
+
+    // The updated app on the same files and keychain: the same account, nobody signed out.
+    let device = Device {
+        secrets,
+        store: Arc::new(FileAccounts::new(dir.path())),
+    };
+    let (accounts, _) = device.start().await;
+    all_live(&accounts).await;
+    let view = accounts.view();
+    assert_eq!(view.accounts.len(), 1, "{view:?}");
+    assert_eq!(view.accounts[0].id, "main");
+    assert_eq!(view.accounts[0].label, "Acme");
+    let bell = accounts.bell_view().unwrap();
+    assert_eq!(bell.items[0].notification.event_id, "before-the-update");
+    assert!(
+        dir.path().join("accounts.json").exists(),
+        "the list is kept from now on"
+    );
+    accounts.shutdown();
 }
