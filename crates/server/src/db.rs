@@ -14,6 +14,12 @@ use sqlx::sqlite::{
 };
 use sqlx::Row;
 
+/// A time as sqlx's SQLite encoding writes a `DateTime<Utc>`, so rows written through JSON
+/// compare and sort with rows bound directly.
+pub(crate) fn sql_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -255,6 +261,30 @@ fn options(path: &Path) -> Result<SqliteConnectOptions, DbError> {
 
 #[cfg(test)]
 mod tests {
+    use sqlx::Connection as _;
+
+    /// Rows written through JSON carry their times in the very text sqlx binds, so the
+    /// outbox's `not_before <= ?` and the summaries' `created_at` ranges compare them right.
+    #[tokio::test]
+    async fn times_are_written_as_sqlx_binds_them() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite");
+        for t in [
+            "2026-12-02T01:02:03Z",
+            "2026-12-02T01:02:03.5Z",
+            "2026-12-02T01:02:03.123456789Z",
+        ] {
+            let t: chrono::DateTime<chrono::Utc> = t.parse().expect("a time");
+            let bound: String = sqlx::query_scalar("SELECT ?1")
+                .bind(t)
+                .fetch_one(&mut conn)
+                .await
+                .expect("select");
+            assert_eq!(bound, sql_time(&t));
+        }
+    }
+
     use super::*;
 
     #[test]

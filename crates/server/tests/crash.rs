@@ -235,3 +235,105 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     .await;
     assert_eq!(push.violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
+    use common::apns_service::{ApnsService, KEY_ID, TEAM_ID, TOPIC};
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("herald.db");
+    let key = prepare(&db_path).await;
+    // Apple's side outlives the server.
+    let apns = ApnsService::start().await;
+    let key_file = apns.key_file.to_string_lossy().into_owned();
+    let flags = [
+        "--apns-key",
+        &key_file,
+        "--apns-key-id",
+        KEY_ID,
+        "--apns-team-id",
+        TEAM_ID,
+        "--apns-url",
+        &apns.url,
+    ];
+    let (mut child, url) = spawn_with(&db_path, &flags).await;
+    let http = reqwest::Client::new();
+    let token = sign_in(&http, &url, "ana").await;
+    let phone = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    let registered = http
+        .post(format!("{url}/api/v1/push/devices"))
+        .bearer_auth(&token)
+        .json(&herald_protocol::PhoneDeviceRequest {
+            platform: herald_protocol::PushPlatform::Apns,
+            token: phone.into(),
+            app_id: TOPIC.into(),
+            device_name: Some("Ana's iPhone".into()),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), reqwest::StatusCode::CREATED);
+
+    // No computer is active: every push goes to the phone at once.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (acked, tasks) = burst(&url, &key, stop.clone());
+    wait_for(&acked, 300).await;
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    let before_restart = apns.received().len();
+
+    let (_child, url) = spawn_with(&db_path, &flags).await;
+    let items = stored_items(&url).await;
+    let owed: HashSet<String> = items
+        .iter()
+        .filter(|n| acked.contains(&n.event_id))
+        .map(|n| n.id.to_string())
+        .collect();
+    assert_eq!(
+        owed.len(),
+        acked.len(),
+        "every acknowledged event is an item to push"
+    );
+    let alerts = || -> Vec<String> {
+        apns.received()
+            .iter()
+            .filter(|r| r.push_type == "alert" && r.token == phone)
+            .filter_map(|r| r.body["herald"]["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    herald_testkit::wait_until("every acknowledged event's push reaches the phone", || {
+        owed.is_subset(&alerts().into_iter().collect())
+    })
+    .await;
+    assert_eq!(apns.violations(), Vec::<String>::new());
+    // At least once across a crash: a push the service took while its row still said
+    // pending (in flight, or answered but not yet written) goes again after the restart.
+    // The outbox writes answers as they come, so that is at most the sends in flight (64)
+    // and one batch of answers (64); each goes with its conversation's collapse id, so the
+    // phone replaces the notification instead of showing it twice.
+    let received = apns.received();
+    let mut collapse: std::collections::HashMap<String, HashSet<Option<String>>> =
+        std::collections::HashMap::new();
+    for push in received.iter().filter(|r| r.push_type == "alert") {
+        if let Some(id) = push.body["herald"]["id"].as_str() {
+            collapse
+                .entry(id.to_owned())
+                .or_default()
+                .insert(push.collapse_id.clone());
+        }
+    }
+    assert!(collapse
+        .values()
+        .all(|ids| ids.len() == 1 && !ids.contains(&None)));
+    let all = alerts();
+    let distinct: HashSet<&String> = all.iter().collect();
+    let twice = all.len() - distinct.len();
+    assert!(
+        twice <= 128,
+        "{twice} pushes went twice ({before_restart} were sent before the kill)"
+    );
+}

@@ -15,7 +15,6 @@
 //!
 //! These statements are SQLite's (`json_each`, `->>`); a PostgreSQL backend needs its own.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
@@ -163,11 +162,7 @@ type ConversationJson<'a> = (
     Option<&'a str>,
 );
 
-/// A time as sqlx's SQLite encoding writes a `DateTime<Utc>`, so rows written through JSON
-/// compare and sort with rows bound directly.
-pub(super) fn sql_time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
+pub(super) use crate::db::sql_time;
 
 fn json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))
@@ -454,32 +449,4 @@ pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>
 pub(super) fn parse_uuid(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<Uuid, sqlx::Error> {
     let text: String = row.try_get(column)?;
     Uuid::parse_str(&text).map_err(|e| sqlx::Error::Decode(e.into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sqlx::Connection;
-
-    /// Rows written through JSON carry their times in the very text sqlx binds, so the
-    /// outbox's `not_before <= ?` and the summaries' `created_at` ranges compare them right.
-    #[tokio::test]
-    async fn times_are_written_as_sqlx_binds_them() {
-        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
-            .await
-            .expect("in-memory SQLite");
-        for t in [
-            "2026-12-02T01:02:03Z",
-            "2026-12-02T01:02:03.5Z",
-            "2026-12-02T01:02:03.123456789Z",
-        ] {
-            let t: DateTime<Utc> = t.parse().expect("a time");
-            let bound: String = sqlx::query_scalar("SELECT ?1")
-                .bind(t)
-                .fetch_one(&mut conn)
-                .await
-                .expect("select");
-            assert_eq!(bound, sql_time(&t));
-        }
-    }
 }

@@ -21,6 +21,20 @@ use crate::error::AppError;
 /// Most rows one round takes.
 pub(super) const ROUND: usize = 256;
 
+/// Writes the answers `[[id, status, attempts, last status, last error, next try]]`, and
+/// when they came.
+const RECORD: &str = "
+UPDATE push_outbox SET status = j.value ->> 1, attempts = j.value ->> 2,
+       last_status = j.value ->> 3, last_error = j.value ->> 4,
+       not_before = COALESCE(j.value ->> 5, not_before), answered_at = $1
+  FROM json_each($2) AS j WHERE push_outbox.id = j.value ->> 0";
+
+/// Most answers written in one transaction.
+const RECORD_CHUNK: usize = 64;
+
+/// How long an answer waits for others to be written with.
+const RECORD_EVERY: Duration = Duration::from_millis(20);
+
 const DUE: &str = "
 SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
        o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
@@ -118,16 +132,49 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     if due.is_empty() {
         return Ok(0);
     }
-    let answered: Vec<(Due, Verdict)> = futures_util::stream::iter(due)
-        .map(|due| async move {
-            let verdict = pusher.attempt(&due, now).await;
-            (due, verdict)
-        })
-        .buffer_unordered(pusher.config.concurrency.max(1))
-        .collect()
-        .await;
-    record(db, pusher, &answered, now).await?;
-    for (due, _) in &answered {
+    // Answers are written as they come, in small groups (64, or what came within 20 ms),
+    // not once for the whole round: a push the service took while its row still says
+    // pending is sent again after a crash, so that window stays about the sends in flight.
+    // Sending goes on while a group is written; the round ends once all are written (the
+    // next one must not find an answered row still due).
+    let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel::<(Due, Verdict)>();
+    let sending = async move {
+        let mut sends = futures_util::stream::iter(due)
+            .map(|due| async move {
+                let verdict = pusher.attempt(&due, now).await;
+                (due, verdict)
+            })
+            .buffer_unordered(pusher.config.concurrency.max(1));
+        while let Some(answer) = sends.next().await {
+            let _ = answered.send(answer);
+        }
+    };
+    let writing = async {
+        let mut group: Vec<(Due, Verdict)> = Vec::with_capacity(RECORD_CHUNK);
+        let mut count = 0;
+        while let Some(first) = answers.recv().await {
+            group.push(first);
+            let deadline = tokio::time::Instant::now() + RECORD_EVERY;
+            while group.len() < RECORD_CHUNK {
+                match tokio::time::timeout_at(deadline, answers.recv()).await {
+                    Ok(Some(answer)) => group.push(answer),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            record(db, pusher, &group, now).await?;
+            announce(pusher, &group);
+            count += group.len();
+            group.clear();
+        }
+        Ok::<usize, AppError>(count)
+    };
+    let ((), written) = tokio::join!(sending, writing);
+    written
+}
+
+/// Tells whoever waits for these rows ("Save and test") that they are answered.
+fn announce(pusher: &Pusher, answered: &[(Due, Verdict)]) {
+    for (due, _) in answered {
         if let (Ok(notification), Ok(subscription)) = (
             Uuid::parse_str(&due.notification),
             Uuid::parse_str(&due.subscription),
@@ -138,7 +185,6 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             });
         }
     }
-    Ok(answered.len())
 }
 
 impl Pusher {
@@ -325,8 +371,8 @@ async fn record(
     answered: &[(Due, Verdict)],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut tx = db.write_tx().await?;
     let mut gone = Vec::new();
+    let mut rows = Vec::with_capacity(answered.len());
     for (due, verdict) in answered {
         let attempts = due.attempts + 1;
         let (state, status, error, next): (&str, Option<u16>, Option<&str>, Option<DateTime<Utc>>) =
@@ -364,20 +410,28 @@ async fn record(
                     Some(*until),
                 ),
             };
-        sqlx::query(
-            "UPDATE push_outbox SET status = $1, attempts = $2, last_status = $3, last_error = $4, \
-             not_before = COALESCE($5, not_before), answered_at = $6 WHERE id = $7",
-        )
-        .bind(state)
-        .bind(if matches!(verdict, Verdict::SkippedRead | Verdict::Expired | Verdict::InFront | Verdict::Held(_)) { due.attempts } else { attempts })
-        .bind(status.map(i64::from))
-        .bind(error)
-        .bind(next)
+        let counted = !matches!(
+            verdict,
+            Verdict::SkippedRead | Verdict::Expired | Verdict::InFront | Verdict::Held(_)
+        );
+        rows.push((
+            due.id,
+            state,
+            if counted { attempts } else { due.attempts },
+            status,
+            error,
+            next.as_ref().map(crate::db::sql_time),
+        ));
+    }
+    let rows = serde_json::to_string(&rows).map_err(|e| AppError::Internal(e.into()))?;
+    let mut tx = db.write_tx().await?;
+    // One statement for the whole chunk: a statement per row costs the writer a round trip
+    // to SQLite's thread each (most of the outbox's time before).
+    sqlx::query(RECORD)
         .bind(now)
-        .bind(due.id)
+        .bind(rows)
         .execute(&mut *tx)
         .await?;
-    }
     for subscription in gone {
         super::subscriptions::forget(&mut tx, super::subscriptions::Whose::Id(subscription), now)
             .await?;
