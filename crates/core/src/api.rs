@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use herald_protocol::{
-    AgentProfile, ApiError, EmailStatus, InboxPage, MarkRequest, MarkResult, Preferences,
-    SessionGrant, SignInRequest, SnoozeRequest, SnoozeResult, TestNotificationResult, UnreadCount,
-    VersionedPreferences,
+    AgentProfile, ApiError, EmailStatus, InboxPage, MarkRequest, MarkResult, PhoneDeviceRemoval,
+    PhoneDeviceRequest, Preferences, PushDevice, SessionGrant, SignInRequest, SnoozeRequest,
+    SnoozeResult, TestNotificationResult, UnreadCount, VersionedPreferences,
 };
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -182,6 +182,38 @@ impl Api {
     /// Where the agent's email goes and whether the server can send it (diagnostics).
     pub async fn email_status(&self, token: &Sensitive<String>) -> Result<EmailStatus> {
         Self::send(self.request(Method::GET, "email", Some(token))).await
+    }
+
+    /// Registers this phone's push token with the session.
+    pub async fn register_phone(
+        &self,
+        token: &Sensitive<String>,
+        request: &PhoneDeviceRequest,
+    ) -> Result<PushDevice> {
+        Self::send(
+            self.request(Method::POST, "push/devices", Some(token))
+                .json(request),
+        )
+        .await
+    }
+
+    /// Forgets a phone's push token (a replaced one).
+    pub async fn remove_phone(
+        &self,
+        token: &Sensitive<String>,
+        request: &PhoneDeviceRemoval,
+    ) -> Result<()> {
+        Self::send::<Option<()>>(
+            self.request(Method::DELETE, "push/devices", Some(token))
+                .json(request),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The agent's push devices (browsers and phones) with their last outcome.
+    pub async fn push_devices(&self, token: &Sensitive<String>) -> Result<Vec<PushDevice>> {
+        Self::send(self.request(Method::GET, "push/subscriptions", Some(token))).await
     }
 
     /// Sends a test notification (or, with `mention`, a test mention decided by the rules

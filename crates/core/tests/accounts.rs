@@ -391,3 +391,73 @@ async fn an_app_from_before_several_accounts_restores_its_one_account_signed_in(
     );
     accounts.shutdown();
 }
+
+/// The agent's phones on one server, as its API lists them.
+async fn phones_on(server: &TestServer) -> Vec<herald_protocol::PushDevice> {
+    let http = reqwest::Client::new();
+    let grant: herald_protocol::SessionGrant = http
+        .post(format!("{}/api/v1/session", server.url()))
+        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let devices: Vec<herald_protocol::PushDevice> = http
+        .get(format!("{}/api/v1/push/subscriptions", server.url()))
+        .bearer_auth(&grant.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    devices
+        .into_iter()
+        .filter(|d| d.platform == herald_protocol::PushPlatform::Apns)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_phones_push_token_reaches_every_account_and_a_new_one_replaces_it() {
+    use herald_core::accounts::PushToken;
+    use herald_protocol::PushPlatform;
+    let (one, two) = (TestServer::start().await, TestServer::start().await);
+    let device = Device::new();
+    let (accounts, _) = device.start().await;
+    let token = |hex: char| PushToken {
+        platform: PushPlatform::Apns,
+        token: std::iter::repeat_n(hex, 64).collect(),
+        app_id: "dev.herald.app".into(),
+    };
+    // Given before any sign-in: each account registers it when it signs in.
+    accounts.set_push_token(Some(token('a'))).await.unwrap();
+    sign_in(&accounts, &one).await;
+    sign_in(&accounts, &two).await;
+    let first = (phones_on(&one).await, phones_on(&two).await);
+    assert_eq!((first.0.len(), first.1.len()), (1, 1), "{first:?}");
+    assert_eq!(first.0[0].name, "test device");
+
+    // The OS rotates it: the old one is gone from both, the new one there.
+    accounts.set_push_token(Some(token('b'))).await.unwrap();
+    for (server, before) in [(&one, &first.0[0]), (&two, &first.1[0])] {
+        let now = phones_on(server).await;
+        assert_eq!(now.len(), 1, "{now:?}");
+        assert_ne!(now[0].id, before.id, "the new token is another device row");
+    }
+
+    // A junk token (the OS would never give one; a bug might): refused, said, kept out.
+    let junk = PushToken {
+        token: "not hex".into(),
+        ..token('c')
+    };
+    let refused = accounts.set_push_token(Some(junk)).await.unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::InvalidInput, "{refused}");
+    assert_eq!(
+        phones_on(&one).await.len(),
+        0,
+        "the replaced one was removed first"
+    );
+    accounts.shutdown();
+}

@@ -22,6 +22,7 @@
 //!   back), and its OS notifications labelled.
 //! - `answers`: what the UI asks, answered by the shown account or the one holding an item.
 //! - `view`: the list as the UI shows it, the labels, the merged indicators.
+//! - `phone`: a phone's push token, registered with every account.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,8 +34,11 @@ use uuid::Uuid;
 
 mod answers;
 mod events;
+mod phone;
 pub mod store;
 mod view;
+
+pub use phone::PushToken;
 
 use crate::account::{Account, AccountConfig, AccountPorts, Indicators};
 use crate::client::DeviceContext;
@@ -89,6 +93,8 @@ struct Inner {
     indicators: watch::Sender<Indicators>,
     /// The view last sent, to send only changes.
     shown: Mutex<Option<AccountsView>>,
+    /// The push token the OS gave this app (phones), registered with every account.
+    push_token: Mutex<Option<PushToken>>,
 }
 
 /// One account and what the list shows of it.
@@ -155,6 +161,7 @@ impl Accounts {
                 focus: Mutex::new(None),
                 indicators: watch::channel(Indicators::default()).0,
                 shown: Mutex::new(None),
+                push_token: Mutex::new(None),
             }),
         }
     }
@@ -242,6 +249,7 @@ impl Accounts {
             if let Ok(session) = slot.account.signed_in() {
                 let server = session.session().api.url().as_str().to_owned();
                 slot.learn(&server, session.session().agent.as_ref());
+                self.register_push_logged(slot).await;
             }
         }
         // A place never signed in to (the first start) is not an account.
@@ -309,6 +317,7 @@ impl Accounts {
         };
         slot.learn(url.as_str(), Some(&agent));
         *lock(&slot.ended) = None;
+        self.register_push_logged(&slot).await;
         if added {
             lock(&self.inner.slots).push(slot.clone());
         }
@@ -316,6 +325,14 @@ impl Accounts {
         self.save_list();
         self.publish();
         Ok(agent)
+    }
+
+    /// Registers the phone's push token with a slot just signed in or restored; a failure
+    /// is logged (the stream and the bell work without it; the next start tries again).
+    async fn register_push_logged(&self, slot: &Slot) {
+        if let Err(err) = self.register_push(slot).await {
+            tracing::warn!(kind = ?err.kind, error = %err, "the phone's push token was not registered");
+        }
     }
 
     /// Signs out of the shown account (see [`Accounts::sign_out_of`]).
