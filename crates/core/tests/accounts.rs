@@ -82,6 +82,18 @@ async fn all_live(accounts: &Accounts) {
     .await;
 }
 
+/// `server` takes an event and the merged bell shows it.
+async fn delivers(accounts: &Accounts, server: &TestServer, event: &str) {
+    server.ingest(event).await;
+    let what = format!("{event} in the merged bell");
+    wait_until(&what, || {
+        accounts
+            .bell_view()
+            .is_ok_and(|b| b.items.iter().any(|i| i.notification.event_id == event))
+    })
+    .await;
+}
+
 fn last_accounts(recorder: &Recorder) -> Option<AccountsView> {
     recorder
         .events
@@ -259,15 +271,7 @@ async fn signing_out_of_one_or_losing_one_on_its_server_keeps_the_other_running(
         device.store.list().unwrap().ids == vec![first.clone()],
         "the list kept drops it"
     );
-    one.ingest("still-here").await;
-    wait_until("the remaining account still delivers", || {
-        accounts.bell_view().is_ok_and(|b| {
-            b.items
-                .iter()
-                .any(|i| i.notification.event_id == "still-here")
-        })
-    })
-    .await;
+    delivers(&accounts, &one, "still-here").await;
 
     // Add it back, then the first one's agent is disabled on its server.
     let second = sign_in(&accounts, &two).await;
@@ -310,15 +314,7 @@ async fn signing_out_of_one_or_losing_one_on_its_server_keeps_the_other_running(
                 )),
         "the app is not signed out while another account runs"
     );
-    two.ingest("other-still-live").await;
-    wait_until("the other account still delivers", || {
-        accounts.bell_view().is_ok_and(|b| {
-            b.items
-                .iter()
-                .any(|i| i.notification.event_id == "other-still-live")
-        })
-    })
-    .await;
+    delivers(&accounts, &two, "other-still-live").await;
     assert_eq!(
         accounts.indicators().borrow().unread,
         1,
@@ -392,27 +388,15 @@ async fn an_app_from_before_several_accounts_restores_its_one_account_signed_in(
     accounts.shutdown();
 }
 
-/// The agent's phones on one server, as its API lists them.
+/// The agent's phones on one server, as its API lists them (through herald-core's client).
 async fn phones_on(server: &TestServer) -> Vec<herald_protocol::PushDevice> {
-    let http = reqwest::Client::new();
-    let grant: herald_protocol::SessionGrant = http
-        .post(format!("{}/api/v1/session", server.url()))
-        .json(&serde_json::json!({"email": "ana@acme.test", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let url = herald_core::config::ServerUrl::parse(&server.url(), false).unwrap();
+    let api = herald_core::api::Api::new(url).unwrap();
+    let (token, _) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
         .await
         .unwrap();
-    let devices: Vec<herald_protocol::PushDevice> = http
-        .get(format!("{}/api/v1/push/subscriptions", server.url()))
-        .bearer_auth(&grant.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let devices = api.push_devices(&token).await.unwrap();
     devices
         .into_iter()
         .filter(|d| d.platform == herald_protocol::PushPlatform::Apns)

@@ -105,6 +105,20 @@ fn os_check() -> OsCheck {
     }
 }
 
+/// The account "Acme", live, with `unread` items.
+fn acme(unread: u32) -> AccountSummary {
+    AccountSummary {
+        id: "a1b2c3d4".into(),
+        label: "Acme".into(),
+        server: "https://herald.acme.example/".into(),
+        email: "ana@acme.test".into(),
+        signed_in: true,
+        connection: ConnState::Live,
+        unread,
+        ended: None,
+    }
+}
+
 #[test]
 fn every_ui_event_has_its_golden_json() {
     let mut failures = Vec::new();
@@ -169,16 +183,7 @@ fn every_ui_event_has_its_golden_json() {
                 accounts: AccountsView {
                     active: Some("a1b2c3d4".into()),
                     accounts: vec![
-                        AccountSummary {
-                            id: "a1b2c3d4".into(),
-                            label: "Acme".into(),
-                            server: "https://herald.acme.example/".into(),
-                            email: "ana@acme.test".into(),
-                            signed_in: true,
-                            connection: ConnState::Live,
-                            unread: 3,
-                            ended: None,
-                        },
+                        acme(3),
                         AccountSummary {
                             id: "e5f6a7b8".into(),
                             label: "herald.beta.example".into(),
@@ -216,16 +221,7 @@ fn every_view_and_answer_has_its_golden_json() {
             focus_item: None,
             accounts: Some(AccountsView {
                 active: Some("a1b2c3d4".into()),
-                accounts: vec![AccountSummary {
-                    id: "a1b2c3d4".into(),
-                    label: "Acme".into(),
-                    server: "https://herald.acme.example/".into(),
-                    email: "ana@acme.test".into(),
-                    signed_in: true,
-                    connection: ConnState::Live,
-                    unread: 1,
-                    ended: None,
-                }],
+                accounts: vec![acme(1)],
             }),
         },
         &mut failures,

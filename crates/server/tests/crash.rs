@@ -88,6 +88,43 @@ async fn stored_items(url: &str) -> Vec<herald_protocol::Notification> {
     }
 }
 
+/// Runs a burst against the server until `n` events are acknowledged, SIGKILLs it, and
+/// returns the ids of every event it acknowledged.
+async fn kill_mid_burst(
+    mut child: tokio::process::Child,
+    url: &str,
+    key: &str,
+    n: usize,
+) -> HashSet<String> {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (acked, tasks) = burst(url, key, stop.clone());
+    wait_for(&acked, n).await;
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    stop.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().iter().cloned().collect();
+    acked
+}
+
+/// The ids of the items the acknowledged events made (one each, all owed a push).
+async fn owed_pushes(url: &str, acked: &HashSet<String>) -> HashSet<String> {
+    let owed: HashSet<String> = stored_items(url)
+        .await
+        .iter()
+        .filter(|n| acked.contains(&n.event_id))
+        .map(|n| n.id.to_string())
+        .collect();
+    assert_eq!(
+        owed.len(),
+        acked.len(),
+        "every acknowledged event is an item to push"
+    );
+    owed
+}
+
 fn check_nothing_acknowledged_lost(acked: &[String], stored: &[(u64, String)]) {
     let ids: HashSet<&String> = stored.iter().map(|s| &s.1).collect();
     assert_eq!(ids.len(), stored.len(), "no event stored twice");
@@ -175,7 +212,7 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     let db_path = dir.path().join("herald.db");
     let key = prepare(&db_path).await;
     let flags = ["--push-allow-insecure-endpoints"];
-    let (mut child, url) = spawn_with(&db_path, &flags).await;
+    let (child, url) = spawn_with(&db_path, &flags).await;
     let http = reqwest::Client::new();
     let token = sign_in(&http, &url, "ana").await;
     let server_key: PushServerKey = http
@@ -198,29 +235,10 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
         .unwrap();
     assert_eq!(registered.status(), reqwest::StatusCode::CREATED);
 
-    let stop = tokio_util::sync::CancellationToken::new();
-    let (acked, tasks) = burst(&url, &key, stop.clone());
-    wait_for(&acked, 300).await;
-    child.start_kill().unwrap(); // SIGKILL
-    child.wait().await.unwrap();
-    stop.cancel();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    let acked = kill_mid_burst(child, &url, &key, 300).await;
 
     let (_child, url) = spawn_with(&db_path, &flags).await;
-    let items = stored_items(&url).await;
-    let owed: HashSet<String> = items
-        .iter()
-        .filter(|n| acked.contains(&n.event_id))
-        .map(|n| n.id.to_string())
-        .collect();
-    assert_eq!(
-        owed.len(),
-        acked.len(),
-        "every acknowledged event is an item to push"
-    );
+    let owed = owed_pushes(&url, &acked).await;
     herald_testkit::wait_until(
         "every acknowledged event's push reaches the push service",
         || {
@@ -255,7 +273,7 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
         "--apns-url",
         &apns.url,
     ];
-    let (mut child, url) = spawn_with(&db_path, &flags).await;
+    let (child, url) = spawn_with(&db_path, &flags).await;
     let http = reqwest::Client::new();
     let token = sign_in(&http, &url, "ana").await;
     let phone = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
@@ -274,30 +292,11 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
     assert_eq!(registered.status(), reqwest::StatusCode::CREATED);
 
     // No computer is active: every push goes to the phone at once.
-    let stop = tokio_util::sync::CancellationToken::new();
-    let (acked, tasks) = burst(&url, &key, stop.clone());
-    wait_for(&acked, 300).await;
-    child.start_kill().unwrap(); // SIGKILL
-    child.wait().await.unwrap();
-    stop.cancel();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    let acked = kill_mid_burst(child, &url, &key, 300).await;
     let before_restart = apns.received().len();
 
     let (_child, url) = spawn_with(&db_path, &flags).await;
-    let items = stored_items(&url).await;
-    let owed: HashSet<String> = items
-        .iter()
-        .filter(|n| acked.contains(&n.event_id))
-        .map(|n| n.id.to_string())
-        .collect();
-    assert_eq!(
-        owed.len(),
-        acked.len(),
-        "every acknowledged event is an item to push"
-    );
+    let owed = owed_pushes(&url, &acked).await;
     let alerts = || -> Vec<String> {
         apns.received()
             .iter()
