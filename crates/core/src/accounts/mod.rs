@@ -249,27 +249,31 @@ impl Accounts {
             if let Ok(session) = slot.account.signed_in() {
                 let server = session.session().api.url().as_str().to_owned();
                 slot.learn(&server, session.session().agent.as_ref());
-                self.register_push_logged(slot).await;
+                // In the background: a server that is slow to answer must not hold the
+                // start-up.
+                let (accounts, slot) = (self.clone(), Arc::clone(slot));
+                self.inner
+                    .runtime
+                    .spawn(async move { accounts.register_push_logged(&slot).await });
             }
         }
         // A place never signed in to (the first start) is not an account.
         lock(&self.inner.slots).retain(|s| s.signed_in() || !s.identity().server.is_empty());
-        self.choose_active(false);
+        self.choose_active();
         self.save_list();
         self.inner.restoring.store(false, Ordering::Release);
         self.inner.sink.emit(UiEvent::Restored);
         self.publish();
     }
 
-    /// Keeps the shown account if it runs (or `keep` says so), else shows the first that
-    /// does, else the first.
-    fn choose_active(&self, keep: bool) {
+    /// Keeps the shown account if it runs, else shows the first that does, else the first.
+    fn choose_active(&self) {
         let slots = self.slots();
         let current = self
             .active_id()
             .and_then(|id| slots.iter().find(|s| s.id == id).cloned());
         let next = match current {
-            Some(slot) if keep || slot.signed_in() => Some(slot.id.clone()),
+            Some(slot) if slot.signed_in() => Some(slot.id.clone()),
             _ => slots
                 .iter()
                 .find(|s| s.signed_in())
@@ -354,7 +358,7 @@ impl Accounts {
         if let Err(err) = self.inner.store.forget(id) {
             tracing::warn!(kind = ?err.kind, error = %err, "an account's state was not deleted");
         }
-        self.choose_active(false);
+        self.choose_active();
         self.save_list();
         self.publish();
         result
@@ -385,7 +389,7 @@ impl Accounts {
         *lock(&slot.ended) = Some(reason.clone());
         let was_shown = self.active_id().as_deref() == Some(id);
         if was_shown {
-            self.choose_active(false);
+            self.choose_active();
             self.save_list();
         }
         if !self.slots().iter().any(|s| s.signed_in()) {
