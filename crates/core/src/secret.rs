@@ -1,7 +1,8 @@
 //! Where the session token is kept: the OS keychain, behind a narrow trait.
 //!
 //! [`KeyringStore`] uses the real store of each OS (Linux kernel keyutils, macOS / iOS
-//! Keychain, Windows Credential Manager). When it fails, the error says so and nothing is
+//! Keychain, Windows Credential Manager, on Android a key in the Android Keystore through
+//! android-keyring; only Linux is built and run here). When it fails, the error says so and nothing is
 //! written anywhere else: no plain-file fallback, ever. [`MemoryStore`] is for tests and for
 //! a headless run that must not persist the token.
 
@@ -69,18 +70,48 @@ fn keychain_error(action: &str, detail: impl std::fmt::Display) -> CoreError {
     )
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos", target_os = "ios", windows))]
+/// Android: keyring's store there is android-keyring's (secrets encrypted with a key in the
+/// Android Keystore), installed once, from the app's context, before the first use.
+#[cfg(target_os = "android")]
+fn android_store() -> Result<()> {
+    static READY: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            android_keyring::set_android_keyring_credential_builder().map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| keychain_error("be opened", e))
+}
+
+/// The keychain entry of `account`.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "android",
+    windows
+))]
+fn entry(service: &str, account: &str) -> Result<keyring::Entry> {
+    #[cfg(target_os = "android")]
+    android_store()?;
+    keyring::Entry::new(service, account).map_err(|e| keychain_error("be opened", e))
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "android",
+    windows
+))]
 impl SecretStore for KeyringStore {
     fn save(&self, account: &str, secret: &Sensitive<String>) -> Result<()> {
-        let entry = keyring::Entry::new(&self.service, account)
-            .map_err(|e| keychain_error("be opened", e))?;
-        entry
+        entry(&self.service, account)?
             .set_password(secret.expose())
             .map_err(|e| keychain_error("store the session", e))
     }
     fn load(&self, account: &str) -> Result<Option<Sensitive<String>>> {
-        let entry = keyring::Entry::new(&self.service, account)
-            .map_err(|e| keychain_error("be opened", e))?;
+        let entry = entry(&self.service, account)?;
         match entry.get_password() {
             Ok(secret) => Ok(Some(Sensitive::new(secret))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -88,8 +119,7 @@ impl SecretStore for KeyringStore {
         }
     }
     fn delete(&self, account: &str) -> Result<()> {
-        let entry = keyring::Entry::new(&self.service, account)
-            .map_err(|e| keychain_error("be opened", e))?;
+        let entry = entry(&self.service, account)?;
         match entry.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keychain_error("delete the session", e)),
@@ -97,8 +127,14 @@ impl SecretStore for KeyringStore {
     }
 }
 
-/// Platforms without a keychain backend yet (Android): every call fails closed.
-#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios", windows)))]
+/// Platforms without a keychain backend: every call fails closed.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "android",
+    windows
+)))]
 impl SecretStore for KeyringStore {
     fn save(&self, _: &str, _: &Sensitive<String>) -> Result<()> {
         Err(keychain_error(
