@@ -25,6 +25,23 @@ pub struct OsNotification {
     pub body: String,
     /// The agent's tone to play with it; `None` when the policy keeps it silent.
     pub sound: Option<Tone>,
+    /// For a notice of Herald itself, which one (an app following several accounts says it
+    /// once for all of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+}
+
+/// A notice of Herald itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum Notice {
+    /// The stream has been down longer than the client waits before saying so.
+    Offline,
+    /// Live again after that.
+    Online {
+        /// Items that came in the replay.
+        caught_up: usize,
+    },
 }
 
 /// Shows OS notifications.

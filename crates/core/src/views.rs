@@ -74,6 +74,8 @@ pub struct AccountSummary {
     pub connection: ConnState,
     /// Its unread counter.
     pub unread: u32,
+    /// It has been without a stream longer than the client waits before saying so.
+    pub offline: bool,
     /// Why the server ended its session (revoked, expired, agent disabled), until the agent
     /// signs in to it again or removes it.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -115,6 +115,7 @@ fn acme(unread: u32) -> AccountSummary {
         signed_in: true,
         connection: ConnState::Live,
         unread,
+        offline: false,
         ended: None,
     }
 }
@@ -192,6 +193,7 @@ fn every_ui_event_has_its_golden_json() {
                             signed_in: false,
                             connection: ConnState::Stopped,
                             unread: 0,
+                            offline: false,
                             ended: Some("your session was revoked".into()),
                         },
                     ],

@@ -14,8 +14,8 @@ import Bell from "./Bell.svelte";
 const two: AccountsView = {
   active: "a1b2c3d4",
   accounts: [
-    { id: "a1b2c3d4", label: "Acme", server: "https://acme.example/", email: "ana@acme.test", signed_in: true, connection: { state: "live" }, unread: 2 },
-    { id: "e5f6a7b8", label: "Beta", server: "https://beta.example/", email: "ana@beta.test", signed_in: true, connection: { state: "reconnecting", attempt: 1, retry_in_ms: 900 }, unread: 0 },
+    { id: "a1b2c3d4", label: "Acme", server: "https://acme.example/", email: "ana@acme.test", signed_in: true, connection: { state: "live" }, unread: 2, offline: false },
+    { id: "e5f6a7b8", label: "Beta", server: "https://beta.example/", email: "ana@beta.test", signed_in: true, connection: { state: "reconnecting", attempt: 1, retry_in_ms: 900 }, unread: 0, offline: true },
   ],
 };
 
@@ -55,6 +55,7 @@ test("each account shows its label, connection and own counter; a click shows it
   expect(buttons.map((b) => b.getAttribute("aria-pressed"))).toEqual(["true", "false"]);
   expect(screen.getAllByTestId("account-label").map((l) => l.textContent)).toEqual(["Acme", "Beta"]);
   expect(screen.getAllByTestId("account-unread").map((n) => n.textContent)).toEqual(["2"]);
+  expect(buttons.map((b) => b.querySelector(".dot")?.classList.contains("down"))).toEqual([false, true]);
   await fireEvent.click(buttons[1]!);
   expect(fake.calls).toContain("switch:e5f6a7b8");
   await waitFor(() => expect(app.accounts?.active).toBe("e5f6a7b8"));

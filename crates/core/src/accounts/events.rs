@@ -53,12 +53,14 @@ impl EventSink for SlotSink {
                 }
                 accounts.publish();
             }
-            UiEvent::Preferences { .. } | UiEvent::Save { .. } | UiEvent::Offline { .. } => {
+            UiEvent::Preferences { .. } | UiEvent::Save { .. } => {
                 if shown {
                     sink.emit(event);
                 }
                 accounts.publish();
             }
+            // The app's banner follows the app's outage (`notices`), not one account's.
+            UiEvent::Offline { .. } => accounts.publish(),
             UiEvent::SignedOut { reason } => accounts.ended(&self.id, reason),
             // One `restored` for all, from `Accounts::restore`; the list only comes from here.
             UiEvent::Restored | UiEvent::Accounts { .. } => {}
@@ -66,7 +68,8 @@ impl EventSink for SlotSink {
     }
 }
 
-/// One account's OS notifications: with several accounts, the title says whose it is.
+/// One account's OS notifications: with several accounts, the title says whose it is;
+/// Herald's own notices go through the app's outage (`notices`).
 pub(super) struct LabelledNotifier {
     id: String,
     accounts: Weak<Inner>,
@@ -84,6 +87,9 @@ impl Notifier for LabelledNotifier {
             return Ok(());
         };
         let accounts = Accounts { inner };
+        if let Some(notice) = notification.notice {
+            return accounts.fold_notice(&self.id, notice);
+        }
         let slots = accounts.slots();
         let label = match slots.iter().find(|s| s.id == self.id) {
             Some(slot) if slots.len() > 1 => Some(accounts.label_of(slot)),

@@ -23,6 +23,7 @@
 //! - `answers`: what the UI asks, answered by the shown account or the one holding an item.
 //! - `view`: the list as the UI shows it, the labels, the merged indicators.
 //! - `phone`: a phone's push token, registered with every account.
+//! - `notices`: Herald's own notices (offline, back online), once for the app.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +35,7 @@ use uuid::Uuid;
 
 mod answers;
 mod events;
+mod notices;
 mod phone;
 pub mod store;
 mod view;
@@ -95,6 +97,8 @@ struct Inner {
     shown: Mutex<Option<AccountsView>>,
     /// The push token the OS gave this app (phones), registered with every account.
     push_token: Mutex<Option<PushToken>>,
+    /// The outage the agent was told of, if any.
+    outage: Mutex<notices::Outage>,
 }
 
 /// One account and what the list shows of it.
@@ -162,6 +166,7 @@ impl Accounts {
                 indicators: watch::channel(Indicators::default()).0,
                 shown: Mutex::new(None),
                 push_token: Mutex::new(None),
+                outage: Mutex::new(notices::Outage::default()),
             }),
         }
     }
@@ -355,6 +360,7 @@ impl Accounts {
         })?;
         let result = slot.account.sign_out().await;
         lock(&self.inner.slots).retain(|s| s.id != id);
+        self.leave_outage(id);
         if let Err(err) = self.inner.store.forget(id) {
             tracing::warn!(kind = ?err.kind, error = %err, "an account's state was not deleted");
         }
@@ -387,6 +393,7 @@ impl Accounts {
             return;
         };
         *lock(&slot.ended) = Some(reason.clone());
+        self.leave_outage(id);
         let was_shown = self.active_id().as_deref() == Some(id);
         if was_shown {
             self.choose_active();

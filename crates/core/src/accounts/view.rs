@@ -57,6 +57,7 @@ impl Accounts {
                     signed_in,
                     connection: indicators.connection,
                     unread: if signed_in { indicators.unread } else { 0 },
+                    offline: self.is_down(&slot.id),
                     ended: lock(&slot.ended).clone(),
                 }
             })

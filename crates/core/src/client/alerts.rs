@@ -143,6 +143,7 @@ impl Client {
                 .collect(),
             body: body.unwrap_or_default(),
             sound: self.tone_if(burst.sound),
+            notice: None,
         };
         let into = burst.opened_by;
         for id in &burst.folded {
@@ -204,6 +205,7 @@ impl Client {
             title: while_away(fresh.len(), language),
             body: heading(newest, language),
             sound: self.tone_if(d.sound.delivers()),
+            notice: None,
         };
         match self.inner.notifier.show(&summary) {
             Ok(()) => {
@@ -233,6 +235,7 @@ fn os_notification(n: &Notification, language: Language, sound: Option<Tone>) ->
             n.body.clone()
         },
         sound,
+        notice: None,
     }
 }
 

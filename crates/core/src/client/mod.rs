@@ -46,7 +46,7 @@ use crate::state::{LocalState, Saved};
 
 mod alerts;
 mod connection;
-mod offline;
+pub(crate) mod offline;
 mod trail;
 
 pub use alerts::heading;

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::Client;
-use crate::ports::{ConnState, OsNotification, UiEvent};
+use crate::ports::{ConnState, Notice, OsNotification, UiEvent};
 
 impl Client {
     /// Follows the connection until `stop`, raising the offline and back-online notices.
@@ -27,7 +27,8 @@ impl Client {
                     if announced {
                         let caught_up = self.model().caught_up;
                         self.inner.sink.emit(UiEvent::Offline { offline: false });
-                        self.notice(back_online(caught_up, self.language()));
+                        let notice = Notice::Online { caught_up };
+                        self.notice(back_online(caught_up, self.language()), notice);
                     }
                     announced = false;
                     offline_since = None;
@@ -57,19 +58,20 @@ impl Client {
                 } => {
                     announced = true;
                     self.inner.sink.emit(UiEvent::Offline { offline: true });
-                    self.notice(offline(self.language()));
+                    self.notice(offline(self.language()), Notice::Offline);
                 }
             }
         }
     }
 
     /// Shows a notice of Herald itself (no item: its id is nil).
-    fn notice(&self, (title, body): (String, String)) {
+    fn notice(&self, (title, body): (String, String), notice: Notice) {
         let notice = OsNotification {
             id: Uuid::nil(),
             title,
             body,
             sound: None,
+            notice: Some(notice),
         };
         if let Err(err) = self.inner.notifier.show(&notice) {
             tracing::warn!(error = %err, "the offline notice could not be shown");
@@ -77,7 +79,8 @@ impl Client {
     }
 }
 
-fn offline(language: Language) -> (String, String) {
+/// The offline notice's heading and text.
+pub(crate) fn offline(language: Language) -> (String, String) {
     match language {
         Language::PtBr => (
             "O Herald está offline".into(),
@@ -90,7 +93,8 @@ fn offline(language: Language) -> (String, String) {
     }
 }
 
-fn back_online(caught_up: usize, language: Language) -> (String, String) {
+/// The back-online notice's heading and text.
+pub(crate) fn back_online(caught_up: usize, language: Language) -> (String, String) {
     match (language, caught_up) {
         (Language::PtBr, 0) => ("O Herald voltou".into(), "Nada foi perdido.".into()),
         (Language::PtBr, 1) => ("O Herald voltou".into(), "1 notificação recuperada.".into()),

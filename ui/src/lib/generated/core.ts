@@ -181,6 +181,10 @@ connection: ConnState,
  */
 unread: number, 
 /**
+ * It has been without a stream longer than the client waits before saying so.
+ */
+offline: boolean, 
+/**
  * Why the server ended its session (revoked, expired, agent disabled), until the agent
  * signs in to it again or removes it.
  */
