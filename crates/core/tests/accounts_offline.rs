@@ -1,7 +1,8 @@
 //! Several accounts and one network: when every account's stream goes, the agent is told
 //! once that Herald is offline (the banner and one OS notification), and once that it is
-//! back when every account is back, with what they caught up between them. Against two real
-//! servers, each behind a fault-injecting proxy.
+//! back when every account is back, with what they caught up between them; an account
+//! signed out of while down ends its part of the outage. Against two real servers, each
+//! behind a fault-injecting proxy.
 
 #![allow(clippy::unwrap_used)]
 
@@ -49,8 +50,15 @@ fn banner(recorder: &Recorder) -> Vec<bool> {
         .collect()
 }
 
-#[tokio::test]
-async fn one_outage_of_every_account_is_one_offline_notice_and_one_back_online_in_all() {
+/// Two servers behind proxies, and an app signed in to both, live.
+struct Two {
+    servers: [TestServer; 2],
+    proxies: [FaultProxy; 2],
+    accounts: Accounts,
+    recorder: Arc<Recorder>,
+}
+
+async fn two_accounts() -> Two {
     let (one, two) = (TestServer::start().await, TestServer::start().await);
     let proxies = [
         FaultProxy::start(one.addr()).await,
@@ -97,31 +105,52 @@ async fn one_outage_of_every_account_is_one_offline_notice_and_one_back_online_i
                 .all(|a| a.connection == ConnState::Live)
     })
     .await;
+    Two {
+        servers: [one, two],
+        proxies,
+        accounts,
+        recorder,
+    }
+}
 
-    // The network goes: every reconnect of both fails; items keep coming on both servers.
-    for proxy in &proxies {
+/// Every reconnect of both accounts fails from now on.
+async fn network_goes(two: &Two) {
+    for proxy in &two.proxies {
         proxy.retarget(dead_address().await);
         proxy.cut();
     }
+}
+
+#[tokio::test]
+async fn one_outage_of_every_account_is_one_offline_notice_and_one_back_online_in_all() {
+    let two = two_accounts().await;
+    let Two {
+        servers: [one, other],
+        proxies,
+        accounts,
+        recorder,
+    } = &two;
+    // The network goes; items keep coming on both servers.
+    network_goes(&two).await;
     for n in 0..2 {
         one.ingest(&format!("away-one-{n}")).await;
     }
     for n in 0..3 {
-        two.ingest(&format!("away-two-{n}")).await;
+        other.ingest(&format!("away-two-{n}")).await;
     }
     wait_until("both accounts said offline", || {
         accounts.view().accounts.iter().all(|a| a.offline)
     })
     .await;
     assert_eq!(
-        notices(&recorder)
+        notices(recorder)
             .iter()
             .map(|(n, _)| *n)
             .collect::<Vec<_>>(),
         [Notice::Offline],
         "one notice for the app, not one per account"
     );
-    assert_eq!(banner(&recorder), [true]);
+    assert_eq!(banner(recorder), [true]);
 
     // Back: the first account back says nothing yet; the last says it for both.
     proxies[0].retarget(one.addr());
@@ -130,16 +159,45 @@ async fn one_outage_of_every_account_is_one_offline_notice_and_one_back_online_i
     })
     .await;
     assert_eq!(
-        notices(&recorder).len(),
+        notices(recorder).len(),
         1,
         "still offline for the other account"
     );
-    proxies[1].retarget(two.addr());
-    wait_until("the back-online notice", || notices(&recorder).len() == 2).await;
-    let (back, body) = notices(&recorder)[1].clone();
+    proxies[1].retarget(other.addr());
+    wait_until("the back-online notice", || notices(recorder).len() == 2).await;
+    let (back, body) = notices(recorder)[1].clone();
     assert_eq!(back, Notice::Online { caught_up: 5 });
     assert_eq!(body, "5 notifications caught up.");
-    assert_eq!(banner(&recorder), [true, false]);
+    assert_eq!(banner(recorder), [true, false]);
     assert!(accounts.view().accounts.iter().all(|a| !a.offline));
+    accounts.shutdown();
+}
+
+#[tokio::test]
+async fn the_last_account_down_signed_out_of_ends_the_outage_with_what_the_others_caught_up() {
+    let two = two_accounts().await;
+    let Two {
+        servers: [one, _],
+        proxies,
+        accounts,
+        recorder,
+    } = &two;
+    network_goes(&two).await;
+    one.ingest("away-one").await;
+    wait_until("both accounts said offline", || {
+        accounts.view().accounts.iter().all(|a| a.offline)
+    })
+    .await;
+    proxies[0].retarget(one.addr());
+    wait_until("the first account is back", || {
+        !accounts.view().accounts[0].offline
+    })
+    .await;
+    // The second never comes back: the agent signs out of it.
+    let second = accounts.view().accounts[1].id.clone();
+    accounts.sign_out_of(&second).await.unwrap();
+    let told: Vec<Notice> = notices(recorder).iter().map(|(n, _)| *n).collect();
+    assert_eq!(told, [Notice::Offline, Notice::Online { caught_up: 1 }]);
+    assert_eq!(banner(recorder), [true, false]);
     accounts.shutdown();
 }

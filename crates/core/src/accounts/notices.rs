@@ -18,6 +18,8 @@ pub(super) struct Outage {
     offline: HashSet<String>,
     /// What the accounts back already caught up.
     caught_up: usize,
+    /// Some account is back already (its return was folded into the last one's).
+    returned: bool,
 }
 
 impl Accounts {
@@ -37,8 +39,10 @@ impl Accounts {
                         return Ok(()); // its outage was closed without it (signed out)
                     }
                     outage.caught_up += caught_up;
+                    outage.returned = true;
                     if outage.offline.is_empty() {
                         let caught_up = std::mem::take(&mut outage.caught_up);
+                        *outage = Outage::default();
                         Some(Notice::Online { caught_up })
                     } else {
                         None
@@ -47,9 +51,14 @@ impl Accounts {
             }
         };
         self.publish();
-        let Some(notice) = show else {
-            return Ok(());
-        };
+        match show {
+            Some(notice) => self.tell(notice),
+            None => Ok(()),
+        }
+    }
+
+    /// The banner and the one OS notice of the app's outage.
+    fn tell(&self, notice: Notice) -> Result<()> {
         let down = matches!(notice, Notice::Offline);
         self.inner.sink.emit(UiEvent::Offline { offline: down });
         let language = self.indicators().borrow().language;
@@ -67,18 +76,26 @@ impl Accounts {
     }
 
     /// An account left the list during an outage: it will not say it is back. If it was the
-    /// last one down, the outage ends without a notice (the others never left).
+    /// last one down, the outage ends: "back online" if others came back meanwhile (with
+    /// what they caught up), else the banner just goes (nobody else was ever down).
     pub(super) fn leave_outage(&self, id: &str) {
         let ended = {
             let mut outage = lock(&self.inner.outage);
-            let ended = outage.offline.remove(id) && outage.offline.is_empty();
-            if ended {
-                *outage = Outage::default();
+            if outage.offline.remove(id) && outage.offline.is_empty() {
+                let ended = std::mem::take(&mut *outage);
+                Some(ended.returned.then_some(ended.caught_up))
+            } else {
+                None
             }
-            ended
         };
-        if ended {
-            self.inner.sink.emit(UiEvent::Offline { offline: false });
+        match ended {
+            Some(Some(caught_up)) => {
+                if let Err(err) = self.tell(Notice::Online { caught_up }) {
+                    tracing::warn!(kind = ?err.kind, error = %err, "the back-online notice could not be shown");
+                }
+            }
+            Some(None) => self.inner.sink.emit(UiEvent::Offline { offline: false }),
+            None => {}
         }
     }
 

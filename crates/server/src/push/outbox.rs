@@ -425,8 +425,8 @@ async fn record(
     }
     let rows = serde_json::to_string(&rows).map_err(|e| AppError::Internal(e.into()))?;
     let mut tx = db.write_tx().await?;
-    // One statement for the whole chunk: a statement per row costs the writer a round trip
-    // to SQLite's thread each (most of the outbox's time before).
+    // One statement for the whole group rather than one per row (each a round trip to
+    // SQLite's thread while the single writer is held).
     sqlx::query(RECORD)
         .bind(now)
         .bind(rows)
