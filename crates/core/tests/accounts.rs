@@ -39,6 +39,13 @@ impl Device {
 
     /// A start of the app, restored.
     async fn start(&self) -> (Accounts, Arc<Recorder>) {
+        let (accounts, recorder) = self.app();
+        accounts.restore().await;
+        (accounts, recorder)
+    }
+
+    /// A start of the app, not restored yet.
+    fn app(&self) -> (Accounts, Arc<Recorder>) {
         let recorder = Arc::new(Recorder::default());
         let accounts = Accounts::new(
             AccountConfig {
@@ -55,7 +62,6 @@ impl Device {
             },
             DeviceContext::default(),
         );
-        accounts.restore().await;
         (accounts, recorder)
     }
 }
@@ -444,4 +450,18 @@ async fn a_phones_push_token_reaches_every_account_and_a_new_one_replaces_it() {
         "the replaced one was removed first"
     );
     accounts.shutdown();
+
+    // The next start: the OS hands the token over before the accounts are restored; each
+    // registers it once it runs (in the background: a slow server must not hold the start).
+    let (restarted, _) = device.app();
+    restarted.set_push_token(Some(token('d'))).await.unwrap();
+    restarted.restore().await;
+    for server in [&one, &two] {
+        let what = format!("the token registered with {} after the start", server.url());
+        herald_testkit::wait_for(&what, || async {
+            (phones_on(server).await.len() == 1).then_some(())
+        })
+        .await;
+    }
+    restarted.shutdown();
 }
