@@ -21,12 +21,6 @@ use herald_core::sensitive::Sensitive;
 use herald_testkit::wait_until;
 use support::*;
 
-/// An address nobody listens on.
-async fn dead_address() -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
-}
-
 fn notices(recorder: &Recorder) -> Vec<(Notice, String)> {
     recorder
         .shown

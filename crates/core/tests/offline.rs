@@ -44,12 +44,6 @@ fn titles(recorder: &Recorder) -> Vec<String> {
         .collect()
 }
 
-/// An address nobody listens on.
-async fn dead_address() -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
-}
-
 #[tokio::test]
 async fn an_outage_says_offline_once_and_back_online_with_what_was_caught_up() {
     let server = TestServer::start().await;

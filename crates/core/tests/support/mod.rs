@@ -197,6 +197,12 @@ pub fn reply_in(id: &str, conversation: &str) -> PlatformEvent {
     event
 }
 
+/// An address nobody listens on (a server gone, for a proxy to point at).
+pub async fn dead_address() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
 /// A TCP proxy that can cut, reset, stall (half-open) and cut mid-frame its connections.
 pub struct FaultProxy {
     pub addr: SocketAddr,
