@@ -112,6 +112,14 @@ impl Setup {
         .await;
         self.apns.received()
     }
+
+    async fn wait_fcm(&self, n: usize) -> Vec<common::fcm_service::Received> {
+        herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
+            self.fcm.received().len() >= n
+        })
+        .await;
+        self.fcm.received()
+    }
 }
 
 #[tokio::test]
@@ -277,17 +285,7 @@ async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
     s.server
         .ingest_ok(&assignment("a-1", "c-1", "Refund for order #88"))
         .await;
-    let wait = |n: usize| {
-        let fcm = &s.fcm;
-        async move {
-            herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
-                fcm.received().len() >= n
-            })
-            .await;
-            fcm.received()
-        }
-    };
-    let received = wait(1).await;
+    let received = s.wait_fcm(1).await;
     let message = &received[0].message;
     assert_eq!(message["token"], ANDROID);
     assert_eq!(
@@ -308,17 +306,17 @@ async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
     s.server
         .ingest_ok(&assignment("a-2", "c-2", "Second"))
         .await;
-    wait(2).await;
+    s.wait_fcm(2).await;
     assert_eq!(s.fcm.tokens_issued(), 1, "the first token was reused");
     s.clock.advance(chrono::Duration::minutes(1));
-    let received = wait(3).await;
+    let received = s.wait_fcm(3).await;
     assert_eq!(received[2].answered, 200);
     assert_eq!(s.fcm.tokens_issued(), 2, "a new token after the 401");
     assert_ne!(received[1].access_token, received[2].access_token);
 
     s.fcm.script(&[(404, "NOT_FOUND")]);
     s.server.ingest_ok(&assignment("a-3", "c-3", "Gone")).await;
-    wait(4).await;
+    s.wait_fcm(4).await;
     s.wait_no_devices().await;
     assert_eq!(s.fcm.violations(), Vec::<String>::new());
 }
@@ -402,23 +400,13 @@ async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
     let s = Setup::start().await;
     s.register(&s.token, TOKEN).await;
     s.register_on(&s.token, PushPlatform::Fcm, ANDROID).await;
-    let fcm_count = |n: usize| {
-        let fcm = &s.fcm;
-        async move {
-            herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
-                fcm.received().len() >= n
-            })
-            .await;
-            fcm.received()
-        }
-    };
     for (i, subject) in ["One", "Two", "Three"].iter().enumerate() {
         s.server
             .ingest_ok(&assignment(&format!("a-{i}"), &format!("c-{i}"), subject))
             .await;
     }
     s.wait_received(3).await;
-    fcm_count(3).await;
+    s.wait_fcm(3).await;
 
     // "Mark all read" on the desktop: one background push per phone, badge 0.
     let _: MarkResult = s
@@ -430,7 +418,7 @@ async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
     assert_eq!(apns[3].priority, "5");
     assert_eq!(apns[3].body["aps"]["badge"], 0);
     assert_eq!(apns[3].body["herald"]["all_read"], true);
-    let fcm = fcm_count(4).await;
+    let fcm = s.wait_fcm(4).await;
     assert_eq!(fcm[3].message["data"]["type"], "read");
     assert_eq!(fcm[3].message["data"]["badge"], "0");
     assert_eq!(fcm[3].message["data"]["all_read"], "true");
@@ -439,7 +427,7 @@ async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
     s.server.ingest_ok(&assignment("a-4", "c-4", "Four")).await;
     s.server.ingest_ok(&assignment("a-5", "c-5", "Five")).await;
     s.wait_received(6).await;
-    fcm_count(6).await;
+    s.wait_fcm(6).await;
     let four = s
         .server
         .all_items(&s.token)
@@ -452,7 +440,7 @@ async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
     assert_eq!(apns[6].push_type, "background");
     assert_eq!(apns[6].body["aps"]["badge"], 1);
     assert_eq!(apns[6].body["herald"]["read"], serde_json::json!([four.id]));
-    let fcm = fcm_count(7).await;
+    let fcm = s.wait_fcm(7).await;
     assert_eq!(fcm[6].message["data"]["read"], four.id.to_string());
     assert_eq!(
         apns.iter().filter(|r| r.push_type == "background").count(),

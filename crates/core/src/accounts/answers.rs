@@ -12,6 +12,7 @@ use herald_protocol::{
 use uuid::Uuid;
 
 use super::{lock, no_account, Accounts, Slot};
+use crate::agent::SignedIn;
 use crate::client::{NotificationAction, Trail};
 use crate::diagnostics::{Diagnostics, OsCheck};
 use crate::error::Result;
@@ -99,18 +100,26 @@ impl Accounts {
         Ok(merged(lists))
     }
 
+    /// The running accounts with their sessions.
+    fn sessions(&self) -> Vec<(Arc<Slot>, SignedIn)> {
+        self.slots()
+            .into_iter()
+            .filter_map(|slot| slot.account.signed_in().ok().map(|session| (slot, session)))
+            .collect()
+    }
+
     /// The running account whose bell holds `id` (an OS notification or a bell row); the
     /// shown one when none does (an item older than any page loaded).
     fn holder(&self, id: Uuid) -> Result<Arc<Slot>> {
-        let running = self.running();
-        running
+        self.holder_among(&self.sessions(), id)
+    }
+
+    /// [`Accounts::holder`] among sessions already gathered (many ids at once).
+    fn holder_among(&self, sessions: &[(Arc<Slot>, SignedIn)], id: Uuid) -> Result<Arc<Slot>> {
+        sessions
             .iter()
-            .find(|s| {
-                s.account
-                    .signed_in()
-                    .is_ok_and(|session| session.client().holds(id))
-            })
-            .cloned()
+            .find(|(_, session)| session.client().holds(id))
+            .map(|(slot, _)| Arc::clone(slot))
             .or_else(|| self.active())
             .ok_or_else(no_account)
     }
@@ -172,9 +181,10 @@ impl Accounts {
 
     /// `ids` grouped by the account holding each.
     fn by_holder(&self, ids: Vec<Uuid>) -> Result<Vec<(Arc<Slot>, Vec<Uuid>)>> {
+        let sessions = self.sessions();
         let mut groups: Vec<(Arc<Slot>, Vec<Uuid>)> = Vec::new();
         for id in ids {
-            let slot = self.holder(id)?;
+            let slot = self.holder_among(&sessions, id)?;
             match groups.iter_mut().find(|(s, _)| s.id == slot.id) {
                 Some((_, group)) => group.push(id),
                 None => groups.push((slot, vec![id])),
