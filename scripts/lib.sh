@@ -85,3 +85,39 @@ tauri_driver_ensure() {
 ui_deps_ensure() {
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 }
+
+# A throwaway PostgreSQL cluster for the tests, in a temporary folder on a free port, run by
+# an unprivileged system user (the server refuses root). Exports HERALD_TEST_POSTGRES (the
+# cluster's `postgres` database as user `herald`, trusted on loopback) and stops and removes
+# the cluster when the calling script exits. Durability is off (fsync, synchronous_commit):
+# the tests kill herald-server, never PostgreSQL's host, and each test makes a database.
+postgres_test_cluster() {
+  apt_ensure postgresql
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$bin/initdb" ] || die "PostgreSQL's server programs are missing (apt-get install postgresql)"
+  local user=herald-pg
+  id "$user" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$user" \
+    || die "could not make the system user $user that runs the test cluster"
+  PG_TEST_DIR=$(mktemp -d /tmp/herald-pg.XXXXXX)
+  chown "$user" "$PG_TEST_DIR"
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  runuser -u "$user" -- "$bin/initdb" -D "$PG_TEST_DIR/data" -A trust -U herald >"$PG_TEST_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_TEST_DIR/initdb.log"; die "initdb failed"; }
+  runuser -u "$user" -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -o \
+    "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$PG_TEST_DIR/log"; die "PostgreSQL did not start"; }
+  PG_TEST_BIN=$bin
+  PG_TEST_USER=$user
+  export HERALD_TEST_POSTGRES="postgres://herald@127.0.0.1:$port/postgres"
+  trap postgres_test_cluster_stop EXIT
+  echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') test cluster on 127.0.0.1:$port ($PG_TEST_DIR)"
+}
+
+postgres_test_cluster_stop() {
+  [ -n "${PG_TEST_DIR:-}" ] || return 0
+  runuser -u "$PG_TEST_USER" -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_TEST_DIR"
+  PG_TEST_DIR=""
+}

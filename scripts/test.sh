@@ -9,7 +9,8 @@
 #   2. cargo fmt --check; the UI's type check (svelte-check), unit and component tests
 #      (Vitest) and build
 #   3. cargo clippy -D warnings and cargo test for the whole workspace (the server, the core
-#      against a real server, the shell), inside a kernel session keyring
+#      against a real server, the shell), inside a kernel session keyring; then the server's
+#      suite again on PostgreSQL, in a throwaway cluster this script starts (and removes)
 #   4. the UI in Debian's Chromium against the fake backend (Playwright)
 #   5. the real app under Xvfb through WebDriver against a real server (scripts/test-app.sh)
 set -euo pipefail
@@ -38,8 +39,14 @@ FEATURES=(--features herald-app/custom-protocol)
 say "Rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
-say "Rust: tests (protocol, core, server)"
+say "PostgreSQL: a throwaway cluster for the server's tests"
+postgres_test_cluster
+
+say "Rust: tests (protocol, core, server on SQLite)"
 keyctl session - cargo test --locked
+
+say "Rust: the server's tests again, on PostgreSQL"
+HERALD_TEST_STORE=postgres keyctl session - cargo test --locked -p herald-server --tests
 
 # On its own: selected alone, the shell resolves the same dependency features as the app
 # build of the real-app tests, so the two share every compiled dependency.

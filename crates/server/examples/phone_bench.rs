@@ -153,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(id.to_string())
         .bind(format!("apns:{token}"))
-        .bind(now)
+        .bind(herald_server::db::SqlTime(now))
         .bind(TOPIC)
         .execute(&server.db.writer)
         .await?;

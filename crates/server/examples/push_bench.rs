@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
         .bind(&browser.endpoint)
         .bind(B64.encode(browser.p256dh.to_encoded_point(false).as_bytes()))
         .bind(B64.encode(browser.auth))
-        .bind(now)
+        .bind(herald_server::db::SqlTime(now))
         .execute(&server.db.writer)
         .await?;
         all.push(browser);

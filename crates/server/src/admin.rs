@@ -6,7 +6,7 @@ use chrono::Utc;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// A new agent.
@@ -52,7 +52,7 @@ pub async fn ensure_workspace(db: &Db, name: &str) -> Result<Uuid, AppError> {
     sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
         .bind(Uuid::now_v7().to_string())
         .bind(name)
-        .bind(Utc::now())
+        .bind(SqlTime(Utc::now()))
         .execute(&db.writer)
         .await?;
     let row = sqlx::query("SELECT id FROM workspaces WHERE name = $1")
@@ -106,7 +106,7 @@ pub async fn list_agents(db: &Db, workspace: Option<&str>) -> Result<Vec<AgentRo
                 external_id: r.try_get("external_id")?,
                 email: r.try_get("email")?,
                 name: r.try_get("name")?,
-                disabled: r.try_get("disabled")?,
+                disabled: r.flag("disabled")?,
             })
         })
         .collect()
@@ -193,7 +193,7 @@ pub async fn list_ingest_keys(
                 r.try_get("id")?,
                 r.try_get("workspace")?,
                 r.try_get("label")?,
-                r.try_get("revoked")?,
+                r.flag("revoked")?,
             ))
         })
         .collect()

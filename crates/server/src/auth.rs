@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::db::RowExt;
 use crate::error::AppError;
 use crate::token::hash_token;
 
@@ -138,9 +139,9 @@ pub async fn session_ended(
     let Some(row) = row else {
         return Ok(Some(CloseReason::SessionRevoked));
     };
-    Ok(if row.try_get::<bool, _>("disabled")? {
+    Ok(if row.flag("disabled")? {
         Some(CloseReason::AgentDisabled)
-    } else if row.try_get::<bool, _>("revoked")? {
+    } else if row.flag("revoked")? {
         Some(CloseReason::SessionRevoked)
     } else {
         None

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use herald_protocol::{
     InboxPage, MarkRequest, MarkResult, Notification, ServerMessage, UnreadCount,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 use crate::push::sync::ReadChange;
 
@@ -18,18 +18,18 @@ pub const PAGE_MAX: u32 = 200;
 /// Most items a stream replays; further behind gets a gap signal.
 pub const REPLAY_MAX: u64 = 1000;
 
-fn from_row(row: &SqliteRow) -> Result<Notification, AppError> {
+fn from_row(row: &AnyRow) -> Result<Notification, AppError> {
     let data: String = row.try_get("data")?;
     let mut n: Notification = serde_json::from_str(&data)?;
-    n.read_at = row.try_get::<Option<DateTime<Utc>>, _>("read_at")?;
-    n.snoozed_until = row.try_get::<Option<DateTime<Utc>>, _>("snoozed_until")?;
+    n.read_at = row.time::<Option<DateTime<Utc>>>("read_at")?;
+    n.snoozed_until = row.time::<Option<DateTime<Utc>>>("snoozed_until")?;
     Ok(n)
 }
 
 /// The unread counter (items on the bell, not read), kept on the agent's row by triggers
 /// (migration 0004).
 pub async fn unread_count(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     agent_id: Uuid,
 ) -> Result<UnreadCount, sqlx::Error> {
     let row = sqlx::query("SELECT unread AS n FROM agents WHERE id = $1")
@@ -157,7 +157,7 @@ pub async fn mark(
                     sqlx::query(
                         "UPDATE notifications SET read_at = $1 WHERE agent_id = $2 AND id = $3 AND read_at IS NULL",
                     )
-                    .bind(now)
+                    .bind(SqlTime(now))
                     .bind(&agent)
                     .bind(id.to_string())
                     .execute(&mut *tx)
@@ -201,7 +201,7 @@ pub async fn mark(
                 "UPDATE notifications SET read_at = $1 WHERE agent_id = $2 AND read_at IS NULL \
                  AND seq <= $3 AND ($4 IS NULL OR conversation_id = $4)",
             )
-            .bind(now)
+            .bind(SqlTime(now))
             .bind(&agent)
             .bind(up_to)
             .bind(conversation)

@@ -23,7 +23,7 @@ struct Cli {
     #[arg(long, env = "HERALD_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Database: a SQLite file path or sqlite://path (default: herald.db in the platform's
-    /// data directory).
+    /// data directory), or postgres://user:password@host:port/database.
     #[arg(long, env = "HERALD_DATABASE_URL", global = true)]
     database: Option<String>,
     /// Log filter, e.g. `info` or `herald_server=debug`.
@@ -308,9 +308,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Migrate => {
-            let db = Db::open(&DatabaseUrl::parse(&database)?).await?;
+            let url = DatabaseUrl::parse(&database)?;
+            let db = Db::open(&url).await?;
             db.close().await;
-            eprintln!("database {database} is up to date");
+            eprintln!("database {url} is up to date");
         }
         Command::Agent(cmd) => {
             let db = Db::open(&DatabaseUrl::parse(&database)?).await?;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt};
 
 /// Counters, shared by the ingest writer and the handlers.
 #[derive(Debug, Default)]
@@ -146,7 +146,7 @@ async fn database_gauges(db: &Db, now: DateTime<Utc>) -> Result<String, sqlx::Er
     let mut ages = String::new();
     for (channel, row) in [("email", &email), ("push", &push)] {
         let n: i64 = row.try_get("n")?;
-        let oldest: Option<DateTime<Utc>> = row.try_get("oldest")?;
+        let oldest: Option<DateTime<Utc>> = row.time("oldest")?;
         let age = oldest.map_or(0, |t| (now - t).num_seconds().max(0));
         let _ = writeln!(out, "herald_outbox_pending{{channel=\"{channel}\"}} {n}");
         let _ = writeln!(

@@ -10,7 +10,7 @@ use herald_protocol::{
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// Checks group keys: `inbox:<id>` or `team:<id>`, at most 200 of them.
@@ -104,9 +104,9 @@ async fn agents(db: &Db, ws: Uuid, only: Option<Uuid>) -> Result<Vec<AdminAgent>
                 email: row.try_get("email")?,
                 name: row.try_get("name")?,
                 groups: groups.remove(&id).unwrap_or_default(),
-                disabled: row.try_get("disabled")?,
+                disabled: row.flag("disabled")?,
                 has_password: row.try_get::<i64, _>("has_password")? != 0,
-                created_at: row.try_get("created_at")?,
+                created_at: row.time("created_at")?,
             })
         })
         .collect()
@@ -170,7 +170,7 @@ pub async fn insert_agent(
     .bind(&name)
     .bind(hash)
     .bind(prefs)
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(i64::from(has_password))
     .execute(&mut *tx)
     .await;
@@ -188,7 +188,7 @@ pub async fn insert_agent(
 }
 
 async fn set_groups(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: Uuid,
     groups: &[String],
 ) -> Result<(), sqlx::Error> {
@@ -251,14 +251,14 @@ pub async fn update_agent(
     match update.disabled {
         Some(true) => {
             sqlx::query("UPDATE agents SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2")
-                .bind(now)
+                .bind(SqlTime(now))
                 .bind(&agent)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
                 "UPDATE sessions SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL",
             )
-            .bind(now)
+            .bind(SqlTime(now))
             .bind(&agent)
             .execute(&mut *tx)
             .await?;
@@ -295,9 +295,9 @@ pub async fn list_ingest_keys(db: &Db, ws: Uuid) -> Result<Vec<AdminIngestKey>, 
             Ok(AdminIngestKey {
                 id: crate::auth::parse_uuid(&row.try_get::<String, _>("id")?)?,
                 label: row.try_get("label")?,
-                signed: row.try_get("signed")?,
-                revoked: row.try_get("revoked")?,
-                created_at: row.try_get("created_at")?,
+                signed: row.flag("signed")?,
+                revoked: row.flag("revoked")?,
+                created_at: row.time("created_at")?,
             })
         })
         .collect()
@@ -329,7 +329,7 @@ pub async fn create_ingest_key(
     .bind(ws.to_string())
     .bind(hash)
     .bind(label)
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(&secret)
     .execute(&db.writer)
     .await?;
@@ -350,7 +350,7 @@ pub async fn revoke_ingest_key(
     let done = sqlx::query(
         "UPDATE ingest_keys SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(id.to_string())
     .bind(ws.to_string())
     .execute(&db.writer)
@@ -384,8 +384,8 @@ pub async fn list_connectors(db: &Db, ws: Uuid) -> Result<Vec<AdminConnector>, A
                 base_url: row.try_get("base_url")?,
                 webhook_path: format!("/api/v1/connectors/{id}/webhook"),
                 deliveries: u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
-                syncs_agents: row.try_get("syncs")?,
-                synced_at: row.try_get("synced_at")?,
+                syncs_agents: row.flag("syncs")?,
+                synced_at: row.time("synced_at")?,
                 sync_error: row.try_get("sync_error")?,
             })
         })
@@ -402,7 +402,7 @@ pub async fn remove_connector(
     let done = sqlx::query(
         "UPDATE connectors SET disabled_at = $1 WHERE id = $2 AND workspace_id = $3 AND disabled_at IS NULL",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(id.to_string())
     .bind(ws.to_string())
     .execute(&db.writer)
@@ -429,7 +429,7 @@ pub async fn create_admin_key(
     .bind(ws.to_string())
     .bind(hash)
     .bind(label)
-    .bind(now)
+    .bind(SqlTime(now))
     .execute(&db.writer)
     .await?;
     Ok((id, key))
@@ -439,7 +439,7 @@ pub async fn create_admin_key(
 pub async fn revoke_admin_key(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), AppError> {
     let done =
         sqlx::query("UPDATE admin_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now)
+            .bind(SqlTime(now))
             .bind(id.to_string())
             .execute(&db.writer)
             .await?;

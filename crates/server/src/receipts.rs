@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// Receipts that may wait for the writer.
@@ -150,7 +150,7 @@ async fn write(db: &Db, batch: &[Receipt]) -> Result<(), AppError> {
         .bind(r.agent_id.to_string())
         .bind(&r.name)
         .bind(outcome)
-        .bind(r.at)
+        .bind(SqlTime(r.at))
         .execute(&mut *tx)
         .await?;
     }
@@ -181,7 +181,7 @@ pub async fn for_item(
             AppReceipt {
                 name: row.try_get("name")?,
                 outcome: serde_json::from_str(&outcome)?,
-                at: Some(row.try_get("at")?),
+                at: Some(row.time("at")?),
             },
         ));
     }

@@ -9,7 +9,7 @@ use herald_protocol::{PasswordSetupRequest, PasswordSetupResult, SetupLink};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, SqlTime};
 use crate::error::AppError;
 
 /// How long a link works.
@@ -49,8 +49,8 @@ pub async fn create(
     )
     .bind(hash)
     .bind(agent.to_string())
-    .bind(now)
-    .bind(expires_at)
+    .bind(SqlTime(now))
+    .bind(SqlTime(expires_at))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -101,7 +101,7 @@ pub async fn redeem(
         "SELECT 1 FROM password_setups WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(&token_hash)
-    .bind(now)
+    .bind(SqlTime(now))
     .fetch_optional(&db.reader)
     .await?;
     if live.is_none() {
@@ -117,7 +117,7 @@ pub async fn redeem(
         "UPDATE password_setups SET used_at = $1 \
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING agent_id",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?;
@@ -133,7 +133,7 @@ pub async fn redeem(
     .await?;
     let Some(email) = email else { return Err(used) };
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL")
-        .bind(now)
+        .bind(SqlTime(now))
         .bind(&agent)
         .execute(&mut *tx)
         .await?;

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use herald_protocol::{
     Preferences, ServerMessage, SnoozeRequest, SnoozeResult, SnoozeTarget, SnoozeUntil,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Backend, Db, SqlTime};
 use crate::error::AppError;
 use crate::inbox::unread_count;
 use crate::push::sync::ReadChange;
@@ -49,8 +49,8 @@ pub async fn snooze(
                     "UPDATE notifications SET read_at = COALESCE(read_at, $1), snoozed_until = $2 \
                      WHERE id = $3",
                 )
-                .bind(now)
-                .bind(until)
+                .bind(SqlTime(now))
+                .bind(SqlTime(until))
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -61,7 +61,7 @@ pub async fn snooze(
                 )
                 .bind(&id)
                 .bind(&agent)
-                .bind(until)
+                .bind(SqlTime(until))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -114,7 +114,7 @@ async fn resolve(
 /// back, only snoozed ones. A conversation means its unread items (to snooze) or its
 /// snoozed ones (to bring back). Ids of other agents' items are simply not found.
 async fn targets(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     agent: &str,
     target: &SnoozeTarget,
     snoozing: bool,
@@ -122,15 +122,23 @@ async fn targets(
     let rows = match target {
         SnoozeTarget::Items { ids } => {
             let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-            sqlx::query(
-                "SELECT n.id FROM json_each($1) AS j JOIN notifications AS n ON n.id = j.value \
-                 WHERE n.agent_id = $2 AND n.on_bell = 1 AND ($3 OR n.snoozed_until IS NOT NULL)",
-            )
-            .bind(serde_json::to_string(&ids)?)
-            .bind(agent)
-            .bind(snoozing)
-            .fetch_all(&mut *tx)
-            .await?
+            let statement = match Backend::of(tx) {
+                Backend::Sqlite => {
+                    "SELECT n.id FROM json_each($1) AS j JOIN notifications AS n ON n.id = j.value \
+                     WHERE n.agent_id = $2 AND n.on_bell = 1 AND ($3 OR n.snoozed_until IS NOT NULL)"
+                }
+                Backend::Postgres => {
+                    "SELECT n.id FROM json_array_elements_text($1::json) AS j \
+                     JOIN notifications AS n ON n.id = j.value \
+                     WHERE n.agent_id = $2 AND n.on_bell = 1 AND ($3 OR n.snoozed_until IS NOT NULL)"
+                }
+            };
+            sqlx::query(statement)
+                .bind(serde_json::to_string(&ids)?)
+                .bind(agent)
+                .bind(snoozing)
+                .fetch_all(&mut *tx)
+                .await?
         }
         SnoozeTarget::Conversation { conversation_id } => {
             sqlx::query(
@@ -164,7 +172,7 @@ async fn targets(
 /// reminder dropped): brought back by hand, from the bell's "Unsnooze" or "mark unread".
 /// Whether it was read (or snoozed) before.
 pub(crate) async fn bring_back(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     agent: &str,
     id: Uuid,
 ) -> Result<bool, sqlx::Error> {

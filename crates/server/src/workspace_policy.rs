@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use herald_protocol::{
     check_locks, Channel, FieldError, Lock, Preferences, VersionedPreferences, WorkspacePolicy,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, SqlTime};
 use crate::error::AppError;
 
 /// The policy of workspace `ws` (Herald's defaults and no locks when none was set).
-pub async fn get(conn: &mut SqliteConnection, ws: Uuid) -> Result<WorkspacePolicy, AppError> {
+pub async fn get(conn: &mut AnyConnection, ws: Uuid) -> Result<WorkspacePolicy, AppError> {
     let row = sqlx::query(
         "SELECT defaults, locks, locked_by FROM workspace_policies WHERE workspace_id = $1",
     )
@@ -33,10 +33,7 @@ pub async fn get(conn: &mut SqliteConnection, ws: Uuid) -> Result<WorkspacePolic
 }
 
 /// The policy of the workspace an agent belongs to.
-pub async fn of_agent(
-    conn: &mut SqliteConnection,
-    agent: Uuid,
-) -> Result<WorkspacePolicy, AppError> {
+pub async fn of_agent(conn: &mut AnyConnection, agent: Uuid) -> Result<WorkspacePolicy, AppError> {
     let ws: String = sqlx::query_scalar("SELECT workspace_id FROM agents WHERE id = $1")
         .bind(agent.to_string())
         .fetch_one(&mut *conn)
@@ -182,7 +179,7 @@ pub async fn set(
     .bind(defaults)
     .bind(serde_json::to_string(&policy.locks)?)
     .bind(&locked_by)
-    .bind(now)
+    .bind(SqlTime(now))
     .execute(&mut *tx)
     .await?;
     let rows = sqlx::query("SELECT id, prefs FROM agents WHERE workspace_id = $1")

@@ -20,7 +20,7 @@ const PEAK_MAX_KIB: u64 = 300 * 1024;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_of_sign_ins_is_refused_early_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
+    let db = common::store::fresh(dir.path()).await;
     prepare(&db).await;
     let (child, url) = spawn(&db).await;
     let pid = child.id().unwrap();
@@ -108,7 +108,7 @@ async fn a_live_stream_costs_the_server_little_memory() {
 
     const STREAMS: usize = 200;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
+    let db = common::store::fresh(dir.path()).await;
     common::binary::prepare_agents(&db, STREAMS).await;
     let (child, url) = spawn(&db).await;
     let pid = child.id().unwrap();

@@ -147,9 +147,9 @@ fn check_nothing_acknowledged_lost(acked: &[String], stored: &[(u64, String)]) {
 #[tokio::test]
 async fn sigkill_mid_burst_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("herald.db");
-    let key = prepare(&db_path).await;
-    let (mut child, url) = spawn(&db_path).await;
+    let database = common::store::fresh(dir.path()).await;
+    let key = prepare(&database).await;
+    let (mut child, url) = spawn(&database).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let (acked, tasks) = burst(&url, &key, stop.clone());
     wait_for(&acked, 400).await;
@@ -161,7 +161,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged() {
     }
     let acked = acked.lock().unwrap().clone();
 
-    let (_child, url) = spawn(&db_path).await;
+    let (_child, url) = spawn(&database).await;
     let stored = stored_ids(&url).await;
     check_nothing_acknowledged_lost(&acked, &stored);
     assert!(stored.len() >= acked.len());
@@ -170,9 +170,9 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged() {
 #[tokio::test]
 async fn sigterm_drains_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("herald.db");
-    let key = prepare(&db_path).await;
-    let (mut child, url) = spawn(&db_path).await;
+    let database = common::store::fresh(dir.path()).await;
+    let key = prepare(&database).await;
+    let (mut child, url) = spawn(&database).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let (acked, tasks) = burst(&url, &key, stop.clone());
     wait_for(&acked, 200).await;
@@ -192,16 +192,15 @@ async fn sigterm_drains_and_exits_cleanly() {
         t.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(
-        !db_path.with_extension("db-wal").exists()
-            || std::fs::metadata(db_path.with_extension("db-wal"))
-                .unwrap()
-                .len()
-                == 0,
-        "WAL checkpointed on exit"
-    );
+    if let herald_server::db::DatabaseUrl::Sqlite(path) = &database {
+        let wal = path.with_extension("db-wal");
+        assert!(
+            !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+            "WAL checkpointed on exit"
+        );
+    }
 
-    let (_child, url) = spawn(&db_path).await;
+    let (_child, url) = spawn(&database).await;
     let stored = stored_ids(&url).await;
     check_nothing_acknowledged_lost(&acked, &stored);
 }
@@ -209,10 +208,10 @@ async fn sigterm_drains_and_exits_cleanly() {
 #[tokio::test]
 async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("herald.db");
-    let key = prepare(&db_path).await;
+    let database = common::store::fresh(dir.path()).await;
+    let key = prepare(&database).await;
     let flags = ["--push-allow-insecure-endpoints"];
-    let (child, url) = spawn_with(&db_path, &flags).await;
+    let (child, url) = spawn_with(&database, &flags).await;
     let http = reqwest::Client::new();
     let token = sign_in(&http, &url, "ana").await;
     let server_key: PushServerKey = http
@@ -237,7 +236,7 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
 
     let acked = kill_mid_burst(child, &url, &key, 300).await;
 
-    let (_child, url) = spawn_with(&db_path, &flags).await;
+    let (_child, url) = spawn_with(&database, &flags).await;
     let owed = owed_pushes(&url, &acked).await;
     herald_testkit::wait_until(
         "every acknowledged event's push reaches the push service",
@@ -258,8 +257,8 @@ async fn sigkill_mid_burst_loses_no_push_of_an_acknowledged_event() {
 async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
     use common::apns_service::{ApnsService, KEY_ID, TEAM_ID, TOPIC};
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("herald.db");
-    let key = prepare(&db_path).await;
+    let database = common::store::fresh(dir.path()).await;
+    let key = prepare(&database).await;
     // Apple's side outlives the server.
     let apns = ApnsService::start().await;
     let key_file = apns.key_file.to_string_lossy().into_owned();
@@ -273,7 +272,7 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
         "--apns-url",
         &apns.url,
     ];
-    let (child, url) = spawn_with(&db_path, &flags).await;
+    let (child, url) = spawn_with(&database, &flags).await;
     let http = reqwest::Client::new();
     let token = sign_in(&http, &url, "ana").await;
     let phone = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
@@ -295,7 +294,7 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
     let acked = kill_mid_burst(child, &url, &key, 300).await;
     let before_restart = apns.received().len();
 
-    let (_child, url) = spawn_with(&db_path, &flags).await;
+    let (_child, url) = spawn_with(&database, &flags).await;
     let owed = owed_pushes(&url, &acked).await;
     let alerts = || -> Vec<String> {
         apns.received()

@@ -391,8 +391,7 @@ async fn the_summary_goes_once_a_day_at_the_local_time_even_across_a_restart() {
 
     // A restart on the same database, same day: not again.
     server.stop().await;
-    let db = server.dir.path().join("herald.db");
-    let mut config = common::config(&db);
+    let mut config = common::config(&server.database);
     config.email = Some(email_config(port));
     config.clock = clock.clock();
     server.server = Some(herald_server::start(config).await.unwrap());

@@ -2,6 +2,8 @@
 //! migration 0004 backfills the unread counters and moves events and conversations into
 //! tables without a rowid, and what it moved still works (idempotency, the counter).
 
+mod common;
+
 use herald_server::db::{DatabaseUrl, Db};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -16,7 +18,7 @@ async fn an_earlier_database_keeps_its_counters_events_and_conversations() {
     let path = dir.path().join("old.db");
 
     // The schema as the release before 0004 left it, with some data in it.
-    let mut migrator = Migrator::new(std::path::Path::new("./migrations"))
+    let mut migrator = Migrator::new(std::path::Path::new("./migrations/sqlite"))
         .await
         .expect("migrations");
     let before: Vec<_> = migrator
@@ -154,4 +156,85 @@ async fn an_earlier_database_keeps_its_counters_events_and_conversations() {
     .expect("count");
     assert_eq!((unread, counted), (1, 1), "item 2 alone is unread");
     db.close().await;
+}
+
+/// Column kinds as both stores name them: text, or an integer of any width.
+fn kind(declared: &str) -> &'static str {
+    let declared = declared.to_ascii_lowercase();
+    if declared.contains("int") {
+        "integer"
+    } else if declared.contains("text") || declared.contains("char") {
+        "text"
+    } else {
+        "other"
+    }
+}
+
+/// Every table and column of the SQLite schema, with its kind and whether it may be NULL
+/// (a primary key may not: SQLite allows NULL in a text key only by an old quirk).
+type Columns = std::collections::BTreeSet<(String, String, &'static str, bool)>;
+
+/// The PostgreSQL schema (migrations/postgres) has exactly the SQLite one's tables and
+/// columns (migrations/sqlite), of the same kinds and nullability, so a statement written
+/// once finds the same shape on both; a migration added to one folder and not the other
+/// fails here.
+#[tokio::test]
+async fn postgres_has_the_same_tables_and_columns_as_sqlite() {
+    let Some(cluster) = common::store::postgres_cluster() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "HERALD_TEST_POSTGRES is unset on CI: scripts/test.sh starts the cluster"
+        );
+        eprintln!(
+            "\n*** SKIPPED postgres_has_the_same_tables_and_columns_as_sqlite: \
+             HERALD_TEST_POSTGRES is unset (scripts/test.sh starts a cluster) ***\n"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = Db::open(&DatabaseUrl::Sqlite(dir.path().join("h.db")))
+        .await
+        .expect("SQLite");
+    let mut ours = Columns::new();
+    for row in sqlx::query(
+        "SELECT m.name AS t, p.name AS c, p.type AS ty, p.\"notnull\" AS nn, p.pk AS pk \
+         FROM sqlite_schema AS m JOIN pragma_table_info(m.name) AS p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&sqlite.reader)
+    .await
+    .expect("SQLite's columns")
+    {
+        let ty: String = row.get("ty");
+        let not_null = row.get::<i64, _>("nn") != 0 || row.get::<i64, _>("pk") != 0;
+        ours.insert((row.get("t"), row.get("c"), kind(&ty), !not_null));
+    }
+    sqlite.close().await;
+
+    let pg = Db::open(&common::store::fresh_postgres(&cluster).await)
+        .await
+        .expect("PostgreSQL");
+    let mut theirs = Columns::new();
+    for row in sqlx::query(
+        "SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, \
+                is_nullable::text AS nullable \
+         FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&pg.reader)
+    .await
+    .expect("PostgreSQL's columns")
+    {
+        let ty: String = row.get("ty");
+        let nullable = row.get::<String, _>("nullable") == "YES";
+        theirs.insert((row.get("t"), row.get("c"), kind(&ty), nullable));
+    }
+    pg.close().await;
+    assert!(ours.len() > 100, "read the SQLite schema: {ours:?}");
+    let only_sqlite: Vec<_> = ours.difference(&theirs).collect();
+    let only_postgres: Vec<_> = theirs.difference(&ours).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "the schemas differ:\n  only on SQLite: {only_sqlite:?}\n  only on PostgreSQL: {only_postgres:?}"
+    );
 }

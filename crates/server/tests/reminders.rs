@@ -38,7 +38,7 @@ impl Setup {
     /// Stops the server and starts it again on the same database (a new port).
     async fn restart(&mut self) {
         self.server.stop().await;
-        let mut config = common::config(&self.server.dir.path().join("herald.db"));
+        let mut config = common::config(&self.server.database);
         config.clock = self.clock.clock();
         config.reminder_poll = Duration::from_millis(40);
         let running = herald_server::start(config).await.unwrap();

@@ -18,7 +18,7 @@ use herald_protocol::{NewChatwootConnector, WebhookOutcome};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, SqlTime};
 use crate::error::AppError;
 
 /// A connector as the webhook route needs it.
@@ -160,7 +160,7 @@ pub async fn add_chatwoot_to(
     .bind(account_id)
     .bind(&origin)
     .bind(secret)
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(api_token)
     .bind(api_url)
     .execute(&mut *tx)
@@ -247,7 +247,7 @@ pub async fn record(
     .bind(delivery)
     .bind(event)
     .bind(serde_json::to_string(outcome)?)
-    .bind(now)
+    .bind(SqlTime(now))
     .execute(&db.writer)
     .await?;
     Ok(())

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, SqlTime};
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::provisioning;
@@ -252,7 +252,7 @@ impl Syncer {
             }
         };
         sqlx::query("UPDATE connectors SET synced_at = $1, sync_error = $2 WHERE id = $3")
-            .bind(now)
+            .bind(SqlTime(now))
             .bind(error)
             .bind(connector.to_string())
             .execute(&db.writer)

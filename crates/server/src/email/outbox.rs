@@ -10,7 +10,7 @@ use sqlx::Row;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 use super::*;
@@ -51,7 +51,7 @@ pub async fn send_due(db: &Db, mailer: &Mailer) -> Result<usize, AppError> {
         "SELECT DISTINCT agent_id, conversation_id FROM outbox \
          WHERE status = 'pending' AND kind = 'alert' AND not_before <= $1 LIMIT 100",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .fetch_all(&db.reader)
     .await?;
     for group in due {
@@ -79,7 +79,7 @@ pub(super) async fn send_group(
     )
     .bind(agent_id)
     .bind(conversation)
-    .bind(now)
+    .bind(SqlTime(now))
     .fetch_all(&db.reader)
     .await?;
     let mut unread = Vec::new();
@@ -88,11 +88,11 @@ pub(super) async fn send_group(
     let mut attempts = 0i64;
     for row in &rows {
         let id: String = row.try_get("id")?;
-        let read: Option<DateTime<Utc>> = row.try_get("read_at")?;
+        let read: Option<DateTime<Utc>> = row.time("read_at")?;
         if read.is_some() {
             // Read before the email went out: the agent already knows.
             sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
-                .bind(now)
+                .bind(SqlTime(now))
                 .bind(&id)
                 .execute(&db.writer)
                 .await?;
@@ -179,13 +179,13 @@ pub(super) async fn record(
         let query = match outcome {
             Ok(response) => sqlx::query("UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, last_error = NULL, reply = $3 WHERE id = $4")
                 .bind(attempts)
-                .bind(now)
+                .bind(SqlTime(now))
                 .bind(format!("{} {}", u16::from(response.code()), reply_text(response)))
                 .bind(id),
             Err((permanent, error)) if *permanent || attempts >= i64::from(mailer.config.max_attempts) => {
                 sqlx::query("UPDATE outbox SET status = 'failed', attempts = $1, sent_at = $2, last_error = $3 WHERE id = $4")
                     .bind(attempts)
-                    .bind(now)
+                    .bind(SqlTime(now))
                     .bind(error.clone())
                     .bind(id)
             }
@@ -194,7 +194,7 @@ pub(super) async fn record(
                 let next = now + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
                 sqlx::query("UPDATE outbox SET attempts = $1, not_before = $2, last_error = $3 WHERE id = $4")
                     .bind(attempts)
-                    .bind(next)
+                    .bind(SqlTime(next))
                     .bind(error.clone())
                     .bind(id)
             }

@@ -5,7 +5,7 @@ use herald_protocol::{escape_markup, EmailFailure, EmailStatus, TestEmailResult}
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 use super::*;
@@ -68,9 +68,9 @@ pub async fn send_test(
     .bind(agent_id.to_string())
     .bind(format!("test:{id}"))
     .bind(status)
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(error)
-    .bind((status == "sent").then_some(now))
+    .bind((status == "sent").then_some(SqlTime(now)))
     .execute(&db.writer)
     .await?;
     Ok(result)
@@ -99,7 +99,7 @@ pub async fn status(db: &Db, configured: bool, agent_id: Uuid) -> Result<EmailSt
     .await?;
     let last_failure = match failure {
         Some(row) => Some(EmailFailure {
-            at: row.try_get::<DateTime<Utc>, _>("at")?,
+            at: row.time::<DateTime<Utc>>("at")?,
             error: row
                 .try_get::<Option<String>, _>("last_error")?
                 .unwrap_or_default(),
@@ -131,7 +131,7 @@ pub async fn test_outcome(
     let Some(row) = row else { return Ok(None) };
     let status: String = row.try_get("status")?;
     let attempts: i64 = row.try_get("attempts")?;
-    let not_before: DateTime<Utc> = row.try_get("not_before")?;
+    let not_before: DateTime<Utc> = row.time("not_before")?;
     let error: Option<String> = row.try_get("last_error")?;
     let reply: Option<String> = row.try_get("reply")?;
     Ok(Some(match status.as_str() {

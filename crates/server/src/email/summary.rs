@@ -7,7 +7,7 @@ use herald_protocol::{EmailMode, Notification, Outcome, Preferences};
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 use super::*;
@@ -41,9 +41,9 @@ pub async fn schedule_summaries(db: &Db, now: DateTime<Utc>) -> Result<usize, Ap
         .bind(Uuid::now_v7().to_string())
         .bind(agent_id)
         .bind(format!("summary:{agent_id}:{day}"))
-        .bind(now)
-        .bind(start)
-        .bind(end)
+        .bind(SqlTime(now))
+        .bind(SqlTime(*start))
+        .bind(SqlTime(*end))
         .execute(&mut *tx)
         .await?;
         queued += done.rows_affected() as usize;
@@ -62,7 +62,7 @@ pub(super) async fn send_summaries(
          JOIN agents a ON a.id = o.agent_id \
          WHERE o.status = 'pending' AND o.kind = 'summary' AND o.not_before <= $1 LIMIT 200",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .fetch_all(&db.reader)
     .await?;
     let results: Vec<Result<bool, AppError>> = futures_util::stream::iter(rows)
@@ -83,13 +83,13 @@ pub(super) async fn send_summaries(
 pub(super) async fn send_summary(
     db: &Db,
     mailer: &Mailer,
-    row: sqlx::sqlite::SqliteRow,
+    row: sqlx::any::AnyRow,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let id: String = row.try_get("id")?;
     let agent_id: String = row.try_get("agent_id")?;
     let (start, end): (DateTime<Utc>, DateTime<Utc>) =
-        (row.try_get("period_start")?, row.try_get("period_end")?);
+        (row.time("period_start")?, row.time("period_end")?);
     let (name, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
     let key: String = row.try_get("dedupe_key")?;
     let day = key
@@ -100,14 +100,14 @@ pub(super) async fn send_summary(
         "SELECT data, read_at FROM notifications WHERE agent_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY seq",
     )
     .bind(&agent_id)
-    .bind(start)
-    .bind(end)
+    .bind(SqlTime(start))
+    .bind(SqlTime(end))
     .fetch_all(&db.reader)
     .await?
     .iter()
     .filter_map(|r| {
         let mut n: Notification = serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?;
-        n.read_at = r.try_get("read_at").ok()?;
+        n.read_at = r.time("read_at").ok()?;
         Some(n)
     })
     .filter(|n| n.decision.email.outcome == Outcome::Summary)
@@ -115,7 +115,7 @@ pub(super) async fn send_summary(
     if items.is_empty() {
         // Nothing happened that day: no email, but the day counts as done.
         sqlx::query("UPDATE outbox SET status = 'skipped', sent_at = $1 WHERE id = $2")
-            .bind(now)
+            .bind(SqlTime(now))
             .bind(&id)
             .execute(&db.writer)
             .await?;

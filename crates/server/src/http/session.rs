@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{ApiJson, AppState};
 use crate::auth::AgentSession;
+use crate::db::{RowExt, SqlTime};
 use crate::error::AppError;
 use crate::passwords;
 
@@ -60,7 +61,7 @@ pub(super) async fn open_session(
         Some(row) => (
             Some(row.try_get::<String, _>("id")?),
             row.try_get::<String, _>("password_hash")?,
-            row.try_get::<bool, _>("disabled")?,
+            row.flag("disabled")?,
         ),
         // Unknown emails cost the same as wrong passwords: no way to tell which exist.
         None => (None, passwords::decoy_hash().to_owned(), false),
@@ -90,7 +91,7 @@ pub(super) async fn open_session(
     .bind(&agent_id)
     .bind(hash)
     .bind(device)
-    .bind(now)
+    .bind(SqlTime(now))
     .execute(&state.db.writer)
     .await?;
     let agent = profile(state, &agent_id).await?;
@@ -163,8 +164,8 @@ pub async fn list(
         out.push(SessionInfo {
             id,
             device_name: row.try_get("device_name")?,
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
+            created_at: row.time("created_at")?,
+            last_seen_at: row.time("last_seen_at")?,
             current: id == who.session_id,
             live: live.remove(&id),
         });
@@ -193,7 +194,7 @@ pub(super) async fn revoke_session(
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND agent_id = $3 AND revoked_at IS NULL",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(id.to_string())
     .bind(who.agent_id.to_string())
     .execute(&mut *tx)

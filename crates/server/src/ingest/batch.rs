@@ -10,7 +10,7 @@ use herald_protocol::{
     decide, ActorRef, AgentContext, EventKind, FieldError, IngestResult, Notification,
     PlatformEvent, Preferences,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -103,7 +103,7 @@ impl Batch {
     /// The transaction's work; the caller rolls back on an error.
     async fn within(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         inputs: &[Input],
     ) -> Result<(Vec<Result<Answer, AppError>>, Vec<String>), sqlx::Error> {
         let t0 = std::time::Instant::now();
@@ -140,7 +140,7 @@ impl Batch {
     /// Keeps agent rows; returns their ids.
     pub(super) fn remember(
         &mut self,
-        rows: &[sqlx::sqlite::SqliteRow],
+        rows: &[sqlx::any::AnyRow],
     ) -> Result<Vec<Uuid>, sqlx::Error> {
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
@@ -176,7 +176,7 @@ impl Batch {
 
     pub(super) async fn event(
         &mut self,
-        tx: &mut SqliteConnection,
+        tx: &mut AnyConnection,
         ws: Uuid,
         event: &PlatformEvent,
         now: DateTime<Utc>,

@@ -41,6 +41,8 @@ mod quiet;
 mod returns;
 mod rows;
 mod sql;
+mod sql_postgres;
+mod sql_sqlite;
 mod validate;
 
 // Shared by the submodules (each reads its parent with `use super::*`).

@@ -9,11 +9,12 @@ use herald_protocol::{
     decide, held_by_quiet, is_quiet, AgentContext, EventKind, KindCount, Notification, Preferences,
     QuietDigest,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::{InboxRow, PushRow};
 use super::*;
+use crate::db::RowExt;
 
 /// Every noted quiet time with its agent (agent columns as the batch's other agent queries
 /// name them).
@@ -26,7 +27,7 @@ SELECT d.since, d.after_seq,
 /// The unread items of one agent after a seq, per kind. Binds: agent, seq.
 const UNREAD_SINCE: &str = "
 SELECT kind, COUNT(*) AS n, MAX(seq) AS top FROM notifications
-  WHERE agent_id = ? AND seq > ? AND on_bell = 1 AND read_at IS NULL
+  WHERE agent_id = $1 AND seq > $2 AND on_bell = 1 AND read_at IS NULL
     AND kind <> 'quiet_summary'
   GROUP BY kind";
 
@@ -64,7 +65,7 @@ impl Batch {
     /// Sums up the quiet times that are over; returns how many summaries were made.
     pub(super) async fn quiet_summaries(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
     ) -> Result<usize, sqlx::Error> {
         let rows = sqlx::query(NOTED).fetch_all(&mut *conn).await?;
         self.remember(&rows)?;
@@ -103,7 +104,7 @@ impl Batch {
             }
             kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
             let digest = QuietDigest {
-                since: row.try_get("since")?,
+                since: row.time("since")?,
                 after_seq: u64::try_from(after_seq).unwrap_or(0),
                 up_to_seq: u64::try_from(up_to_seq).unwrap_or(0),
                 total: kinds.iter().map(|k| k.count).sum(),

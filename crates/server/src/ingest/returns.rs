@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use herald_protocol::{
     decide, escalation_reminder, escalation_step, EscalationStep, Notification, Reminder,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::rows::{InboxRow, PushRow, ReminderRow};
 use super::*;
+use crate::db::{RowExt, SqlTime};
 
 /// Most reminders one job handles; the worker asks again while more are due.
 pub const DUE_MAX: i64 = 500;
@@ -28,9 +29,9 @@ SELECT r.notification_id, r.kind, r.sent, n.data, n.read_at, n.snoozed_until, n.
   FROM reminders AS r
   JOIN notifications AS n ON n.id = r.notification_id
   JOIN agents AS a ON a.id = r.agent_id
-  WHERE r.due_at <= ? AND a.disabled_at IS NULL
+  WHERE r.due_at <= $1 AND a.disabled_at IS NULL
   ORDER BY r.due_at, r.notification_id
-  LIMIT ?";
+  LIMIT $2";
 
 /// Whether any reminder is due (the worker's cheap question before it asks the writer);
 /// the same rows as [`DUE`] finds.
@@ -41,29 +42,26 @@ pub async fn any_due(db: &crate::db::Db, now: DateTime<Utc>) -> Result<bool, sql
            JOIN agents AS a ON a.id = r.agent_id \
            WHERE r.due_at <= $1 AND a.disabled_at IS NULL) AS due",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .fetch_one(&db.reader)
     .await?;
-    row.try_get("due")
+    row.flag("due")
 }
 
 impl Batch {
     /// Brings back what is due, and sums up the quiet times that are over; returns how many
     /// items came back or were made.
-    pub(super) async fn returns(
-        &mut self,
-        conn: &mut SqliteConnection,
-    ) -> Result<usize, sqlx::Error> {
+    pub(super) async fn returns(&mut self, conn: &mut AnyConnection) -> Result<usize, sqlx::Error> {
         // Reminders whose item is gone can never fire.
         sqlx::query(
             "DELETE FROM reminders WHERE due_at <= $1 \
              AND NOT EXISTS (SELECT 1 FROM notifications WHERE id = reminders.notification_id)",
         )
-        .bind(self.now)
+        .bind(SqlTime(self.now))
         .execute(&mut *conn)
         .await?;
         let rows = sqlx::query(DUE)
-            .bind(self.now)
+            .bind(SqlTime(self.now))
             .bind(DUE_MAX)
             .fetch_all(&mut *conn)
             .await?;
@@ -79,9 +77,9 @@ impl Batch {
                 self.reminders_done.push((id, kind));
                 continue;
             };
-            item.read_at = row.try_get("read_at")?;
-            item.snoozed_until = row.try_get("snoozed_until")?;
-            let on_bell: bool = row.try_get("on_bell")?;
+            item.read_at = row.time("read_at")?;
+            item.snoozed_until = row.time("snoozed_until")?;
+            let on_bell = row.flag("on_bell")?;
             let came_back = match kind.as_str() {
                 "snooze" => self.snooze_ended(agent_id, item, on_bell),
                 "escalation" => {

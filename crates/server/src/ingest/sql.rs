@@ -1,139 +1,41 @@
-//! The batch's SQL: two round trips to the SQLite worker per batch, with statements whose
-//! text never changes, so each is prepared once per connection and reused.
+//! The batch's SQL: what a batch reads before it decides and writes after, each as one
+//! JSON array per table so a batch of 1 or 1 000 events runs the same statements, whose text
+//! never changes (each is prepared once per connection and reused).
 //!
-//! - [`PRELOAD`] opens the write transaction and reads everything the batch refers to (known
-//!   events, conversations, and every agent they name) in one call;
-//! - [`FLUSH`] writes the inbox rows, email alerts and pushes, events, conversations and
-//!   seqs, and
-//!   commits, in one call.
+//! - [`Batch::begin_and_preload`] opens the write transaction and reads everything the batch
+//!   refers to (known events, conversations, and every agent they name);
+//! - [`Batch::flush_and_commit`] writes the inbox rows, email alerts and pushes, events,
+//!   conversations and seqs, and commits.
 //!
-//! The rows travel as one JSON array per table (`json_each`), so a batch of 1 or 1 000
-//! events runs the same statements. Each round trip to sqlx's SQLite worker thread costs two
-//! thread wake-ups; the batch used to make about a dozen. The unread counters are not read
-//! back: they live on the agent's row (migration 0004); the batch counts its own bell rows
-//! on the value it preloaded, as it does the seq, and writes both.
-//!
-//! These statements are SQLite's (`json_each`, `->>`); a PostgreSQL backend needs its own.
+//! The unread counters are not read back: they live on the agent's row (migration 0004);
+//! the batch counts its own bell rows on the value it preloaded, as it does the seq, and
+//! writes both. The statements themselves are each store's: `sql_sqlite` (two calls to
+//! SQLite's worker thread per batch, multi-statement texts over `json_each`) and
+//! `sql_postgres` (one statement per table over `json_array_elements`, those with nothing
+//! to write skipped).
 
 use serde::Serialize;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::recipients::ConversationState;
 
 use super::*;
-
-// sqlx binds `?NNN` by number only within a statement whose numbers have no gaps, so these
-// multi-statement texts use plain `?`, bound in the order they appear in the text.
-
-/// Opens the transaction and reads what a batch refers to. Binds, in order: `[[workspace,
-/// event id]]`, `[[workspace, conversation id]]`, `[[workspace, external id]]`, the
-/// conversations twice more, `[agent id]` (test notifications), `[workspace id]`. Every
-/// row starts with
-/// `src`, saying which statement it comes from.
-const PRELOAD: &str = "
-BEGIN IMMEDIATE;
-SELECT 'event' AS src, e.workspace_id, e.event_id, e.body_hash, e.recipients
-  FROM json_each(?) AS j CROSS JOIN events AS e
-    ON e.workspace_id = j.value ->> 0 AND e.event_id = j.value ->> 1;
-SELECT 'conversation' AS src, c.workspace_id, c.conversation_id, c.assignee, c.participants,
-       c.inbox_id, c.team_id
-  FROM json_each(?) AS j CROSS JOIN conversations AS c
-    ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1;
-WITH wanted (ws, ext) AS (
-    SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) AS j
-  UNION
-    SELECT c.workspace_id, p.value FROM json_each(?) AS j
-      CROSS JOIN conversations AS c
-        ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1
-      CROSS JOIN json_each(c.participants) AS p
-  UNION
-    SELECT c.workspace_id, c.assignee FROM json_each(?) AS j
-      CROSS JOIN conversations AS c
-        ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1
-      WHERE c.assignee IS NOT NULL
-)
-SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
-  FROM wanted AS w CROSS JOIN agents AS a ON a.workspace_id = w.ws AND a.external_id = w.ext
-  WHERE a.disabled_at IS NULL
-UNION ALL
-SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
-  FROM json_each(?) AS t CROSS JOIN agents AS a ON a.id = t.value
-  WHERE a.disabled_at IS NULL;
-SELECT 'workspace' AS src, w.id AS workspace_id, w.link_origins
-  FROM json_each(?) AS j CROSS JOIN workspaces AS w ON w.id = j.value;
-";
+use super::{sql_postgres, sql_sqlite};
+use crate::db::Backend;
 
 /// Members of an inbox or team group (the group key, the workspace).
 const GROUP_MEMBERS: &str = "
 SELECT a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
   FROM agent_groups AS g JOIN agents AS a ON a.id = g.agent_id
-  WHERE g.group_key = ? AND a.workspace_id = ? AND a.disabled_at IS NULL";
+  WHERE g.group_key = $1 AND a.workspace_id = $2 AND a.disabled_at IS NULL";
 
 /// Every agent of a workspace.
 const WORKSPACE_MEMBERS: &str = "
 SELECT id, workspace_id, external_id, prefs, last_seq, unread FROM agents
-  WHERE workspace_id = ? AND disabled_at IS NULL";
+  WHERE workspace_id = $1 AND disabled_at IS NULL";
 
-/// Writes a batch and commits. Binds, in order: inbox rows, the batch's time and alerts, the
-/// time twice and pushes (one outbox row per push and subscription of its agent), the
-/// time and events, the time and conversations, the items that came back `[[id, seq,
-/// data]]` (their unread triggers fire; the agents' counters written after them win), the
-/// reminders to set and those done, the quiet digests done and begun, `[[agent id, last
-/// seq, unread]]` (seq and
-/// counter as the batch leaves them: the preloaded values plus its rows; this is the only
-/// path that inserts inbox rows, and the triggers of migration 0004 keep the counter for
-/// marks and deletions); the rows' fields
-/// in the order of [`NotificationRow`], [`AlertJson`], [`PushJson`], [`EventJson`] and
-/// [`ConversationJson`]. (`WHERE true` lets SQLite's parser tell the upsert's
-/// `ON CONFLICT` from a join's `ON`.)
-const FLUSH: &str = "
-INSERT INTO notifications
-    (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data, read_at)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-         value ->> 6, value ->> 7, value ->> 8, value ->> 9
-  FROM json_each(?);
-INSERT INTO outbox
-    (id, agent_id, kind, dedupe_key, notification_id, conversation_id, status, not_before,
-     created_at)
-  SELECT value ->> 0, value ->> 1, 'alert', 'alert:' || (value ->> 2), value ->> 2,
-         value ->> 3, 'pending', value ->> 4, ?
-  FROM json_each(?);
-INSERT INTO push_outbox
-    (subscription_id, agent_id, notification_id, conversation_id, urgency, status,
-     not_before, created_at, device_name)
-  SELECT s.id, s.agent_id, j.value ->> 0, j.value ->> 2, j.value ->> 3, 'pending', ?, ?, s.name
-  FROM json_each(?) AS j CROSS JOIN push_subscriptions AS s ON s.agent_id = j.value ->> 1;
-INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?
-  FROM json_each(?);
-INSERT INTO conversations
-    (workspace_id, conversation_id, assignee, participants, inbox_id, team_id, updated_at)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?
-  FROM json_each(?) WHERE true
-  ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET
-    assignee = excluded.assignee, participants = excluded.participants,
-    inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at;
-UPDATE notifications SET seq = j.value ->> 1, data = j.value ->> 2, read_at = NULL,
-       snoozed_until = NULL
-  FROM json_each(?) AS j WHERE notifications.id = j.value ->> 0;
-INSERT INTO reminders (notification_id, kind, agent_id, due_at, sent)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-  FROM json_each(?) WHERE true
-  ON CONFLICT (notification_id, kind) DO UPDATE SET
-    due_at = excluded.due_at, sent = excluded.sent;
-DELETE FROM reminders WHERE (notification_id, kind) IN
-  (SELECT value ->> 0, value ->> 1 FROM json_each(?));
-DELETE FROM quiet_digests WHERE agent_id IN (SELECT value FROM json_each(?));
-INSERT INTO quiet_digests (agent_id, since, after_seq)
-  SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-  ON CONFLICT (agent_id) DO NOTHING;
-UPDATE agents SET last_seq = j.value ->> 1, unread = j.value ->> 2
-  FROM json_each(?) AS j WHERE agents.id = j.value ->> 0;
-COMMIT;
-";
-
-/// An inbox row as [`FLUSH`] reads it.
+/// An inbox row as the flush reads it.
 type NotificationRow<'a> = (
     String,
     String,
@@ -164,6 +66,40 @@ type ConversationJson<'a> = (
 
 pub(super) use crate::db::sql_time;
 
+/// What the preload binds: JSON arrays of `[workspace, event id]`, `[workspace,
+/// conversation id]`, `[workspace, external id]`, agent ids (test notifications) and
+/// workspace ids. Every row it answers starts with `src`, saying which it is.
+pub(super) struct PreloadArgs {
+    pub(super) events: String,
+    pub(super) conversations: String,
+    pub(super) names: String,
+    pub(super) tests: String,
+    pub(super) workspaces: String,
+}
+
+/// What the flush binds, each a JSON array: the inbox rows, alerts, pushes (one outbox row
+/// per push and subscription of its agent), events and conversations in the order of
+/// [`NotificationRow`], [`AlertJson`], [`PushJson`], [`EventJson`] and [`ConversationJson`];
+/// the items that came back `[[id, seq, data]]` (their unread triggers fire; the agents'
+/// counters written after them win); the reminders to set and those done; the quiet digests
+/// done and begun; `[[agent id, last seq, unread]]` (seq and counter as the batch leaves
+/// them: the preloaded values plus its rows; this is the only path that inserts inbox rows,
+/// and the triggers keep the counter for marks and deletions). `now` is the batch's time.
+pub(super) struct FlushArgs {
+    pub(super) now: chrono::DateTime<chrono::Utc>,
+    pub(super) notifications: String,
+    pub(super) alerts: String,
+    pub(super) pushes: String,
+    pub(super) events: String,
+    pub(super) conversations: String,
+    pub(super) moved: String,
+    pub(super) reminders: String,
+    pub(super) reminders_done: String,
+    pub(super) quiet_done: String,
+    pub(super) quiet_begun: String,
+    pub(super) seqs: String,
+}
+
 fn json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))
 }
@@ -172,7 +108,7 @@ impl Batch {
     /// Opens the write transaction and loads, in one call, what the batch's inputs refer to.
     pub(super) async fn begin_and_preload(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         inputs: &[Input],
     ) -> Result<(), sqlx::Error> {
         let mut events = Vec::new();
@@ -205,17 +141,17 @@ impl Batch {
                 Input::Returns => {}
             }
         }
-        let conversations = json(&conversations)?;
-        let rows = sqlx::query(PRELOAD)
-            .bind(json(&events)?)
-            .bind(conversations.clone())
-            .bind(json(&names)?)
-            .bind(conversations.clone())
-            .bind(conversations)
-            .bind(json(&tests)?)
-            .bind(json(&workspaces)?)
-            .fetch_all(&mut *conn)
-            .await?;
+        let args = PreloadArgs {
+            events: json(&events)?,
+            conversations: json(&conversations)?,
+            names: json(&names)?,
+            tests: json(&tests)?,
+            workspaces: json(&workspaces)?,
+        };
+        let rows = match Backend::of(conn) {
+            Backend::Sqlite => sql_sqlite::preload(conn, &args).await?,
+            Backend::Postgres => sql_postgres::preload(conn, &args).await?,
+        };
         let mut agents = Vec::new();
         for row in rows {
             let src: String = row.try_get("src")?;
@@ -260,7 +196,7 @@ impl Batch {
     /// once per batch.
     pub(super) async fn members(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         ws: Uuid,
         group: &str,
     ) -> Result<Vec<Uuid>, sqlx::Error> {
@@ -289,7 +225,7 @@ impl Batch {
     /// the order of `rows`), which the live streams reuse instead of serialising it again.
     pub(super) async fn flush_and_commit(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
     ) -> Result<Vec<String>, sqlx::Error> {
         let mut data = Vec::with_capacity(self.rows.len() + self.moved.len());
         for row in self.rows.iter().chain(&self.moved) {
@@ -409,25 +345,24 @@ impl Batch {
                 Some((id.to_string(), agent.last_seq, agent.unread))
             })
             .collect();
-        sqlx::query(FLUSH)
-            .bind(json(&notifications)?)
-            .bind(self.now)
-            .bind(json(&alerts)?)
-            .bind(self.now)
-            .bind(self.now)
-            .bind(json(&pushes)?)
-            .bind(self.now)
-            .bind(json(&events)?)
-            .bind(self.now)
-            .bind(json(&conversations)?)
-            .bind(json(&moved)?)
-            .bind(json(&reminders)?)
-            .bind(json(&reminders_done)?)
-            .bind(json(&quiet_done)?)
-            .bind(json(&quiet_begun)?)
-            .bind(json(&seqs)?)
-            .execute(&mut *conn)
-            .await?;
+        let args = FlushArgs {
+            now: self.now,
+            notifications: json(&notifications)?,
+            alerts: json(&alerts)?,
+            pushes: json(&pushes)?,
+            events: json(&events)?,
+            conversations: json(&conversations)?,
+            moved: json(&moved)?,
+            reminders: json(&reminders)?,
+            reminders_done: json(&reminders_done)?,
+            quiet_done: json(&quiet_done)?,
+            quiet_begun: json(&quiet_begun)?,
+            seqs: json(&seqs)?,
+        };
+        match Backend::of(conn) {
+            Backend::Sqlite => sql_sqlite::flush(conn, &args).await?,
+            Backend::Postgres => sql_postgres::flush(conn, &args).await?,
+        }
         Ok(data)
     }
 }
@@ -435,7 +370,7 @@ impl Batch {
 /// Ends a failed batch's transaction. A connection whose state is unknown (the rollback
 /// failed for another reason than there being no transaction) is closed, so the pool opens
 /// a fresh one instead of handing on a connection inside a transaction.
-pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>) {
+pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>) {
     match sqlx::query("ROLLBACK").execute(&mut **conn).await {
         Ok(_) => {}
         Err(e) if e.to_string().contains("no transaction is active") => {}
@@ -446,7 +381,7 @@ pub(super) async fn rollback(conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>
     }
 }
 
-pub(super) fn parse_uuid(row: &sqlx::sqlite::SqliteRow, column: &str) -> Result<Uuid, sqlx::Error> {
+pub(super) fn parse_uuid(row: &sqlx::any::AnyRow, column: &str) -> Result<Uuid, sqlx::Error> {
     let text: String = row.try_get(column)?;
     Uuid::parse_str(&text).map_err(|e| sqlx::Error::Decode(e.into()))
 }

@@ -15,19 +15,25 @@ use uuid::Uuid;
 use web_push_native::{p256, Auth};
 
 use super::{endpoint, payload, Answered, Pusher};
-use crate::db::Db;
+use crate::db::{Backend, Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// Most rows one round takes.
 pub(super) const ROUND: usize = 256;
 
 /// Writes the answers `[[id, status, attempts, last status, last error, next try]]`, and
-/// when they came.
+/// when they came (`RECORD_PG`: the same on PostgreSQL).
 const RECORD: &str = "
 UPDATE push_outbox SET status = j.value ->> 1, attempts = j.value ->> 2,
        last_status = j.value ->> 3, last_error = j.value ->> 4,
        not_before = COALESCE(j.value ->> 5, not_before), answered_at = $1
   FROM json_each($2) AS j WHERE push_outbox.id = j.value ->> 0";
+
+const RECORD_PG: &str = "
+UPDATE push_outbox SET status = j.value ->> 1, attempts = (j.value ->> 2)::integer,
+       last_status = (j.value ->> 3)::integer, last_error = j.value ->> 4,
+       not_before = COALESCE(j.value ->> 5, not_before), answered_at = $1
+  FROM json_array_elements($2::json) AS j WHERE push_outbox.id = (j.value ->> 0)::bigint";
 
 /// Most answers written in one transaction.
 const RECORD_CHUNK: usize = 64;
@@ -35,12 +41,26 @@ const RECORD_CHUNK: usize = 64;
 /// How long an answer waits for others to be written with.
 const RECORD_EVERY: Duration = Duration::from_millis(20);
 
+/// The rows due, with what sending them needs (`DUE_PG`: the same on PostgreSQL).
 const DUE: &str = "
 SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
        o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
        s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
        a.unread AS badge, json_extract(a.prefs, '$.language') AS language,
        json_extract(a.prefs, '$.phone_delay_secs') AS phone_delay
+  FROM push_outbox AS o
+  JOIN notifications AS n ON n.id = o.notification_id
+  JOIN push_subscriptions AS s ON s.id = o.subscription_id
+  JOIN agents AS a ON a.id = o.agent_id
+  WHERE o.status IN ('pending', 'held') AND o.not_before <= $1
+  ORDER BY o.not_before LIMIT $2";
+
+const DUE_PG: &str = "
+SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
+       o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
+       s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
+       a.unread AS badge, a.prefs::json ->> 'language' AS language,
+       (a.prefs::json ->> 'phone_delay_secs')::bigint AS phone_delay
   FROM push_outbox AS o
   JOIN notifications AS n ON n.id = o.notification_id
   JOIN push_subscriptions AS s ON s.id = o.subscription_id
@@ -100,8 +120,12 @@ pub(super) enum Verdict {
 /// Sends every due push (up to [`ROUND`]); returns how many rows it answered.
 pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     let now = pusher.clock.now();
-    let rows = sqlx::query(DUE)
-        .bind(now)
+    let due = match db.backend() {
+        Backend::Sqlite => DUE,
+        Backend::Postgres => DUE_PG,
+    };
+    let rows = sqlx::query(due)
+        .bind(SqlTime(now))
         .bind(ROUND as i64)
         .fetch_all(&db.reader)
         .await?;
@@ -112,13 +136,13 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             subscription: row.try_get("subscription_id")?,
             notification: row.try_get("notification_id")?,
             attempts: row.try_get("attempts")?,
-            created_at: row.try_get("created_at")?,
+            created_at: row.time("created_at")?,
             urgency: row.try_get("urgency")?,
             conversation: row.try_get("conversation_id")?,
             agent_id: row.try_get("agent_id")?,
             session_id: row.try_get("session_id")?,
             data: row.try_get("data")?,
-            read: row.try_get("read")?,
+            read: row.flag("read")?,
             endpoint: row.try_get("endpoint")?,
             p256dh: row.try_get("p256dh")?,
             auth: row.try_get("auth")?,
@@ -427,8 +451,12 @@ async fn record(
     let mut tx = db.write_tx().await?;
     // One statement for the whole group rather than one per row (each a round trip to
     // SQLite's thread while the single writer is held).
-    sqlx::query(RECORD)
-        .bind(now)
+    let record = match db.backend() {
+        Backend::Sqlite => RECORD,
+        Backend::Postgres => RECORD_PG,
+    };
+    sqlx::query(record)
+        .bind(SqlTime(now))
         .bind(rows)
         .execute(&mut *tx)
         .await?;

@@ -6,12 +6,12 @@ use herald_protocol::{
     FieldError, PhoneDeviceRemoval, PhoneDeviceRequest, PushAttempt, PushDevice, PushOutcome,
     PushPlatform, PushSubscriptionRequest, TestPushDevice,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
 use super::endpoint;
 use crate::auth::AgentSession;
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// Most push devices per agent: registering another removes the oldest.
@@ -233,15 +233,16 @@ async fn register_device(
     .bind(&p256dh)
     .bind(&auth)
     .bind(&name)
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(platform_name)
     .bind(&app_id)
     .execute(&mut *tx)
     .await?;
     // The oldest beyond the limit go.
     let extra = sqlx::query(
-        "SELECT id FROM push_subscriptions WHERE agent_id = $1 ORDER BY created_at DESC, id DESC \
-         LIMIT -1 OFFSET $2",
+        "SELECT id FROM push_subscriptions WHERE agent_id = $1 AND id NOT IN \
+         (SELECT id FROM push_subscriptions WHERE agent_id = $1 \
+          ORDER BY created_at DESC, id DESC LIMIT $2)",
     )
     .bind(who.agent_id.to_string())
     .bind(MAX_PER_AGENT)
@@ -251,11 +252,12 @@ async fn register_device(
         let old: String = row.try_get("id")?;
         forget(&mut tx, Whose::Id(&old), now).await?;
     }
-    let created: DateTime<Utc> =
+    let created: SqlTime =
         sqlx::query_scalar("SELECT created_at FROM push_subscriptions WHERE id = $1")
             .bind(id.to_string())
             .fetch_one(&mut *tx)
             .await?;
+    let created = created.0;
     tx.commit().await?;
     tracing::info!(device = %id, platform = platform_name, "push device registered");
     Ok(PushDevice {
@@ -303,7 +305,7 @@ pub enum Whose<'a> {
 
 /// Deletes the subscriptions `whose` names; what was still queued for them is marked gone.
 pub async fn forget(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     whose: Whose<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
@@ -317,7 +319,7 @@ pub async fn forget(
          WHERE status IN ('pending', 'held') \
          AND subscription_id IN (SELECT id FROM push_subscriptions WHERE {column} = $2)"
     ))
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(value)
     .execute(&mut **tx)
     .await?;
@@ -360,7 +362,7 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
     for row in rows {
         let endpoint: String = row.try_get("endpoint")?;
         let platform = parse_platform(&row.try_get::<String, _>("platform")?);
-        let answered: Option<DateTime<Utc>> = row.try_get("answered_at")?;
+        let answered: Option<DateTime<Utc>> = row.time("answered_at")?;
         let last = match answered {
             Some(at) => Some(PushAttempt {
                 at,
@@ -373,7 +375,7 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
             name: row.try_get("name")?,
             platform,
             service: service_of(platform, &endpoint),
-            created_at: row.try_get("created_at")?,
+            created_at: row.time("created_at")?,
             last,
         });
     }
@@ -382,7 +384,7 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
 
 /// An outbox row's state as an outcome (columns `status`, `attempts`, `last_status`,
 /// `last_error`, `not_before`).
-fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error> {
+fn outcome_of(row: &sqlx::any::AnyRow) -> Result<PushOutcome, sqlx::Error> {
     let status: String = row.try_get("status")?;
     let attempts: i64 = row.try_get("attempts")?;
     let code: Option<i64> = row.try_get("last_status")?;
@@ -408,12 +410,12 @@ fn outcome_of(row: &sqlx::sqlite::SqliteRow) -> Result<PushOutcome, sqlx::Error>
         "expired" => PushOutcome::Expired,
         "in_front" => PushOutcome::InFront,
         "held" => PushOutcome::Held {
-            until: row.try_get("not_before")?,
+            until: row.time("not_before")?,
         },
         _ if attempts > 0 => PushOutcome::Retrying {
             status: code,
             error,
-            retry_at: row.try_get("not_before")?,
+            retry_at: row.time("not_before")?,
         },
         _ => PushOutcome::Pending,
     })

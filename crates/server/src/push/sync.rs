@@ -9,12 +9,12 @@
 //! FCM: a data message) and deletes it only if nothing was added meanwhile (`version`).
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::phone::SyncPush;
 use super::{outbox::Verdict, subscriptions, Pusher};
-use crate::db::Db;
+use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
 /// Most item ids one sync names; beyond that it says "all read" instead.
@@ -33,7 +33,7 @@ pub enum ReadChange<'a> {
 
 /// Notes a read change for each of the agent's phones, inside the caller's transaction.
 pub async fn note(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     agent_id: Uuid,
     change: ReadChange<'_>,
     now: DateTime<Utc>,
@@ -53,7 +53,7 @@ pub async fn note(
         let (mut ids, mut all): (Vec<Uuid>, bool) = match existing {
             Some(row) => (
                 serde_json::from_str(&row.try_get::<String, _>("read_ids")?).unwrap_or_default(),
-                row.try_get("all_read")?,
+                row.flag("all_read")?,
             ),
             None => (Vec::new(), false),
         };
@@ -78,8 +78,8 @@ pub async fn note(
         .bind(&phone)
         .bind(agent_id.to_string())
         .bind(ids)
-        .bind(all)
-        .bind(now)
+        .bind(i64::from(all))
+        .bind(SqlTime(now))
         .execute(&mut *tx)
         .await?;
     }
@@ -110,7 +110,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
          JOIN agents AS a ON a.id = p.agent_id \
          WHERE p.not_before <= $1 ORDER BY p.not_before LIMIT $2",
     )
-    .bind(now)
+    .bind(SqlTime(now))
     .bind(super::outbox::ROUND as i64)
     .fetch_all(&db.reader)
     .await?;
@@ -124,7 +124,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             platform: subscriptions::parse_platform(&row.try_get::<String, _>("platform")?),
             app_id: row.try_get("app_id")?,
             read: serde_json::from_str(&row.try_get::<String, _>("read_ids")?).unwrap_or_default(),
-            all_read: row.try_get("all_read")?,
+            all_read: row.flag("all_read")?,
             badge: row.try_get("unread")?,
         });
     }
@@ -195,7 +195,7 @@ async fn record(
                 "UPDATE phone_sync SET attempts = attempts + 1, not_before = $1 \
                  WHERE subscription_id = $2",
             )
-            .bind(next)
+            .bind(SqlTime(next))
             .bind(&sync.subscription)
             .execute(&mut *tx)
             .await?;

@@ -1,7 +1,6 @@
 //! The real `herald-server` binary: a database prepared beside it (agent "ana" and an ingest
 //! key), the process started on a free port, and what /proc says about it.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -12,11 +11,9 @@ use tokio::process::{Child, Command};
 
 use super::PASSWORD;
 
-/// Prepares `db_path` with agent "ana" and returns an ingest key.
-pub async fn prepare(db_path: &Path) -> String {
-    let db = Db::open(&DatabaseUrl::Sqlite(db_path.to_path_buf()))
-        .await
-        .unwrap();
+/// Prepares `database` with agent "ana" and returns an ingest key.
+pub async fn prepare(database: &DatabaseUrl) -> String {
+    let db = Db::open(database).await.unwrap();
     admin::add_agent(
         &db,
         &NewAgent {
@@ -35,12 +32,10 @@ pub async fn prepare(db_path: &Path) -> String {
     key
 }
 
-/// Prepares `db_path` with `count` agents ("agent0@acme.test", …), each with the test
+/// Prepares `database` with `count` agents ("agent0@acme.test", …), each with the test
 /// password (hashed once).
-pub async fn prepare_agents(db_path: &Path, count: usize) {
-    let db = Db::open(&DatabaseUrl::Sqlite(db_path.to_path_buf()))
-        .await
-        .unwrap();
+pub async fn prepare_agents(database: &DatabaseUrl, count: usize) {
+    let db = Db::open(database).await.unwrap();
     let hash = herald_server::passwords::hash_password(PASSWORD).unwrap();
     for n in 0..count {
         let agent = NewAgent {
@@ -59,15 +54,15 @@ pub async fn prepare_agents(db_path: &Path, count: usize) {
 }
 
 /// Starts the binary on a free port; returns it and its URL.
-pub async fn spawn(db_path: &Path) -> (Child, String) {
-    spawn_with(db_path, &[]).await
+pub async fn spawn(database: &DatabaseUrl) -> (Child, String) {
+    spawn_with(database, &[]).await
 }
 
 /// Starts the binary on a free port with more `serve` flags; returns it and its URL.
-pub async fn spawn_with(db_path: &Path, flags: &[&str]) -> (Child, String) {
+pub async fn spawn_with(database: &DatabaseUrl, flags: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald-server"))
         .args(["--log", "info", "--database"])
-        .arg(db_path)
+        .arg(super::store::arg(database))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(flags)
         .stderr(Stdio::piped())

@@ -1,5 +1,5 @@
-//! Test support: a real herald-server on 127.0.0.1:0 with a real SQLite file, seeded agents,
-//! an HTTP client and a WebSocket client.
+//! Test support: a real herald-server on 127.0.0.1:0 with a real SQLite file or PostgreSQL
+//! database (`store`), seeded agents, an HTTP client and a WebSocket client.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -24,6 +24,7 @@ pub mod chatwoot_api;
 pub mod fcm_service;
 pub mod push_service;
 pub mod smtp_sink;
+pub mod store;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const WORKSPACE: &str = "Acme";
@@ -38,13 +39,12 @@ pub struct TestServer {
     pub key: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// Where its data lives (`store::fresh`): a restart opens the same.
+    pub database: DatabaseUrl,
 }
 
-pub fn config(db: &std::path::Path) -> ServerConfig {
-    let mut config = ServerConfig::new(
-        "127.0.0.1:0".parse().unwrap(),
-        DatabaseUrl::Sqlite(db.to_path_buf()),
-    );
+pub fn config(db: &DatabaseUrl) -> ServerConfig {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), db.clone());
     config.stream.ping_interval = Duration::from_millis(300);
     config.stream.resume_timeout = Duration::from_secs(2);
     config.stream.send_timeout = Duration::from_secs(30);
@@ -61,7 +61,8 @@ impl TestServer {
 
     pub async fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = config(&dir.path().join("herald.db"));
+        let database = store::fresh(dir.path()).await;
+        let mut config = config(&database);
         edit(&mut config);
         let server = herald_server::start(config).await.unwrap();
         for (id, group, workspace) in [
@@ -99,6 +100,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             server: Some(server),
             dir,
+            database,
         }
     }
 
