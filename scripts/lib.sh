@@ -91,7 +91,10 @@ ui_deps_ensure() {
 # cluster's `postgres` database as user `herald`, trusted on loopback) and stops and removes
 # the cluster when the calling script exits. Durability is off (fsync, synchronous_commit):
 # the tests kill herald-server, never PostgreSQL's host, and each test makes a database.
+# `postgres_test_cluster durable` keeps PostgreSQL's defaults (for benchmarks).
 postgres_test_cluster() {
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${1:-}" = durable ] && speed=""
   apt_ensure postgresql
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -106,7 +109,7 @@ postgres_test_cluster() {
   runuser -u "$user" -- "$bin/initdb" -D "$PG_TEST_DIR/data" -A trust -U herald >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log"; die "initdb failed"; }
   runuser -u "$user" -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -o \
-    "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 $speed" \
     start >/dev/null || { cat "$PG_TEST_DIR/log"; die "PostgreSQL did not start"; }
   PG_TEST_BIN=$bin
   PG_TEST_USER=$user

@@ -1,11 +1,13 @@
 //! `herald-bench`: durable ingest throughput and ingest → client delivery latency of a real
-//! herald-server (SQLite file, `synchronous = FULL`) with M agents on real WebSockets.
+//! herald-server (SQLite file, `synchronous = FULL`) with M agents on real WebSockets; with
+//! `--postgres <cluster>`, the same on a fresh PostgreSQL database beside it, side by side.
 //!
 //! Prints numbers, not a verdict: the machine is shared. The peer in the same run is the
 //! same server committing every event on its own (no group commit).
 //!
 //! ```text
 //! cargo run --release -p herald-server --bin herald-bench -- --agents 1000 --events 20000
+//! scripts/bench-postgres.sh   # a durable throwaway cluster, then both stores
 //! ```
 
 use std::collections::HashMap;
@@ -52,6 +54,10 @@ struct Args {
     /// which runs the real binary on it.
     #[arg(long)]
     seed: Option<std::path::PathBuf>,
+    /// A PostgreSQL cluster (`postgres://user@host:port/db`): the same phases again on a new
+    /// database in it, printed beside SQLite's.
+    #[arg(long)]
+    postgres: Option<String>,
 }
 
 const PASSWORD: &str = "bench password";
@@ -106,12 +112,26 @@ async fn seed_agents(db: &herald_server::db::Db, agents: usize) -> anyhow::Resul
     Ok(())
 }
 
-async fn setup(agents: usize, batch: usize) -> anyhow::Result<Setup> {
+/// A new database: a SQLite file in `dir`, or a new database in the PostgreSQL cluster.
+async fn database(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Result<DatabaseUrl> {
+    use sqlx::{Connection as _, Executor as _};
+    let Some(cluster) = postgres else {
+        return Ok(DatabaseUrl::Sqlite(dir.join("bench.db")));
+    };
+    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(cluster).await?;
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    admin.close().await?;
+    let mut url = url::Url::parse(cluster)?;
+    url.set_path(&name);
+    Ok(DatabaseUrl::Postgres(url.to_string()))
+}
+
+async fn setup(agents: usize, batch: usize, postgres: Option<&str>) -> anyhow::Result<Setup> {
     let dir = tempfile::tempdir()?;
-    let mut config = ServerConfig::new(
-        "127.0.0.1:0".parse()?,
-        DatabaseUrl::Sqlite(dir.path().join("bench.db")),
-    );
+    let mut config = ServerConfig::new("127.0.0.1:0".parse()?, database(dir.path(), postgres).await?);
     config.ingest_batch = batch;
     config.sign_in_limits = (usize::MAX, usize::MAX);
     let server = herald_server::start(config).await?;
@@ -249,8 +269,69 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    let sqlite = store(&args, None).await?;
+    print_store("SQLite", &sqlite);
+    if let Some(cluster) = &args.postgres {
+        let postgres = store(&args, Some(cluster)).await?;
+        print_store("PostgreSQL", &postgres);
+        println!("\nPostgreSQL / SQLite, same run:");
+        println!(
+            "  ingest, group commit:   {:>5.2}x ({:.0} vs {:.0} events/s)",
+            postgres.rate / sqlite.rate,
+            postgres.rate,
+            sqlite.rate
+        );
+        println!(
+            "  ingest, batched:        {:>5.2}x ({:.0} vs {:.0} events/s)",
+            postgres.batch_rate / sqlite.batch_rate,
+            postgres.batch_rate,
+            sqlite.batch_rate
+        );
+        println!(
+            "  delivery p50 / p99:     {:.2} / {:.2} ms vs {:.2} / {:.2} ms",
+            ms(postgres.p50),
+            ms(postgres.p99),
+            ms(sqlite.p50),
+            ms(sqlite.p99)
+        );
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// One store's numbers.
+struct StoreRun {
+    rate: f64,
+    batch_rate: f64,
+    peer_rate: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn print_store(name: &str, run: &StoreRun) {
+    println!(
+        "{name}: group commit {:.0} events/s, batched {:.0} events/s, commit per event {:.0} events/s ({:.1}x); delivery p50 {:.2} ms, p99 {:.2} ms",
+        run.rate,
+        run.batch_rate,
+        run.peer_rate,
+        run.rate / run.peer_rate,
+        ms(run.p50),
+        ms(run.p99)
+    );
+}
+
+/// Every phase on one store: the per-event-commit peer, group commit, batched requests, and
+/// delivery latency with every agent streaming.
+async fn store(args: &Args, postgres: Option<&str>) -> anyhow::Result<StoreRun> {
+    println!(
+        "\n--- {} ---",
+        if postgres.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
     // Peer: the same server committing every event on its own.
-    let peer = setup(args.agents.min(100), 1).await?;
+    let peer = setup(args.agents.min(100), 1, postgres).await?;
     let peer_events = args.events.min(5000);
     let peer_rate = throughput(
         &peer.server.url(),
@@ -263,7 +344,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     peer.server.shutdown().await;
 
-    let bench = setup(args.agents, herald_server::ingest::MAX_BATCH).await?;
+    let bench = setup(args.agents, herald_server::ingest::MAX_BATCH, postgres).await?;
     let url = bench.server.url();
     let rate = throughput(
         &url,
@@ -389,5 +470,11 @@ async fn main() -> anyhow::Result<()> {
         s.abort();
     }
     bench.server.shutdown().await;
-    Ok(())
+    Ok(StoreRun {
+        rate,
+        batch_rate,
+        peer_rate,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+    })
 }
