@@ -128,7 +128,7 @@ async fn targets(
                      WHERE n.agent_id = $2 AND n.on_bell = 1 AND ($3 OR n.snoozed_until IS NOT NULL)"
                 }
                 Backend::Postgres => {
-                    "SELECT n.id FROM herald_texts($1::json) AS j(value) \
+                    "SELECT n.id FROM herald_texts($1::jsonb) AS j(value) \
                      JOIN notifications AS n ON n.id = j.value \
                      WHERE n.agent_id = $2 AND n.on_bell = 1 AND ($3 OR n.snoozed_until IS NOT NULL)"
                 }

@@ -290,13 +290,14 @@ CREATE TABLE quiet_digests (
     after_seq BIGINT NOT NULL
 );
 
--- The batch statements' JSON arrays as rows. json_array_elements is estimated at 100 rows
+-- The batch statements' JSON arrays as rows, parsed once (jsonb: each `->> n` is then a
+-- lookup, not a scan of the element's text). jsonb_array_elements is estimated at 100 rows
 -- whatever it is given, which makes the planner hash-join a batch of two against a whole
 -- table (a scan that grows with the inbox); these say 1 (and are not inlined, so the
 -- estimate holds), which keeps every lookup and update on its index.
-CREATE FUNCTION herald_rows(list json) RETURNS SETOF json
+CREATE FUNCTION herald_rows(list jsonb) RETURNS SETOF jsonb
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 1 SET search_path = pg_catalog
-    AS 'SELECT json_array_elements(list)';
-CREATE FUNCTION herald_texts(list json) RETURNS SETOF text
+    AS 'SELECT jsonb_array_elements(list)';
+CREATE FUNCTION herald_texts(list jsonb) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 1 SET search_path = pg_catalog
-    AS 'SELECT json_array_elements_text(list)';
+    AS 'SELECT jsonb_array_elements_text(list)';

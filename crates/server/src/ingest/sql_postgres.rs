@@ -1,6 +1,6 @@
 //! The batch's statements on PostgreSQL: the same reads and writes as `sql_sqlite`, one
 //! statement each (PostgreSQL prepares one statement per call), over `herald_rows` and
-//! `herald_texts` (`json_array_elements` with a row estimate that keeps every lookup on its
+//! `herald_texts` (`jsonb_array_elements` with a row estimate that keeps every lookup on its
 //! index: see the migration), with the casts PostgreSQL's types ask for. A write with nothing to write is skipped, so a
 //! plain batch of new items costs a handful of round trips.
 
@@ -16,14 +16,14 @@ const BEGIN: &str = "BEGIN";
 /// Known events. Binds `[[workspace, event id]]`.
 const EVENTS: &str = "
 SELECT 'event' AS src, e.workspace_id, e.event_id, e.body_hash, e.recipients
-  FROM herald_rows($1::json) AS j(value) JOIN events AS e
+  FROM herald_rows($1::jsonb) AS j(value) JOIN events AS e
     ON e.workspace_id = j.value ->> 0 AND e.event_id = j.value ->> 1";
 
 /// Known conversations. Binds `[[workspace, conversation id]]`.
 const CONVERSATIONS: &str = "
 SELECT 'conversation' AS src, c.workspace_id, c.conversation_id, c.assignee, c.participants,
        c.inbox_id, c.team_id
-  FROM herald_rows($1::json) AS j(value) JOIN conversations AS c
+  FROM herald_rows($1::jsonb) AS j(value) JOIN conversations AS c
     ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1";
 
 /// Every agent the batch names, directly or through a known conversation's participants
@@ -32,13 +32,13 @@ SELECT 'conversation' AS src, c.workspace_id, c.conversation_id, c.assignee, c.p
 const AGENTS: &str = "
 WITH known AS (
     SELECT c.workspace_id, c.participants, c.assignee
-      FROM herald_rows($2::json) AS j(value) JOIN conversations AS c
+      FROM herald_rows($2::jsonb) AS j(value) JOIN conversations AS c
         ON c.workspace_id = j.value ->> 0 AND c.conversation_id = j.value ->> 1
 ), wanted (ws, ext) AS (
-    SELECT j.value ->> 0, j.value ->> 1 FROM herald_rows($1::json) AS j(value)
+    SELECT j.value ->> 0, j.value ->> 1 FROM herald_rows($1::jsonb) AS j(value)
   UNION
     SELECT k.workspace_id, p.value
-      FROM known AS k CROSS JOIN herald_texts(k.participants::json) AS p(value)
+      FROM known AS k CROSS JOIN herald_texts(k.participants::jsonb) AS p(value)
   UNION
     SELECT k.workspace_id, k.assignee FROM known AS k WHERE k.assignee IS NOT NULL
 )
@@ -47,20 +47,20 @@ SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq,
   WHERE a.disabled_at IS NULL
 UNION ALL
 SELECT 'agent' AS src, a.id, a.workspace_id, a.external_id, a.prefs, a.last_seq, a.unread
-  FROM herald_texts($3::json) AS t(value) JOIN agents AS a ON a.id = t.value
+  FROM herald_texts($3::jsonb) AS t(value) JOIN agents AS a ON a.id = t.value
   WHERE a.disabled_at IS NULL";
 
 /// The workspaces' link origins. Binds `[workspace id]`.
 const WORKSPACES: &str = "
 SELECT 'workspace' AS src, w.id AS workspace_id, w.link_origins
-  FROM herald_texts($1::json) AS j(value) JOIN workspaces AS w ON w.id = j.value";
+  FROM herald_texts($1::jsonb) AS j(value) JOIN workspaces AS w ON w.id = j.value";
 
 const NOTIFICATIONS: &str = "
 INSERT INTO notifications
     (id, agent_id, seq, event_id, kind, conversation_id, on_bell, created_at, data, read_at)
   SELECT value ->> 0, value ->> 1, (value ->> 2)::bigint, value ->> 3, value ->> 4,
          value ->> 5, (value ->> 6)::boolean::integer, value ->> 7, value ->> 8, value ->> 9
-  FROM herald_rows($1::json) AS t(value)";
+  FROM herald_rows($1::jsonb) AS t(value)";
 
 /// Binds the time, the alerts.
 const ALERTS: &str = "
@@ -69,7 +69,7 @@ INSERT INTO outbox
      created_at)
   SELECT value ->> 0, value ->> 1, 'alert', 'alert:' || (value ->> 2), value ->> 2,
          value ->> 3, 'pending', value ->> 4, $1
-  FROM herald_rows($2::json) AS t(value)";
+  FROM herald_rows($2::jsonb) AS t(value)";
 
 /// Binds the time, the pushes.
 const PUSHES: &str = "
@@ -78,21 +78,21 @@ INSERT INTO push_outbox
      not_before, created_at, device_name)
   SELECT s.id, s.agent_id, j.value ->> 0, j.value ->> 2, j.value ->> 3, 'pending', $1, $1,
          s.name
-  FROM herald_rows($2::json) AS j(value) JOIN push_subscriptions AS s
+  FROM herald_rows($2::jsonb) AS j(value) JOIN push_subscriptions AS s
     ON s.agent_id = j.value ->> 1";
 
 /// Binds the time, the events.
 const NEW_EVENTS: &str = "
 INSERT INTO events (workspace_id, event_id, body_hash, kind, recipients, received_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, (value ->> 4)::integer, $1
-  FROM herald_rows($2::json) AS t(value)";
+  FROM herald_rows($2::jsonb) AS t(value)";
 
 /// Binds the time, the conversations.
 const NEW_CONVERSATIONS: &str = "
 INSERT INTO conversations
     (workspace_id, conversation_id, assignee, participants, inbox_id, team_id, updated_at)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, $1
-  FROM herald_rows($2::json) AS t(value)
+  FROM herald_rows($2::jsonb) AS t(value)
   ON CONFLICT (workspace_id, conversation_id) DO UPDATE SET
     assignee = excluded.assignee, participants = excluded.participants,
     inbox_id = excluded.inbox_id, team_id = excluded.team_id, updated_at = excluded.updated_at";
@@ -100,31 +100,31 @@ INSERT INTO conversations
 const MOVED: &str = "
 UPDATE notifications SET seq = (j.value ->> 1)::bigint, data = j.value ->> 2, read_at = NULL,
        snoozed_until = NULL
-  FROM herald_rows($1::json) AS j(value) WHERE notifications.id = j.value ->> 0";
+  FROM herald_rows($1::jsonb) AS j(value) WHERE notifications.id = j.value ->> 0";
 
 const REMINDERS: &str = "
 INSERT INTO reminders (notification_id, kind, agent_id, due_at, sent)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, (value ->> 4)::integer
-  FROM herald_rows($1::json) AS t(value)
+  FROM herald_rows($1::jsonb) AS t(value)
   ON CONFLICT (notification_id, kind) DO UPDATE SET
     due_at = excluded.due_at, sent = excluded.sent";
 
 const REMINDERS_DONE: &str = "
 DELETE FROM reminders WHERE (notification_id, kind) IN
-  (SELECT value ->> 0, value ->> 1 FROM herald_rows($1::json) AS t(value))";
+  (SELECT value ->> 0, value ->> 1 FROM herald_rows($1::jsonb) AS t(value))";
 
 const QUIET_DONE: &str = "
 DELETE FROM quiet_digests WHERE agent_id IN
-  (SELECT value FROM herald_texts($1::json) AS t(value))";
+  (SELECT value FROM herald_texts($1::jsonb) AS t(value))";
 
 const QUIET_BEGUN: &str = "
 INSERT INTO quiet_digests (agent_id, since, after_seq)
-  SELECT value ->> 0, value ->> 1, (value ->> 2)::bigint FROM herald_rows($1::json) AS t(value)
+  SELECT value ->> 0, value ->> 1, (value ->> 2)::bigint FROM herald_rows($1::jsonb) AS t(value)
   ON CONFLICT (agent_id) DO NOTHING";
 
 const SEQS: &str = "
 UPDATE agents SET last_seq = (j.value ->> 1)::bigint, unread = (j.value ->> 2)::bigint
-  FROM herald_rows($1::json) AS j(value) WHERE agents.id = j.value ->> 0";
+  FROM herald_rows($1::jsonb) AS j(value) WHERE agents.id = j.value ->> 0";
 
 /// Opens the transaction and reads what the batch refers to.
 pub(super) async fn preload(

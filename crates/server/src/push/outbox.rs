@@ -33,7 +33,7 @@ const RECORD_PG: &str = "
 UPDATE push_outbox SET status = j.value ->> 1, attempts = (j.value ->> 2)::integer,
        last_status = (j.value ->> 3)::integer, last_error = j.value ->> 4,
        not_before = COALESCE(j.value ->> 5, not_before), answered_at = $1
-  FROM herald_rows($2::json) AS j(value) WHERE push_outbox.id = (j.value ->> 0)::bigint";
+  FROM herald_rows($2::jsonb) AS j(value) WHERE push_outbox.id = (j.value ->> 0)::bigint";
 
 /// Most answers written in one transaction.
 const RECORD_CHUNK: usize = 64;
