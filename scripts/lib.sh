@@ -88,7 +88,8 @@ ui_deps_ensure() {
 
 # A throwaway PostgreSQL cluster for the tests, in a temporary folder on a free port, run by
 # an unprivileged system user (the server refuses root). Exports HERALD_TEST_POSTGRES (the
-# cluster's `postgres` database as user `herald`, trusted on loopback) and stops and removes
+# cluster's `postgres` database as user `herald`, trusted on loopback; HERALD_TEST_PG_BIN and
+# HERALD_TEST_PG_USER let a test make a cluster of its own) and stops and removes
 # the cluster when the calling script exits. Durability is off (fsync, synchronous_commit):
 # the tests kill herald-server, never PostgreSQL's host, and each test makes a database.
 # `postgres_test_cluster durable` keeps PostgreSQL's defaults (for benchmarks).
@@ -114,6 +115,8 @@ postgres_test_cluster() {
   PG_TEST_BIN=$bin
   PG_TEST_USER=$user
   export HERALD_TEST_POSTGRES="postgres://herald@127.0.0.1:$port/postgres"
+  # For tests that run a cluster of their own (to restart it under a running server).
+  export HERALD_TEST_PG_BIN="$bin" HERALD_TEST_PG_USER="$user"
   trap postgres_test_cluster_stop EXIT
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') test cluster on 127.0.0.1:$port ($PG_TEST_DIR)"
 }

@@ -64,14 +64,30 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        // A full disk is the operator's problem, and temporary for the client: say so.
-        if let sqlx::Error::Database(db) = &err {
-            if db.code().as_deref() == Some("13") {
+        match &err {
+            // A full disk is the operator's problem, and temporary for the client: say so
+            // (SQLite's SQLITE_FULL, PostgreSQL's disk_full).
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("13" | "53100")) => {
                 tracing::error!(error = %err, "database or disk is full");
-                return AppError::Unavailable("the server's storage is full; try again later");
+                AppError::Unavailable("the server's storage is full; try again later")
             }
+            // PostgreSQL gone or restarting (connection exceptions, shutting down, not yet
+            // accepting connections), or no connection came within the pool's wait: nothing
+            // was written, and the client should try again.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            {
+                tracing::warn!(error = %err, "the database went away");
+                AppError::Unavailable("the database does not answer; try again shortly")
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %err, "the database does not answer");
+                AppError::Unavailable("the database does not answer; try again shortly")
+            }
+            _ => AppError::Internal(err.into()),
         }
-        AppError::Internal(err.into())
     }
 }
 

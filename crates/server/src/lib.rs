@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //!
-//! - [`db`]: SQLite in WAL mode, one write connection, a pool of readers, migrations, epoch.
+//! - [`db`]: SQLite (WAL, one write connection, readers) or PostgreSQL behind sqlx's `Any`
+//!   driver, migrations per store, times as sortable text, epoch.
 //! - [`ingest`]: validation and the group-commit writer (events and test notifications).
 //! - [`recipients`]: who receives an event (pure rules).
 //! - [`inbox`]: inbox queries (list, read state, unread counts, replay).

@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::{prepare, spawn, spawn_with};
+use common::ledger::{check_nothing_acknowledged_lost, stored_ids, stored_items};
 use common::push_service::PushService;
 use common::{reply, sign_in};
-use herald_protocol::{InboxPage, PushServerKey};
+use herald_protocol::PushServerKey;
 
 /// Posts events from 8 tasks until told to stop; returns the ids the server acknowledged.
 fn burst(
@@ -58,36 +59,6 @@ async fn wait_for(acked: &Arc<Mutex<Vec<String>>>, n: usize) {
     herald_testkit::wait_until(&what, || acked.lock().unwrap().len() >= n).await;
 }
 
-async fn stored_ids(url: &str) -> Vec<(u64, String)> {
-    stored_items(url)
-        .await
-        .iter()
-        .map(|n| (n.seq, n.event_id.clone()))
-        .collect()
-}
-
-/// Every item of ana's inbox, bell and hidden.
-async fn stored_items(url: &str) -> Vec<herald_protocol::Notification> {
-    let http = reqwest::Client::new();
-    let token = sign_in(&http, url, "ana").await;
-    let mut out = Vec::new();
-    let mut before = None::<u64>;
-    loop {
-        let mut request = http
-            .get(format!("{url}/api/v1/inbox?all=true&limit=200"))
-            .bearer_auth(&token);
-        if let Some(b) = before {
-            request = request.query(&[("before", b)]);
-        }
-        let page: InboxPage = request.send().await.unwrap().json().await.unwrap();
-        out.extend(page.items);
-        match page.next_before {
-            Some(b) => before = Some(b),
-            None => return out,
-        }
-    }
-}
-
 /// Runs a burst against the server until `n` events are acknowledged, SIGKILLs it, and
 /// returns the ids of every event it acknowledged.
 async fn kill_mid_burst(
@@ -123,25 +94,6 @@ async fn owed_pushes(url: &str, acked: &HashSet<String>) -> HashSet<String> {
         "every acknowledged event is an item to push"
     );
     owed
-}
-
-fn check_nothing_acknowledged_lost(acked: &[String], stored: &[(u64, String)]) {
-    let ids: HashSet<&String> = stored.iter().map(|s| &s.1).collect();
-    assert_eq!(ids.len(), stored.len(), "no event stored twice");
-    let lost: Vec<&String> = acked.iter().filter(|id| !ids.contains(id)).collect();
-    assert!(
-        lost.is_empty(),
-        "{} acknowledged events lost, e.g. {:?}",
-        lost.len(),
-        lost.first()
-    );
-    let mut seqs: Vec<u64> = stored.iter().map(|s| s.0).collect();
-    seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (1..=stored.len() as u64).collect::<Vec<_>>(),
-        "seqs are 1..n without holes"
-    );
 }
 
 #[tokio::test]

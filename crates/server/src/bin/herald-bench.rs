@@ -131,7 +131,10 @@ async fn database(dir: &std::path::Path, postgres: Option<&str>) -> anyhow::Resu
 
 async fn setup(agents: usize, batch: usize, postgres: Option<&str>) -> anyhow::Result<Setup> {
     let dir = tempfile::tempdir()?;
-    let mut config = ServerConfig::new("127.0.0.1:0".parse()?, database(dir.path(), postgres).await?);
+    let mut config = ServerConfig::new(
+        "127.0.0.1:0".parse()?,
+        database(dir.path(), postgres).await?,
+    );
     config.ingest_batch = batch;
     config.sign_in_limits = (usize::MAX, usize::MAX);
     let server = herald_server::start(config).await?;
@@ -328,7 +331,11 @@ fn print_store(name: &str, run: &StoreRun) {
 async fn store(args: &Args, postgres: Option<&str>) -> anyhow::Result<StoreRun> {
     println!(
         "\n--- {} ---",
-        if postgres.is_some() { "PostgreSQL" } else { "SQLite" }
+        if postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     // Peer: the same server committing every event on its own.
     let peer = setup(args.agents.min(100), 1, postgres).await?;

@@ -32,7 +32,9 @@ async fn pool(options: &AnyConnectOptions, max: u32) -> Result<AnyPool, sqlx::Er
         .max_connections(max)
         .min_connections(1)
         .test_before_acquire(true)
-        .acquire_timeout(Duration::from_secs(10))
+        // A request waits this long for the database to come back before it is answered
+        // 503 (a restart or failover usually takes a few seconds).
+        .acquire_timeout(Duration::from_secs(5))
         .connect_with(options.clone())
         .await
 }

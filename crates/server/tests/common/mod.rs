@@ -22,6 +22,7 @@ pub mod apns_service;
 pub mod binary;
 pub mod chatwoot_api;
 pub mod fcm_service;
+pub mod ledger;
 pub mod push_service;
 pub mod smtp_sink;
 pub mod store;
