@@ -87,11 +87,12 @@ ui_deps_ensure() {
 }
 
 # A throwaway PostgreSQL cluster for the tests, in a temporary folder on a free port, run by
-# an unprivileged system user (the server refuses root). Exports HERALD_TEST_POSTGRES (the
-# cluster's `postgres` database as user `herald`, trusted on loopback; HERALD_TEST_PG_BIN and
-# HERALD_TEST_PG_USER let a test make a cluster of its own) and stops and removes
-# the cluster when the calling script exits. Durability is off (fsync, synchronous_commit):
-# the tests kill herald-server, never PostgreSQL's host, and each test makes a database.
+# an unprivileged system user when this runs as root (the server refuses root), by the
+# calling user otherwise. Exports HERALD_TEST_POSTGRES (the cluster's `postgres` database as
+# user `herald`, trusted on loopback; HERALD_TEST_PG_BIN, and HERALD_TEST_PG_USER when
+# root, let a test make a cluster of its own) and stops and removes the cluster when the
+# calling script exits. Durability is off (fsync, synchronous_commit): the tests kill
+# herald-server, never PostgreSQL's host, and each test makes a database.
 # `postgres_test_cluster durable` keeps PostgreSQL's defaults (for benchmarks).
 postgres_test_cluster() {
   local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -100,30 +101,33 @@ postgres_test_cluster() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -x "$bin/initdb" ] || die "PostgreSQL's server programs are missing (apt-get install postgresql)"
-  local user=herald-pg
-  id "$user" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$user" \
-    || die "could not make the system user $user that runs the test cluster"
   PG_TEST_DIR=$(mktemp -d /tmp/herald-pg.XXXXXX)
-  chown "$user" "$PG_TEST_DIR"
+  PG_TEST_BIN=$bin
+  PG_TEST_AS=()
+  if [ "$(id -u)" -eq 0 ]; then
+    local user=herald-pg
+    id "$user" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$user" \
+      || die "could not make the system user $user that runs the test cluster"
+    chown "$user" "$PG_TEST_DIR"
+    PG_TEST_AS=(runuser -u "$user" --)
+    export HERALD_TEST_PG_USER="$user"
+  fi
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  runuser -u "$user" -- "$bin/initdb" -D "$PG_TEST_DIR/data" -A trust -U herald >"$PG_TEST_DIR/initdb.log" 2>&1 \
+  "${PG_TEST_AS[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -A trust -U herald >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log"; die "initdb failed"; }
-  runuser -u "$user" -- "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -o \
+  "${PG_TEST_AS[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -o \
     "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 $speed" \
     start >/dev/null || { cat "$PG_TEST_DIR/log"; die "PostgreSQL did not start"; }
-  PG_TEST_BIN=$bin
-  PG_TEST_USER=$user
   export HERALD_TEST_POSTGRES="postgres://herald@127.0.0.1:$port/postgres"
-  # For tests that run a cluster of their own (to restart it under a running server).
-  export HERALD_TEST_PG_BIN="$bin" HERALD_TEST_PG_USER="$user"
+  export HERALD_TEST_PG_BIN="$bin"
   trap postgres_test_cluster_stop EXIT
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') test cluster on 127.0.0.1:$port ($PG_TEST_DIR)"
 }
 
 postgres_test_cluster_stop() {
   [ -n "${PG_TEST_DIR:-}" ] || return 0
-  runuser -u "$PG_TEST_USER" -- "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  "${PG_TEST_AS[@]}" "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_TEST_DIR"
   PG_TEST_DIR=""
 }

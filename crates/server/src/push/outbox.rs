@@ -41,32 +41,38 @@ const RECORD_CHUNK: usize = 64;
 /// How long an answer waits for others to be written with.
 const RECORD_EVERY: Duration = Duration::from_millis(20);
 
-/// The rows due, with what sending them needs (`DUE_PG`: the same on PostgreSQL).
-const DUE: &str = "
-SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
-       o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
-       s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
-       a.unread AS badge, json_extract(a.prefs, '$.language') AS language,
-       json_extract(a.prefs, '$.phone_delay_secs') AS phone_delay
-  FROM push_outbox AS o
-  JOIN notifications AS n ON n.id = o.notification_id
-  JOIN push_subscriptions AS s ON s.id = o.subscription_id
-  JOIN agents AS a ON a.id = o.agent_id
-  WHERE o.status IN ('pending', 'held') AND o.not_before <= $1
-  ORDER BY o.not_before LIMIT $2";
+/// The rows due, with what sending them needs; the agent's language and phone delay read
+/// from the preferences' JSON with each store's own function.
+macro_rules! due {
+    ($language:literal, $phone_delay:literal) => {
+        concat!(
+            "SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, ",
+            "o.urgency, o.conversation_id, o.agent_id, s.session_id, n.data, ",
+            "n.read_at IS NOT NULL AS read, s.endpoint, s.p256dh, s.auth, s.platform, s.app_id, ",
+            "a.unread AS badge, ",
+            $language,
+            " AS language, ",
+            $phone_delay,
+            " AS phone_delay ",
+            "FROM push_outbox AS o ",
+            "JOIN notifications AS n ON n.id = o.notification_id ",
+            "JOIN push_subscriptions AS s ON s.id = o.subscription_id ",
+            "JOIN agents AS a ON a.id = o.agent_id ",
+            "WHERE o.status IN ('pending', 'held') AND o.not_before <= $1 ",
+            "ORDER BY o.not_before LIMIT $2"
+        )
+    };
+}
 
-const DUE_PG: &str = "
-SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, o.urgency,
-       o.conversation_id, o.agent_id, s.session_id, n.data, n.read_at IS NOT NULL AS read,
-       s.endpoint, s.p256dh, s.auth, s.platform, s.app_id,
-       a.unread AS badge, a.prefs::json ->> 'language' AS language,
-       (a.prefs::json ->> 'phone_delay_secs')::bigint AS phone_delay
-  FROM push_outbox AS o
-  JOIN notifications AS n ON n.id = o.notification_id
-  JOIN push_subscriptions AS s ON s.id = o.subscription_id
-  JOIN agents AS a ON a.id = o.agent_id
-  WHERE o.status IN ('pending', 'held') AND o.not_before <= $1
-  ORDER BY o.not_before LIMIT $2";
+const DUE: &str = due!(
+    "json_extract(a.prefs, '$.language')",
+    "json_extract(a.prefs, '$.phone_delay_secs')"
+);
+
+const DUE_PG: &str = due!(
+    "a.prefs::json ->> 'language'",
+    "(a.prefs::json ->> 'phone_delay_secs')::bigint"
+);
 
 /// A due row.
 pub(super) struct Due {
