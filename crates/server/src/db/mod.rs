@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use sqlx::AnyPool;
 use sqlx::Row;
 
-pub use time::{parse as parse_time, sql_time, RowExt, SqlTime, TimeColumn};
+pub use time::{sql_time, RowExt, SqlTime, TimeColumn};
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
