@@ -80,7 +80,7 @@ async fn pool(
 ) -> Result<AnyPool, sqlx::Error> {
     AnyPoolOptions::new()
         .max_connections(max)
-        .min_connections(max.min(1))
+        .min_connections(1)
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(move |conn, _| {

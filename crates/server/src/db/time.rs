@@ -133,6 +133,29 @@ mod tests {
         }
     }
 
+    /// Rows an earlier release wrote by binding a `DateTime<Utc>` to sqlx's SQLite driver
+    /// compare and sort with rows written now, so the text must be the very same.
+    #[tokio::test]
+    async fn times_are_written_as_sqlx_sqlite_binds_them() {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite");
+        for t in [
+            "2026-12-02T01:02:03Z",
+            "2026-12-02T01:02:03.5Z",
+            "2026-12-02T01:02:03.123456789Z",
+        ] {
+            let t: DateTime<Utc> = t.parse().expect("a time");
+            let bound: String = sqlx::query_scalar("SELECT ?1")
+                .bind(t)
+                .fetch_one(&mut conn)
+                .await
+                .expect("select");
+            assert_eq!(bound, sql_time(&t));
+        }
+    }
+
     #[test]
     fn sqlite_text_is_read_as_utc() {
         assert_eq!(

@@ -11,8 +11,8 @@
 //! the batch counts its own bell rows on the value it preloaded, as it does the seq, and
 //! writes both. The statements themselves are each store's: `sql_sqlite` (two calls to
 //! SQLite's worker thread per batch, multi-statement texts over `json_each`) and
-//! `sql_postgres` (one statement per table over `json_array_elements`, those with nothing
-//! to write skipped).
+//! `sql_postgres` (one statement per table over `herald_rows`, those with nothing to write
+//! skipped).
 
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};

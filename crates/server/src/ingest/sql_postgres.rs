@@ -133,28 +133,28 @@ pub(super) async fn preload(
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
     sqlx::query(BEGIN).execute(&mut *conn).await?;
     let mut rows = sqlx::query(EVENTS)
-        .bind(&args.events)
+        .bind(args.events.as_str())
         .fetch_all(&mut *conn)
         .await?;
     if has_rows(&args.conversations) {
         rows.extend(
             sqlx::query(CONVERSATIONS)
-                .bind(&args.conversations)
+                .bind(args.conversations.as_str())
                 .fetch_all(&mut *conn)
                 .await?,
         );
     }
     rows.extend(
         sqlx::query(AGENTS)
-            .bind(&args.names)
-            .bind(&args.conversations)
-            .bind(&args.tests)
+            .bind(args.names.as_str())
+            .bind(args.conversations.as_str())
+            .bind(args.tests.as_str())
             .fetch_all(&mut *conn)
             .await?,
     );
     rows.extend(
         sqlx::query(WORKSPACES)
-            .bind(&args.workspaces)
+            .bind(args.workspaces.as_str())
             .fetch_all(&mut *conn)
             .await?,
     );

@@ -106,19 +106,22 @@ UPDATE agents SET last_seq = j.value ->> 1, unread = j.value ->> 2
 COMMIT;
 ";
 
+// The arrays are bound as `&str`: a `&String` would be copied into the query's arguments,
+// and they are the batch's whole payload.
+
 /// Opens the transaction and reads what the batch refers to, in one call.
 pub(super) async fn preload(
     conn: &mut AnyConnection,
     args: &PreloadArgs,
 ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
     sqlx::query(PRELOAD)
-        .bind(&args.events)
-        .bind(&args.conversations)
-        .bind(&args.names)
-        .bind(&args.conversations)
-        .bind(&args.conversations)
-        .bind(&args.tests)
-        .bind(&args.workspaces)
+        .bind(args.events.as_str())
+        .bind(args.conversations.as_str())
+        .bind(args.names.as_str())
+        .bind(args.conversations.as_str())
+        .bind(args.conversations.as_str())
+        .bind(args.tests.as_str())
+        .bind(args.workspaces.as_str())
         .fetch_all(&mut *conn)
         .await
 }
@@ -127,22 +130,22 @@ pub(super) async fn preload(
 pub(super) async fn flush(conn: &mut AnyConnection, args: &FlushArgs) -> Result<(), sqlx::Error> {
     let now = SqlTime(args.now);
     sqlx::query(FLUSH)
-        .bind(&args.notifications)
+        .bind(args.notifications.as_str())
         .bind(now)
-        .bind(&args.alerts)
+        .bind(args.alerts.as_str())
         .bind(now)
         .bind(now)
-        .bind(&args.pushes)
+        .bind(args.pushes.as_str())
         .bind(now)
-        .bind(&args.events)
+        .bind(args.events.as_str())
         .bind(now)
-        .bind(&args.conversations)
-        .bind(&args.moved)
-        .bind(&args.reminders)
-        .bind(&args.reminders_done)
-        .bind(&args.quiet_done)
-        .bind(&args.quiet_begun)
-        .bind(&args.seqs)
+        .bind(args.conversations.as_str())
+        .bind(args.moved.as_str())
+        .bind(args.reminders.as_str())
+        .bind(args.reminders_done.as_str())
+        .bind(args.quiet_done.as_str())
+        .bind(args.quiet_begun.as_str())
+        .bind(args.seqs.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
