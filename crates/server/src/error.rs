@@ -82,6 +82,15 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "the database went away");
                 AppError::Unavailable("the database does not answer; try again shortly")
             }
+            // Two nodes' transactions crossed (a mark and an item coming back on the same
+            // row, in opposite order): PostgreSQL chose this one to undo; nothing of it was
+            // written, and the same request will go through.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                tracing::info!(error = %err, "a transaction lost a race and was undone");
+                AppError::Unavailable("the server was busy; try again")
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::warn!(error = %err, "the database does not answer");
                 AppError::Unavailable("the database does not answer; try again shortly")

@@ -11,7 +11,10 @@
 //! - [`ingest`]: validation and the group-commit writer (events and test notifications).
 //! - [`recipients`]: who receives an event (pure rules).
 //! - [`inbox`]: inbox queries (list, read state, unread counts, replay).
-//! - [`hub`]: live streams, bounded per-connection queues, close signals.
+//! - [`hub`]: live streams, bounded per-connection queues, close signals, items handed on
+//!   in seq order.
+//! - [`fanout`]: several nodes on one PostgreSQL: hints between nodes (`LISTEN`/`NOTIFY`),
+//!   reading what another node committed, catch-up and sweep.
 //! - [`email`]: the SMTP relay, the outbox worker, alerts, end-of-day summaries, templates.
 //! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
 //! - [`receipts`]: desktop apps' receipts (what each did with an OS notification).
@@ -44,6 +47,7 @@ pub mod db;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod fanout;
 pub mod http;
 pub mod hub;
 pub mod inbox;
@@ -121,6 +125,9 @@ pub struct ServerConfig {
     /// How often the reminders worker looks for snoozes that ended and unread assignments'
     /// reminders.
     pub reminder_poll: Duration,
+    /// How often (PostgreSQL) the fan-out compares the seqs of agents streaming here with
+    /// what their streams were handed: the longest a missed hint delays an item.
+    pub fanout_sweep: Duration,
     /// The server's clock: inbox rows, read marks, sessions, links, email schedules. Tests
     /// move it instead of sleeping.
     pub clock: herald_protocol::Clock,
@@ -147,6 +154,7 @@ impl ServerConfig {
             web_dir: None,
             ingest_key_ttl: Duration::from_secs(10),
             reminder_poll: Duration::from_secs(1),
+            fanout_sweep: Duration::from_secs(5),
             clock: herald_protocol::Clock::system(),
         }
     }
@@ -240,6 +248,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         config.stream_queue,
         config.clock.clone(),
     );
+    let fanout = fanout::Fanout::new(db.clone(), Arc::clone(&hub), config.clock.clone());
     let pusher = push::Pusher::new(&db, config.push.clone(), config.clock.clone())
         .await?
         .with_hub(Arc::clone(&hub));
@@ -259,6 +268,11 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         passwords::decoy_hash();
     });
     let shutdown = CancellationToken::new();
+    let fanout_task = fanout.start(
+        &config.database,
+        config.fanout_sweep,
+        shutdown.child_token(),
+    );
     let email_worker = mailer
         .clone()
         .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
@@ -283,7 +297,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let web = web::WebSettings::new(config.public_url.as_deref(), link_key);
     let syncer = connectors::sync::Syncer::new(
         config.connectors.clone(),
-        Arc::clone(&hub),
+        fanout.clone(),
         mailer.clone(),
         web.public_url.clone(),
     )
@@ -297,6 +311,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
+        fanout,
         ingest,
         passwords: passwords::Passwords::start(config.password_workers, config.password_queue)
             .map_err(StartError::Workers)?,
@@ -341,6 +356,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         let _ = push_worker.await;
         let _ = receipt_writer.await;
         let _ = sync_worker.await;
+        let _ = fanout_task.await;
         task_db.close().await;
         tracing::info!("server stopped");
     });

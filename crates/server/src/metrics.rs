@@ -53,6 +53,7 @@ fn gauge_head(out: &mut String, name: &str, help: &str) {
 /// The exposition: the counters, then what the database says now.
 pub async fn render(
     metrics: &Metrics,
+    fanout: &crate::fanout::FanoutStats,
     db: &Db,
     live_streams: usize,
     draining: bool,
@@ -89,6 +90,30 @@ pub async fn render(
         out,
         "# HELP herald_ingest_batch_seconds_total Time spent committing batches.\n# TYPE herald_ingest_batch_seconds_total counter\nherald_ingest_batch_seconds_total {seconds}"
     );
+    for (name, help, value) in [
+        (
+            "herald_fanout_hints_total",
+            "Hints received from other nodes through the database (PostgreSQL).",
+            &fanout.hints,
+        ),
+        (
+            "herald_fanout_reads_total",
+            "Agents' items read from the database to hand on (another node's, or after a gap).",
+            &fanout.reads,
+        ),
+        (
+            "herald_fanout_catch_ups_total",
+            "Times every local agent was read again after the listening connection was lost.",
+            &fanout.catch_ups,
+        ),
+        (
+            "herald_fanout_swept_total",
+            "Agents the sweep found further on than their streams here (a missed hint).",
+            &fanout.swept,
+        ),
+    ] {
+        counter(&mut out, name, help, load(value));
+    }
     gauge_head(
         &mut out,
         "herald_live_streams",

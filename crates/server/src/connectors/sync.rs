@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::db::{Db, SqlTime};
 use crate::error::AppError;
-use crate::hub::Hub;
+use crate::fanout::Fanout;
 use crate::provisioning;
 
 /// Most inboxes or teams read from one account.
@@ -56,7 +56,7 @@ pub struct Syncer {
     client: reqwest::Client,
     /// The settings.
     pub settings: Arc<SyncSettings>,
-    hub: Arc<Hub>,
+    fanout: Fanout,
     mailer: Option<crate::email::Mailer>,
     public_url: Option<String>,
 }
@@ -99,7 +99,7 @@ impl Syncer {
     /// A syncer with its HTTP client.
     pub fn new(
         settings: SyncSettings,
-        hub: Arc<Hub>,
+        fanout: Fanout,
         mailer: Option<crate::email::Mailer>,
         public_url: Option<String>,
     ) -> Result<Syncer, reqwest::Error> {
@@ -116,7 +116,7 @@ impl Syncer {
         Ok(Syncer {
             client: client.build()?,
             settings: Arc::new(settings),
-            hub,
+            fanout,
             mailer,
             public_url,
         })
@@ -371,7 +371,9 @@ impl Syncer {
                 ..AgentUpdate::default()
             };
             provisioning::update_agent(db, ws, id, &update, now).await?;
-            self.hub.close_agent(id, CloseReason::AgentDisabled);
+            self.fanout
+                .close_agent(id, CloseReason::AgentDisabled)
+                .await;
             report.disabled.push(agent.email.clone());
         }
         report.created.sort();

@@ -89,7 +89,10 @@ pub async fn update_agent(
     )
     .await?;
     if update.disabled == Some(true) {
-        state.hub.close_agent(id, CloseReason::AgentDisabled);
+        state
+            .fanout
+            .close_agent(id, CloseReason::AgentDisabled)
+            .await;
     }
     Ok(Json(agent))
 }

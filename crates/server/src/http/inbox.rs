@@ -51,7 +51,7 @@ pub async fn mark(
 ) -> Result<Json<MarkResult>, AppError> {
     let (result, notices) = inbox::mark(&state.db, who.agent_id, &req, state.clock.now()).await?;
     for notice in &notices {
-        state.hub.publish(who.agent_id, notice);
+        state.fanout.notice(who.agent_id, notice).await;
     }
     state.pusher.wake(); // the phones' read-sync
     Ok(Json(result))
@@ -66,7 +66,7 @@ pub async fn snooze(
     let (result, notices) =
         crate::snooze::snooze(&state.db, who.agent_id, &req, state.clock.now()).await?;
     for notice in &notices {
-        state.hub.publish(who.agent_id, notice);
+        state.fanout.notice(who.agent_id, notice).await;
     }
     state.pusher.wake(); // the phones' read-sync
     Ok(Json(result))

@@ -68,6 +68,8 @@ pub struct AppState {
     pub db: Db,
     /// Live streams.
     pub hub: Arc<Hub>,
+    /// Changes other than items, for the agent's streams on every node.
+    pub fanout: crate::fanout::Fanout,
     /// The group-commit writer.
     pub ingest: Ingest,
     /// Sign-in attempts.

@@ -51,6 +51,7 @@ pub async fn metrics(
     }
     let body = crate::metrics::render(
         &state.metrics,
+        state.fanout.stats(),
         &state.db,
         state.hub.connections(),
         state.shutdown.is_cancelled(),

@@ -22,17 +22,25 @@ fn with_etag(prefs: VersionedPreferences) -> Response {
 }
 
 /// The saved version: told to the agent's other devices, and the answer.
-fn announce(state: &AppState, who: &AgentSession, version: i64, prefs: Preferences) -> Response {
+async fn announce(
+    state: &AppState,
+    who: &AgentSession,
+    version: i64,
+    prefs: Preferences,
+) -> Response {
     let saved = VersionedPreferences {
         version: u64::try_from(version).unwrap_or(0),
         preferences: prefs,
     };
-    state.hub.publish(
-        who.agent_id,
-        &ServerMessage::PreferencesChanged {
-            preferences: saved.clone(),
-        },
-    );
+    state
+        .fanout
+        .notice(
+            who.agent_id,
+            &ServerMessage::PreferencesChanged {
+                preferences: saved.clone(),
+            },
+        )
+        .await;
     with_etag(saved)
 }
 
@@ -115,7 +123,7 @@ pub async fn put_prefs(
     let Some(row) = row else {
         return Err(stale(load(&state, &who).await?.version));
     };
-    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
+    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs).await)
 }
 
 /// `POST /preferences/edits`: applies the edits (and a pause preset, computed now in the
@@ -153,7 +161,7 @@ pub async fn edit_prefs(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs))
+    Ok(announce(&state, &who, row.try_get("prefs_version")?, prefs).await)
 }
 
 /// `GET /preferences/preview`: which channels would fire, per kind of event and situation,

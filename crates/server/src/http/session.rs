@@ -210,7 +210,10 @@ pub(super) async fn revoke_session(
     )
     .await?;
     tx.commit().await?;
-    state.hub.close_session(id, CloseReason::SessionRevoked);
+    state
+        .fanout
+        .close_session(id, CloseReason::SessionRevoked)
+        .await;
     tracing::info!(session_id = %id, "session revoked");
     Ok(())
 }

@@ -167,6 +167,9 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
     }
 
     let latest = inbox::latest_seq(&state.db, who.agent_id).await?;
+    // Subscribed before reading: whatever is committed after `latest` reaches the queue
+    // (from this node's writer, or read on another node's hint), in order from here.
+    state.hub.floor(who.agent_id, latest);
     let gap = if epoch.as_deref().is_some_and(|e| e != &*state.epoch) || after_seq > latest {
         // Another database, or one restored from a backup older than the client's state.
         Some(GapReason::EpochChanged)

@@ -94,12 +94,15 @@ pub async fn unsubscribe(
         version: u64::try_from(version).unwrap_or(0),
         preferences: prefs,
     };
-    state.hub.publish(
-        agent_id,
-        &ServerMessage::PreferencesChanged {
-            preferences: saved.clone(),
-        },
-    );
+    state
+        .fanout
+        .notice(
+            agent_id,
+            &ServerMessage::PreferencesChanged {
+                preferences: saved.clone(),
+            },
+        )
+        .await;
     tracing::info!(%agent_id, "email switched off from an email link");
     // An admin may have locked some emails on: say so rather than promise silence.
     let locked_on = saved.preferences.locks.iter().any(|lock| {

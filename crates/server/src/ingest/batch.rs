@@ -168,6 +168,7 @@ impl Batch {
                     prefs,
                     last_seq: row.try_get("last_seq")?,
                     unread: row.try_get("unread")?,
+                    added: 0,
                 },
             );
         }
@@ -378,6 +379,7 @@ impl Batch {
                 let decision = decide(&event.kind, &ctx, &agent.prefs, now);
                 if decision.dashboard.delivers() {
                     agent.unread += 1;
+                    agent.added += 1;
                 }
                 (decision, agent.last_seq)
             }

@@ -25,6 +25,7 @@
 //!   with statements prepared once. The commit holds the inbox rows with their email
 //!   alerts and push outbox rows.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use herald_protocol::{IngestResult, Notification, PlatformEvent, ServerMessage};
@@ -291,11 +292,7 @@ async fn writer(
                 if done.pushes {
                     push_worker.notify_one();
                 }
-                let mut handed = std::collections::HashMap::new();
-                for item in done.items {
-                    let streams = hub.publish_item(item.agent_id, item.seq, &item.data);
-                    handed.insert(item.id, streams);
-                }
+                let handed = publish(&hub, done.items);
                 for (agent_id, unread) in done.unread {
                     hub.publish(agent_id, &ServerMessage::Unread { unread });
                 }
@@ -325,4 +322,20 @@ async fn writer(
         }
     }
     tracing::info!("ingest writer stopped after its last batch");
+}
+
+/// Hands a batch's items to the live streams, each agent's in seq order (new items and
+/// items that came back are numbered in the order of the batch's inputs, not listed in
+/// it). Returns how many streams took each item.
+fn publish(hub: &Hub, mut items: Vec<rows::Committed>) -> HashMap<Uuid, usize> {
+    items.sort_by_key(|item| (item.agent_id, item.seq));
+    let mut handed = HashMap::with_capacity(items.len());
+    for run in items.chunk_by(|a, b| a.agent_id == b.agent_id) {
+        let frames: Vec<(u64, &str)> = run.iter().map(|i| (i.seq, i.data.as_str())).collect();
+        let taken = hub.publish_committed(run[0].agent_id, &frames);
+        for (item, streams) in run.iter().zip(taken) {
+            handed.insert(item.id, streams);
+        }
+    }
+    handed
 }

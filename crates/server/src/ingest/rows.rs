@@ -16,6 +16,9 @@ pub(super) struct AgentRow {
     pub(super) last_seq: i64,
     /// The bell's unread counter: as the transaction began, plus this batch's bell rows.
     pub(super) unread: i64,
+    /// The new bell rows this batch adds to the counter. PostgreSQL's batch writes this
+    /// as a delta: a mark on another node may change the counter while the batch runs.
+    pub(super) added: i64,
 }
 
 /// An event received before (idempotency).

@@ -82,9 +82,11 @@ pub(super) struct PreloadArgs {
 /// [`NotificationRow`], [`AlertJson`], [`PushJson`], [`EventJson`] and [`ConversationJson`];
 /// the items that came back `[[id, seq, data]]` (their unread triggers fire; the agents'
 /// counters written after them win); the reminders to set and those done; the quiet digests
-/// done and begun; `[[agent id, last seq, unread]]` (seq and counter as the batch leaves
-/// them: the preloaded values plus its rows; this is the only path that inserts inbox rows,
-/// and the triggers keep the counter for marks and deletions). `now` is the batch's time.
+/// done and begun; `[[agent id, last seq, unread, added]]` (seq and counter as the batch
+/// leaves them: the preloaded values plus its rows, and the new bell rows alone; this is
+/// the only path that inserts inbox rows, and the triggers keep the counter for marks and
+/// deletions). SQLite writes the counter, PostgreSQL adds `added` to it (another node's
+/// marks may change it meanwhile). `now` is the batch's time.
 pub(super) struct FlushArgs {
     pub(super) now: chrono::DateTime<chrono::Utc>,
     pub(super) notifications: String,
@@ -224,7 +226,7 @@ impl Batch {
     /// Writes everything and commits, in one call. Returns each inbox row's wire JSON (in
     /// the order of `rows`), which the live streams reuse instead of serialising it again.
     pub(super) async fn flush_and_commit(
-        &self,
+        &mut self,
         conn: &mut AnyConnection,
     ) -> Result<Vec<String>, sqlx::Error> {
         let mut data = Vec::with_capacity(self.rows.len() + self.moved.len());
@@ -337,12 +339,12 @@ impl Batch {
                 state.team_id.as_deref(),
             ));
         }
-        let seqs: Vec<(String, i64, i64)> = self
+        let seqs: Vec<(String, i64, i64, i64)> = self
             .touched
             .iter()
             .filter_map(|id| {
                 let agent = self.agents.get(id)?;
-                Some((id.to_string(), agent.last_seq, agent.unread))
+                Some((id.to_string(), agent.last_seq, agent.unread, agent.added))
             })
             .collect();
         let args = FlushArgs {
@@ -361,7 +363,19 @@ impl Batch {
         };
         match Backend::of(conn) {
             Backend::Sqlite => sql_sqlite::flush(conn, &args).await?,
-            Backend::Postgres => sql_postgres::flush(conn, &args).await?,
+            Backend::Postgres => {
+                // Other nodes hear of the new items from the commit itself.
+                let hints = crate::fanout::hints::items(self.touched.iter().filter_map(|id| {
+                    let seq = u64::try_from(self.agents.get(id)?.last_seq).ok()?;
+                    Some((*id, seq))
+                }));
+                // The counters as committed, for the streams.
+                for (id, unread) in sql_postgres::flush(conn, &args, &json(&hints)?).await? {
+                    if let Some(agent) = self.agents.get_mut(&id) {
+                        agent.unread = unread;
+                    }
+                }
+            }
         }
         Ok(data)
     }

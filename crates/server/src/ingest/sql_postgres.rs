@@ -5,13 +5,18 @@
 //! plain batch of new items costs a handful of round trips.
 
 use sqlx::any::AnyRow;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use super::sql::{FlushArgs, PreloadArgs};
 use crate::db::SqlTime;
 
-/// Opens the transaction.
-const BEGIN: &str = "BEGIN";
+/// Waits for the ingest lock: one batch at a time across every
+/// node on this database, so what a batch preloads (seqs, known events, conversations)
+/// stays true until it commits, and one agent's seqs are committed in order with no holes.
+/// Transaction-scoped: released by COMMIT or ROLLBACK, or when the connection dies. The
+/// key is "Herald\0\1" as a big-endian integer. Its own statement: a statement's snapshot
+/// is taken as it starts, so the reads after it see what the batch before committed.
+const LOCK: &str = "SELECT pg_advisory_xact_lock(5216701506134474753)";
 
 /// Known events. Binds `[[workspace, event id]]`.
 const EVENTS: &str = "
@@ -122,16 +127,21 @@ INSERT INTO quiet_digests (agent_id, since, after_seq)
   SELECT value ->> 0, value ->> 1, (value ->> 2)::bigint FROM herald_rows($1::jsonb) AS t(value)
   ON CONFLICT (agent_id) DO NOTHING";
 
+/// Seqs, and the new bell rows added to the counter: a mark on another node may have
+/// changed it since the preload. Answers the counters as they are now.
 const SEQS: &str = "
-UPDATE agents SET last_seq = (j.value ->> 1)::bigint, unread = (j.value ->> 2)::bigint
-  FROM herald_rows($1::jsonb) AS j(value) WHERE agents.id = j.value ->> 0";
+UPDATE agents SET last_seq = (j.value ->> 1)::bigint,
+       unread = agents.unread + (j.value ->> 3)::bigint
+  FROM herald_rows($1::jsonb) AS j(value) WHERE agents.id = j.value ->> 0
+  RETURNING agents.id, agents.unread";
 
 /// Opens the transaction and reads what the batch refers to.
 pub(super) async fn preload(
     conn: &mut AnyConnection,
     args: &PreloadArgs,
 ) -> Result<Vec<AnyRow>, sqlx::Error> {
-    sqlx::query(BEGIN).execute(&mut *conn).await?;
+    sqlx::query("BEGIN").execute(&mut *conn).await?;
+    sqlx::query(LOCK).execute(&mut *conn).await?;
     let mut rows = sqlx::query(EVENTS)
         .bind(args.events.as_str())
         .fetch_all(&mut *conn)
@@ -186,8 +196,18 @@ async fn write(
     Ok(())
 }
 
-/// Writes the batch and commits.
-pub(super) async fn flush(conn: &mut AnyConnection, args: &FlushArgs) -> Result<(), sqlx::Error> {
+/// Hints to the other nodes (`fanout::hints`), sent when the transaction commits. Binds the
+/// payloads.
+const HINTS: &str = "
+SELECT count(pg_notify('herald', value)) AS n FROM herald_texts($1::jsonb) AS t(value)";
+
+/// Writes the batch, hints its items to the other nodes (`hints`, a JSON array of payloads)
+/// and commits; answers the touched agents' unread counters as committed.
+pub(super) async fn flush(
+    conn: &mut AnyConnection,
+    args: &FlushArgs,
+    hints: &str,
+) -> Result<Vec<(uuid::Uuid, i64)>, sqlx::Error> {
     let now = Some(SqlTime(args.now));
     write(conn, NOTIFICATIONS, None, &args.notifications).await?;
     write(conn, ALERTS, now, &args.alerts).await?;
@@ -199,7 +219,19 @@ pub(super) async fn flush(conn: &mut AnyConnection, args: &FlushArgs) -> Result<
     write(conn, REMINDERS_DONE, None, &args.reminders_done).await?;
     write(conn, QUIET_DONE, None, &args.quiet_done).await?;
     write(conn, QUIET_BEGUN, None, &args.quiet_begun).await?;
-    write(conn, SEQS, None, &args.seqs).await?;
+    let mut counters = Vec::new();
+    if has_rows(&args.seqs) {
+        for row in sqlx::query(SEQS)
+            .bind(args.seqs.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            counters.push((super::sql::parse_uuid(&row, "id")?, row.try_get("unread")?));
+        }
+    }
+    if has_rows(hints) {
+        sqlx::query(HINTS).bind(hints).fetch_one(&mut *conn).await?;
+    }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
-    Ok(())
+    Ok(counters)
 }

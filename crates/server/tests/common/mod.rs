@@ -63,6 +63,22 @@ impl TestServer {
     pub async fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let database = store::fresh(dir.path()).await;
+        Self::start_in(dir, database, edit).await
+    }
+
+    /// The agents of [`TestServer::start`] on a database of the caller's.
+    pub async fn start_on(
+        database: DatabaseUrl,
+        edit: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        Self::start_in(tempfile::tempdir().unwrap(), database, edit).await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        database: DatabaseUrl,
+        edit: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
         let mut config = config(&database);
         edit(&mut config);
         let server = herald_server::start(config).await.unwrap();
@@ -102,6 +118,23 @@ impl TestServer {
             server: Some(server),
             dir,
             database,
+        }
+    }
+
+    /// A second node on this server's database (PostgreSQL): its own process state (hub,
+    /// writer, fan-out), the same agents and key.
+    pub async fn another_node(&self, edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let mut config = config(&self.database);
+        edit(&mut config);
+        let server = herald_server::start(config).await.unwrap();
+        TestServer {
+            ws_url: format!("ws://{}/api/v1/stream", server.addr),
+            url: server.url(),
+            key: self.key.clone(),
+            http: reqwest::Client::new(),
+            server: Some(server),
+            dir: tempfile::tempdir().unwrap(),
+            database: self.database.clone(),
         }
     }
 

@@ -4,6 +4,12 @@
 //! `try_send`; a full queue means that client is not keeping up, and it is closed with the
 //! retryable `slow_consumer` code (it will resume from its last seq and miss nothing). Close
 //! requests travel on a separate channel so they get through even when the queue is full.
+//!
+//! Items are handed on in seq order per agent, whichever node committed them (`order`):
+//! what does not follow on from the last one handed on waits for the reader of `fanout`,
+//! which reads the agent's rows from the database.
+
+mod order;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{ClientKind, Clock, CloseReason, ServerMessage, SessionLive, StreamClient};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 use uuid::Uuid;
 
 /// A serialised message on its way to one connection.
@@ -47,10 +53,19 @@ struct Conn {
     close: watch::Sender<Option<CloseReason>>,
 }
 
+/// One agent's live streams on this node, and where its items stand.
+#[derive(Debug, Default)]
+struct AgentStreams {
+    conns: Vec<Conn>,
+    order: order::Order,
+}
+
 /// The registry.
 #[derive(Debug)]
 pub struct Hub {
-    conns: Mutex<HashMap<Uuid, Vec<Conn>>>,
+    conns: Mutex<HashMap<Uuid, AgentStreams>>,
+    /// Wakes the reader (`fanout`) when an agent's items must be read from the database.
+    reads: Arc<Notify>,
     next_id: AtomicU64,
     /// Most live streams one agent may hold.
     max_per_agent: usize,
@@ -105,9 +120,9 @@ impl Drop for Subscription {
             self.hub.left_front(self.agent_id);
         }
         let mut conns = self.hub.lock();
-        if let Some(list) = conns.get_mut(&self.agent_id) {
-            list.retain(|c| c.id != self.id);
-            if list.is_empty() {
+        if let Some(agent) = conns.get_mut(&self.agent_id) {
+            agent.conns.retain(|c| c.id != self.id);
+            if agent.conns.is_empty() {
                 conns.remove(&self.agent_id);
             }
         }
@@ -124,6 +139,7 @@ impl Hub {
     pub fn with_clock(max_per_agent: usize, queue_len: usize, clock: Clock) -> Arc<Hub> {
         Arc::new(Hub {
             conns: Mutex::new(HashMap::new()),
+            reads: Arc::new(Notify::new()),
             next_id: AtomicU64::new(1),
             max_per_agent,
             queue_len,
@@ -147,7 +163,7 @@ impl Hub {
         let in_front = self
             .lock()
             .get(&agent_id)
-            .is_some_and(|list| list.iter().any(|c| c.in_front.load(Ordering::Relaxed)));
+            .is_some_and(|a| a.conns.iter().any(|c| c.in_front.load(Ordering::Relaxed)));
         if in_front {
             return Some(self.clock.now());
         }
@@ -158,14 +174,14 @@ impl Hub {
             .copied()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Vec<Conn>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, AgentStreams>> {
         self.conns.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Registers a connection; `None` when the agent already has the most allowed.
     pub fn subscribe(self: &Arc<Self>, agent_id: Uuid, session_id: Uuid) -> Option<Subscription> {
         let mut conns = self.lock();
-        let list = conns.entry(agent_id).or_default();
+        let list = &mut conns.entry(agent_id).or_default().conns;
         if list.len() >= self.max_per_agent {
             return None;
         }
@@ -196,8 +212,8 @@ impl Hub {
     /// The agent's live streams now, per session.
     pub fn live(&self, agent_id: Uuid) -> HashMap<Uuid, SessionLive> {
         let mut out: HashMap<Uuid, SessionLive> = HashMap::new();
-        if let Some(list) = self.lock().get(&agent_id) {
-            for conn in list {
+        if let Some(agent) = self.lock().get(&agent_id) {
+            for conn in &agent.conns {
                 let live = out.entry(conn.session_id).or_insert(SessionLive {
                     streams: 0,
                     kind: None,
@@ -214,8 +230,8 @@ impl Hub {
     /// The agent's desktop apps with a live stream now: (session, name), one per session.
     pub fn apps(&self, agent_id: Uuid) -> Vec<(Uuid, String)> {
         let mut apps: Vec<(Uuid, String)> = Vec::new();
-        if let Some(list) = self.lock().get(&agent_id) {
-            for conn in list {
+        if let Some(agent) = self.lock().get(&agent_id) {
+            for conn in &agent.conns {
                 if let Some((ClientKind::DesktopApp, name)) = conn.client.get() {
                     if !apps.iter().any(|(s, _)| *s == conn.session_id) {
                         apps.push((conn.session_id, name.clone()));
@@ -228,8 +244,10 @@ impl Hub {
 
     /// Whether a live stream of this session says its window is in front of the agent.
     pub fn in_front(&self, agent_id: Uuid, session_id: Uuid) -> bool {
-        self.lock().get(&agent_id).is_some_and(|list| {
-            list.iter()
+        self.lock().get(&agent_id).is_some_and(|agent| {
+            agent
+                .conns
+                .iter()
                 .any(|c| c.session_id == session_id && c.in_front.load(Ordering::Relaxed))
         })
     }
@@ -257,41 +275,121 @@ impl Hub {
         );
     }
 
-    /// Sends a live item to every live stream of an agent, from the notification's JSON as
-    /// the ingest writer stored it: the item is serialised once, not again per publish.
-    /// Returns how many streams' queues took it.
-    pub fn publish_item(&self, agent_id: Uuid, seq: u64, notification_json: &str) -> usize {
-        if !self.is_connected(agent_id) {
-            return 0;
-        }
+    /// Sends a message already serialised (by another node) to every live stream of an
+    /// agent. Not for items: they go through [`Hub::publish_committed`] or the reader.
+    pub fn publish_json(&self, agent_id: Uuid, json: String) {
         self.send(
             agent_id,
             Outgoing {
-                seq: Some(seq),
-                json: Arc::from(live_item_frame(notification_json)),
+                seq: None,
+                json: Arc::from(json),
             },
-        )
+        );
+    }
+
+    /// This node committed an agent's items, `(seq, notification JSON)` in seq order: hands
+    /// them to its live streams (the JSON as the ingest writer stored it, not serialised
+    /// again) if they follow on from the last item handed on, else leaves them to the
+    /// reader. Returns how many streams' queues took each.
+    pub fn publish_committed(&self, agent_id: Uuid, items: &[(u64, &str)]) -> Vec<usize> {
+        let mut taken = vec![0; items.len()];
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            return taken;
+        };
+        let mut conns = self.lock();
+        let Some(agent) = conns.get_mut(&agent_id) else {
+            return taken;
+        };
+        match agent.order.committed(first.0, last.0) {
+            order::Committed::Read => self.reads.notify_one(),
+            order::Committed::HandOnAfter(after) => {
+                for (n, (seq, json)) in items.iter().enumerate() {
+                    if *seq > after {
+                        taken[n] = send_to(&agent.conns, &item_outgoing(*seq, json));
+                    }
+                }
+            }
+        }
+        taken
+    }
+
+    /// A hint from another node: the agent's items up to `seq` are committed.
+    pub fn hinted(&self, agent_id: Uuid, seq: u64) {
+        if let Some(agent) = self.lock().get_mut(&agent_id) {
+            if agent.order.hinted(seq) {
+                self.reads.notify_one();
+            }
+        }
+    }
+
+    /// A stream of the agent read where its items stand (`latest`) and replays up to there.
+    pub fn floor(&self, agent_id: Uuid, latest: u64) {
+        if let Some(agent) = self.lock().get_mut(&agent_id) {
+            if agent.order.floor(latest) {
+                self.reads.notify_one();
+            }
+        }
+    }
+
+    /// Hints may have been missed: every agent with a live stream here is read again.
+    pub fn catch_up_all(&self) {
+        let mut wake = false;
+        for agent in self.lock().values_mut() {
+            wake |= agent.order.catch_up();
+        }
+        if wake {
+            self.reads.notify_one();
+        }
+    }
+
+    /// The agents with a live stream here and the last seq handed to them.
+    pub fn agents(&self) -> Vec<(Uuid, Option<u64>)> {
+        self.lock()
+            .iter()
+            .map(|(id, agent)| (*id, agent.order.published()))
+            .collect()
+    }
+
+    /// What wakes the reader.
+    pub fn reads(&self) -> Arc<Notify> {
+        Arc::clone(&self.reads)
+    }
+
+    /// The reader's work: each agent to read and the seq to read after.
+    pub fn start_reads(&self) -> Vec<(Uuid, u64)> {
+        self.lock()
+            .iter_mut()
+            .filter_map(|(id, agent)| Some((*id, agent.order.start_read()?)))
+            .collect()
+    }
+
+    /// The reader read an agent's items (in seq order) after where it started; `complete`
+    /// when it read all there were. Hands on those after the last one handed on; whether
+    /// the agent must be read again.
+    pub fn read_done(&self, agent_id: Uuid, items: &[(u64, String)], complete: bool) -> bool {
+        let mut conns = self.lock();
+        let Some(agent) = conns.get_mut(&agent_id) else {
+            return false; // its streams are gone
+        };
+        let after = agent.order.published().unwrap_or(0);
+        for (seq, json) in items {
+            if *seq > after {
+                send_to(&agent.conns, &item_outgoing(*seq, json));
+            }
+        }
+        agent
+            .order
+            .read_done(items.last().map(|(seq, _)| *seq), complete)
     }
 
     /// Queues a message for each of an agent's streams; returns how many took it (a full
     /// queue closes that stream as a slow consumer instead).
     fn send(&self, agent_id: Uuid, outgoing: Outgoing) -> usize {
         let conns = self.lock();
-        let Some(list) = conns.get(&agent_id) else {
+        let Some(agent) = conns.get(&agent_id) else {
             return 0;
         };
-        let mut taken = 0;
-        for conn in list {
-            match conn.queue.try_send(outgoing.clone()) {
-                Ok(()) => taken += 1,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::info!(conn = conn.id, "closing a slow consumer");
-                    conn.close.send_replace(Some(CloseReason::SlowConsumer));
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
-            }
-        }
-        taken
+        send_to(&agent.conns, &outgoing)
     }
 
     /// Whether an agent has a live stream now.
@@ -301,12 +399,12 @@ impl Hub {
 
     /// Live streams in all.
     pub fn connections(&self) -> usize {
-        self.lock().values().map(Vec::len).sum()
+        self.lock().values().map(|a| a.conns.len()).sum()
     }
 
     /// Closes the streams of one session.
     pub fn close_session(&self, session_id: Uuid, reason: CloseReason) {
-        for conn in self.lock().values().flatten() {
+        for conn in self.lock().values().flat_map(|a| &a.conns) {
             if conn.session_id == session_id {
                 conn.close.send_replace(Some(reason));
             }
@@ -315,8 +413,8 @@ impl Hub {
 
     /// Closes every stream of an agent.
     pub fn close_agent(&self, agent_id: Uuid, reason: CloseReason) {
-        if let Some(list) = self.lock().get(&agent_id) {
-            for conn in list {
+        if let Some(agent) = self.lock().get(&agent_id) {
+            for conn in &agent.conns {
                 conn.close.send_replace(Some(reason));
             }
         }
@@ -324,126 +422,36 @@ impl Hub {
 
     /// Closes every stream (shutdown).
     pub fn close_all(&self, reason: CloseReason) {
-        for conn in self.lock().values().flatten() {
+        for conn in self.lock().values().flat_map(|a| &a.conns) {
             conn.close.send_replace(Some(reason));
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use herald_protocol::UnreadCount;
-
-    fn unread(total: u32) -> ServerMessage {
-        ServerMessage::Unread {
-            unread: UnreadCount { total },
-        }
-    }
-
-    #[test]
-    fn the_live_item_frame_is_what_serde_writes() {
-        let notification: herald_protocol::Notification = serde_json::from_str(include_str!(
-            "../../protocol/tests/golden/notification.json"
-        ))
-        .expect("the golden notification");
-        let data = serde_json::to_string(&notification).expect("serialise");
-        let message = ServerMessage::Item {
-            replay: false,
-            notification: Box::new(notification),
-        };
-        assert_eq!(
-            live_item_frame(&data),
-            serde_json::to_string(&message).expect("serialise")
-        );
-    }
-
-    #[tokio::test]
-    async fn lists_desktop_apps_once_per_session() {
-        let hub = Hub::new(8, 4);
-        let agent = Uuid::new_v4();
-        let session = Uuid::new_v4();
-        let app = |name: &str| StreamClient {
-            kind: ClientKind::DesktopApp,
-            name: name.into(),
-        };
-        let a = hub.subscribe(agent, session).expect("a");
-        a.set_client(&app("Herald for Linux"));
-        a.set_client(&app("renamed later"));
-        let b = hub.subscribe(agent, session).expect("b");
-        b.set_client(&app("Herald for Linux"));
-        let web = hub.subscribe(agent, Uuid::new_v4()).expect("web");
-        web.set_client(&StreamClient {
-            kind: ClientKind::WebApp,
-            name: "Chrome".into(),
-        });
-        let _silent = hub
-            .subscribe(agent, Uuid::new_v4())
-            .expect("an older client");
-        assert_eq!(hub.apps(agent), vec![(session, "Herald for Linux".into())]);
-        assert_eq!(
-            a.app_name(),
-            Some("Herald for Linux"),
-            "the first resume names it"
-        );
-        assert_eq!(web.app_name(), None);
-        web.set_in_front(true);
-        let live = hub.live(agent);
-        assert_eq!(live.len(), 3, "three sessions");
-        assert_eq!(
-            live[&session],
-            SessionLive {
-                streams: 2,
-                kind: Some(ClientKind::DesktopApp),
-                in_front: false
-            }
-        );
-        drop((a, b));
-        assert!(hub.apps(agent).is_empty());
-    }
-
-    #[tokio::test]
-    async fn caps_connections_and_forgets_dropped_ones() {
-        let hub = Hub::new(2, 4);
-        let agent = Uuid::new_v4();
-        let a = hub.subscribe(agent, Uuid::new_v4()).expect("first");
-        let _b = hub.subscribe(agent, Uuid::new_v4()).expect("second");
-        assert!(hub.subscribe(agent, Uuid::new_v4()).is_none(), "cap of 2");
-        drop(a);
-        assert!(
-            hub.subscribe(agent, Uuid::new_v4()).is_some(),
-            "a slot freed up"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_full_queue_closes_only_that_consumer() {
-        let hub = Hub::new(4, 2);
-        let agent = Uuid::new_v4();
-        let slow = hub.subscribe(agent, Uuid::new_v4()).expect("slow");
-        let mut fast = hub.subscribe(agent, Uuid::new_v4()).expect("fast");
-        for n in 0..3 {
-            hub.publish(agent, &unread(n));
-            let got = fast.queue.recv().await.expect("fast gets every message");
-            assert!(got.json.contains(&format!("\"total\":{n}")));
-        }
-        assert_eq!(*slow.close.borrow(), Some(CloseReason::SlowConsumer));
-        assert_eq!(*fast.close.borrow(), None, "the fast one stays open");
-    }
-
-    #[tokio::test]
-    async fn closes_by_session_and_agent() {
-        let hub = Hub::new(4, 4);
-        let (agent, other) = (Uuid::new_v4(), Uuid::new_v4());
-        let session = Uuid::new_v4();
-        let a = hub.subscribe(agent, session).expect("a");
-        let b = hub.subscribe(agent, Uuid::new_v4()).expect("b");
-        let c = hub.subscribe(other, Uuid::new_v4()).expect("c");
-        hub.close_session(session, CloseReason::SessionRevoked);
-        assert_eq!(*a.close.borrow(), Some(CloseReason::SessionRevoked));
-        assert_eq!(*b.close.borrow(), None);
-        hub.close_agent(agent, CloseReason::AgentDisabled);
-        assert_eq!(*b.close.borrow(), Some(CloseReason::AgentDisabled));
-        assert_eq!(*c.close.borrow(), None, "other agents untouched");
+/// A live item's message.
+fn item_outgoing(seq: u64, notification_json: &str) -> Outgoing {
+    Outgoing {
+        seq: Some(seq),
+        json: Arc::from(live_item_frame(notification_json)),
     }
 }
+
+/// Queues a message for each of the streams; returns how many took it (a full queue closes
+/// that stream as a slow consumer instead).
+fn send_to(conns: &[Conn], outgoing: &Outgoing) -> usize {
+    let mut taken = 0;
+    for conn in conns {
+        match conn.queue.try_send(outgoing.clone()) {
+            Ok(()) => taken += 1,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::info!(conn = conn.id, "closing a slow consumer");
+                conn.close.send_replace(Some(CloseReason::SlowConsumer));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! The registry's unit tests.
+
+use super::*;
+use herald_protocol::UnreadCount;
+
+fn unread(total: u32) -> ServerMessage {
+    ServerMessage::Unread {
+        unread: UnreadCount { total },
+    }
+}
+
+#[test]
+fn the_live_item_frame_is_what_serde_writes() {
+    let notification: herald_protocol::Notification = serde_json::from_str(include_str!(
+        "../../../protocol/tests/golden/notification.json"
+    ))
+    .expect("the golden notification");
+    let data = serde_json::to_string(&notification).expect("serialise");
+    let message = ServerMessage::Item {
+        replay: false,
+        notification: Box::new(notification),
+    };
+    assert_eq!(
+        live_item_frame(&data),
+        serde_json::to_string(&message).expect("serialise")
+    );
+}
+
+#[tokio::test]
+async fn lists_desktop_apps_once_per_session() {
+    let hub = Hub::new(8, 4);
+    let agent = Uuid::new_v4();
+    let session = Uuid::new_v4();
+    let app = |name: &str| StreamClient {
+        kind: ClientKind::DesktopApp,
+        name: name.into(),
+    };
+    let a = hub.subscribe(agent, session).expect("a");
+    a.set_client(&app("Herald for Linux"));
+    a.set_client(&app("renamed later"));
+    let b = hub.subscribe(agent, session).expect("b");
+    b.set_client(&app("Herald for Linux"));
+    let web = hub.subscribe(agent, Uuid::new_v4()).expect("web");
+    web.set_client(&StreamClient {
+        kind: ClientKind::WebApp,
+        name: "Chrome".into(),
+    });
+    let _silent = hub
+        .subscribe(agent, Uuid::new_v4())
+        .expect("an older client");
+    assert_eq!(hub.apps(agent), vec![(session, "Herald for Linux".into())]);
+    assert_eq!(
+        a.app_name(),
+        Some("Herald for Linux"),
+        "the first resume names it"
+    );
+    assert_eq!(web.app_name(), None);
+    web.set_in_front(true);
+    let live = hub.live(agent);
+    assert_eq!(live.len(), 3, "three sessions");
+    assert_eq!(
+        live[&session],
+        SessionLive {
+            streams: 2,
+            kind: Some(ClientKind::DesktopApp),
+            in_front: false
+        }
+    );
+    drop((a, b));
+    assert!(hub.apps(agent).is_empty());
+}
+
+#[tokio::test]
+async fn caps_connections_and_forgets_dropped_ones() {
+    let hub = Hub::new(2, 4);
+    let agent = Uuid::new_v4();
+    let a = hub.subscribe(agent, Uuid::new_v4()).expect("first");
+    let _b = hub.subscribe(agent, Uuid::new_v4()).expect("second");
+    assert!(hub.subscribe(agent, Uuid::new_v4()).is_none(), "cap of 2");
+    drop(a);
+    assert!(
+        hub.subscribe(agent, Uuid::new_v4()).is_some(),
+        "a slot freed up"
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_closes_only_that_consumer() {
+    let hub = Hub::new(4, 2);
+    let agent = Uuid::new_v4();
+    let slow = hub.subscribe(agent, Uuid::new_v4()).expect("slow");
+    let mut fast = hub.subscribe(agent, Uuid::new_v4()).expect("fast");
+    for n in 0..3 {
+        hub.publish(agent, &unread(n));
+        let got = fast.queue.recv().await.expect("fast gets every message");
+        assert!(got.json.contains(&format!("\"total\":{n}")));
+    }
+    assert_eq!(*slow.close.borrow(), Some(CloseReason::SlowConsumer));
+    assert_eq!(*fast.close.borrow(), None, "the fast one stays open");
+}
+
+#[tokio::test]
+async fn closes_by_session_and_agent() {
+    let hub = Hub::new(4, 4);
+    let (agent, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let session = Uuid::new_v4();
+    let a = hub.subscribe(agent, session).expect("a");
+    let b = hub.subscribe(agent, Uuid::new_v4()).expect("b");
+    let c = hub.subscribe(other, Uuid::new_v4()).expect("c");
+    hub.close_session(session, CloseReason::SessionRevoked);
+    assert_eq!(*a.close.borrow(), Some(CloseReason::SessionRevoked));
+    assert_eq!(*b.close.borrow(), None);
+    hub.close_agent(agent, CloseReason::AgentDisabled);
+    assert_eq!(*b.close.borrow(), Some(CloseReason::AgentDisabled));
+    assert_eq!(*c.close.borrow(), None, "other agents untouched");
+}

@@ -1,0 +1,321 @@
+//! Several herald-server nodes on one PostgreSQL database: events ingested on either node
+//! reach the agent's streams on both, once and in seq order, with the right counters; one
+//! agent's seqs stay 1..n with no holes when both nodes ingest for it at once; read marks,
+//! preferences and sign-outs reach streams on the other node; a node that lost its
+//! listening connection catches up; a node killed mid-burst loses nothing acknowledged and
+//! its client resumes on the other node with the same session.
+//!
+//! Needs the cluster of `HERALD_TEST_POSTGRES` (`scripts/test.sh` starts one); fails
+//! without it unless `HERALD_SKIP_POSTGRES=1` asks to skip, loudly. Runs in both passes of
+//! the suite (it makes its own databases).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::{reply, TestServer, Ws};
+use herald_protocol::*;
+use herald_server::ServerConfig;
+use reqwest::StatusCode;
+
+/// A fresh database in the cluster, or `None` when the test is to be skipped.
+async fn database() -> Option<herald_server::db::DatabaseUrl> {
+    let cluster = common::store::postgres_cluster();
+    if !herald_testkit::runs_with(
+        cluster.is_some(),
+        "HERALD_SKIP_POSTGRES",
+        "HERALD_TEST_POSTGRES (a PostgreSQL cluster) is unset: scripts/test.sh starts one",
+    ) {
+        return None;
+    }
+    Some(common::store::fresh_postgres(&cluster?).await)
+}
+
+/// Nodes A and B on one fresh database, both with their settings edited by `edit`. Pings
+/// are two minutes apart: a test client reads its stream only when it expects something
+/// (a stream not heard from within two pings is closed), and a stream closes only on a
+/// hint, never on the session check of a ping.
+async fn two_nodes(edit: impl Fn(&mut ServerConfig)) -> Option<(TestServer, TestServer)> {
+    let edit = |config: &mut ServerConfig| {
+        config.stream.ping_interval = Duration::from_secs(120);
+        edit(config);
+    };
+    let a = TestServer::start_on(database().await?, edit).await;
+    let b = a.another_node(edit).await;
+    Some((a, b))
+}
+
+/// A live stream of `token` on `node`, past its replay.
+async fn live(node: &TestServer, token: &str) -> Ws {
+    let mut ws = node.connect(token).await;
+    ws.resume(0, None).await;
+    ws.until_live().await;
+    ws
+}
+
+fn event(n: usize) -> PlatformEvent {
+    reply(&format!("e{n}"), &format!("c{n}"), "ana")
+}
+
+/// Reads items until `count` arrived; also returns the last unread counter seen.
+async fn items(ws: &mut Ws, count: usize) -> (Vec<Notification>, Option<u32>) {
+    let mut items = Vec::new();
+    let mut unread = None;
+    while items.len() < count {
+        match ws.next().await.expect("the stream stays open") {
+            ServerMessage::Item { notification, .. } => items.push(*notification),
+            ServerMessage::Unread { unread: u } => unread = Some(u.total),
+            _ => {}
+        }
+    }
+    (items, unread)
+}
+
+/// Reads until the unread counter says `total`.
+async fn until_unread(ws: &mut Ws, mut last: Option<u32>, total: u32) {
+    while last != Some(total) {
+        if let ServerMessage::Unread { unread } = ws.next().await.expect("open") {
+            last = Some(unread.total);
+        }
+    }
+}
+
+fn assert_in_order_once(items: &[Notification], sent: usize, node: &str) {
+    let seqs: Vec<u64> = items.iter().map(|n| n.seq).collect();
+    let expected: Vec<u64> = (1..=sent as u64).collect();
+    assert_eq!(
+        seqs, expected,
+        "the stream on {node}: every seq once, in order"
+    );
+    let ids: HashSet<&str> = items.iter().map(|n| n.event_id.as_str()).collect();
+    assert_eq!(ids.len(), sent, "the stream on {node}: every event once");
+}
+
+#[tokio::test]
+async fn items_from_either_node_reach_streams_on_both_once_in_order() {
+    // No sweep within the test: the hints alone carry the items across.
+    let Some((a, b)) = two_nodes(|c| c.fanout_sweep = Duration::from_secs(3600)).await else {
+        return;
+    };
+    let token = a.sign_in("ana").await;
+    let mut on_a = live(&a, &token).await;
+    let mut on_b = live(&b, &token).await;
+    const EVENTS: usize = 60;
+    // Both nodes ingest at once, interleaving their batches.
+    let (a_url, b_url, key) = (a.api("/events"), b.api("/events"), a.key.clone());
+    let post = |url: String, range: Vec<usize>| {
+        let key = key.clone();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for n in range {
+                let response = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&event(n))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "event {n}");
+            }
+        })
+    };
+    let evens = post(a_url, (0..EVENTS).step_by(2).collect());
+    let odds = post(b_url, (1..EVENTS).step_by(2).collect());
+    evens.await.unwrap();
+    odds.await.unwrap();
+
+    let unread: UnreadCount = a.get(&token, "/inbox/unread").await;
+    assert!(
+        unread.total > 0,
+        "replies to her conversations are on her bell"
+    );
+    for (ws, node) in [(&mut on_a, "A"), (&mut on_b, "B")] {
+        let (got, last) = items(ws, EVENTS).await;
+        assert_in_order_once(&got, EVENTS, node);
+        until_unread(ws, last, unread.total).await;
+    }
+}
+
+#[tokio::test]
+async fn one_agents_seqs_stay_whole_when_both_nodes_ingest_and_mark_at_once() {
+    let Some((a, b)) = two_nodes(|_| {}).await else {
+        return;
+    };
+    let token = a.sign_in("ana").await;
+    let mut acked = Vec::new();
+    // Many rounds: each a burst of single events on A, one batch on B and marks on both,
+    // all at once.
+    for round in 0..8 {
+        let singles: Vec<_> = (0..20)
+            .map(|n| {
+                let (http, url, key) = (a.http.clone(), a.api("/events"), a.key.clone());
+                let event = event(round * 100 + n);
+                tokio::spawn(async move {
+                    let r = http.post(url).bearer_auth(key).json(&event).send().await;
+                    (event.id, r.unwrap().status())
+                })
+            })
+            .collect();
+        let batch: Vec<serde_json::Value> = (50..70)
+            .map(|n| serde_json::to_value(event(round * 100 + n)).unwrap())
+            .collect();
+        let batched = b.ingest_batch(&batch);
+        let mark_a = a.post_json::<MarkResult>(&token, "/inbox/mark", &MarkRequest::All);
+        let mark_b = b.post_json::<MarkResult>(&token, "/inbox/mark", &MarkRequest::All);
+        let (batched, _, _) = tokio::join!(batched, mark_a, mark_b);
+        assert_eq!(batched.status(), StatusCode::OK, "round {round}: the batch");
+        acked.extend(batch.iter().map(|e| e["id"].as_str().unwrap().to_owned()));
+        for single in singles {
+            let (id, status) = single.await.unwrap();
+            assert_eq!(status, StatusCode::OK, "round {round}: event {id}");
+            acked.push(id);
+        }
+        let stored = common::ledger::stored_ids(&a.url).await;
+        common::ledger::check_nothing_acknowledged_lost(&acked, &stored);
+        // The counter kept by both nodes' writers and marks matches the rows.
+        let all = a.all_items(&token).await;
+        let unread_rows = all
+            .iter()
+            .filter(|n| n.read_at.is_none() && n.decision.dashboard.delivers())
+            .count();
+        let counter: UnreadCount = b.get(&token, "/inbox/unread").await;
+        assert_eq!(
+            counter.total as usize, unread_rows,
+            "round {round}: the unread counter"
+        );
+    }
+}
+
+#[tokio::test]
+async fn marks_preferences_and_sign_out_reach_a_stream_on_the_other_node() {
+    let Some((a, b)) = two_nodes(|_| {}).await else {
+        return;
+    };
+    let token = a.sign_in("ana").await;
+    let mut on_b = live(&b, &token).await;
+    let item = a.ingest_ok(&event(1)).await;
+    assert_eq!(item.recipients, 1);
+    let (got, _) = items(&mut on_b, 1).await;
+
+    a.mark_read(&token, &[got[0].id]).await;
+    let mut heard_read = false;
+    let mut unread = None;
+    while !(heard_read && unread == Some(0)) {
+        match on_b.next().await.expect("open") {
+            ServerMessage::ReadChanged { ids, read_at } => {
+                assert_eq!(ids, vec![got[0].id]);
+                assert!(read_at.is_some());
+                heard_read = true;
+            }
+            ServerMessage::Unread { unread: u } => unread = Some(u.total),
+            _ => {}
+        }
+    }
+
+    let saved = a
+        .edit_prefs(&token, |p| {
+            p.paused_until = Some(chrono::Utc::now() + chrono::Duration::hours(1))
+        })
+        .await;
+    loop {
+        if let ServerMessage::PreferencesChanged { preferences } = on_b.next().await.expect("open")
+        {
+            assert_eq!(preferences, saved);
+            break;
+        }
+    }
+
+    let out = a
+        .http
+        .delete(a.api("/session"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    // Pings are two minutes apart on B: only A's hint can close this within `next`'s wait.
+    let closed = on_b.until_closed().await;
+    assert_eq!(closed.reason, Some(CloseReason::SessionRevoked));
+}
+
+/// The fan-out's counter of catch-ups on `node`, from `/metrics`.
+async fn catch_ups(node: &TestServer) -> u64 {
+    let text = node
+        .http
+        .get(format!("{}/metrics", node.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("herald_fanout_catch_ups_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("the catch-up counter")
+}
+
+#[tokio::test]
+async fn a_node_that_lost_its_listening_connection_catches_up() {
+    // No sweep within the test: only the catch-up after reconnecting can deliver.
+    let Some((a, b)) = two_nodes(|c| c.fanout_sweep = Duration::from_secs(3600)).await else {
+        return;
+    };
+    let token = a.sign_in("ana").await;
+    let mut on_b = live(&b, &token).await;
+    let herald_server::db::DatabaseUrl::Postgres(url) = &a.database else {
+        panic!("two nodes run on PostgreSQL");
+    };
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    const LISTENING: &str = "FROM pg_stat_activity \
+        WHERE datname = current_database() AND query LIKE 'LISTEN%'";
+    // Both nodes listen (they connect as they start).
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) {LISTENING}"))
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        if n == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = catch_ups(&b).await;
+    assert!(before >= 1, "B caught up as it began listening");
+    // A burst on A while the listening connections are cut again and again: hints sent
+    // while B reconnects are gone, and only its catch-up can hand those items on.
+    const EVENTS: usize = 40;
+    let burst = {
+        let (http, url, key) = (a.http.clone(), a.api("/events"), a.key.clone());
+        tokio::spawn(async move {
+            for n in 0..EVENTS {
+                let r = http.post(&url).bearer_auth(&key).json(&event(n)).send();
+                assert_eq!(r.await.unwrap().status(), StatusCode::OK);
+            }
+        })
+    };
+    let mut killed = 0;
+    while !burst.is_finished() {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(pg_terminate_backend(pid)) {LISTENING}"
+        ))
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        killed += n;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    burst.await.unwrap();
+    assert!(killed >= 2, "listening connections were cut ({killed})");
+    let (got, _) = items(&mut on_b, EVENTS).await;
+    assert_in_order_once(&got, EVENTS, "B");
+    assert!(
+        catch_ups(&b).await > before,
+        "B caught up after losing its connection"
+    );
+}
