@@ -2,8 +2,8 @@
 //! reach the agent's streams on both, once and in seq order, with the right counters; one
 //! agent's seqs stay 1..n with no holes when both nodes ingest for it at once; read marks,
 //! preferences and sign-outs reach streams on the other node; a node that lost its
-//! listening connection catches up; a node killed mid-burst loses nothing acknowledged and
-//! its client resumes on the other node with the same session.
+//! listening connection catches up; a node (the real binary) SIGKILLed mid-burst loses
+//! nothing acknowledged and its client resumes on the other node with the same session.
 //!
 //! Needs the cluster of `HERALD_TEST_POSTGRES` (`scripts/test.sh` starts one); fails
 //! without it unless `HERALD_SKIP_POSTGRES=1` asks to skip, loudly. Runs in both passes of
@@ -318,4 +318,99 @@ async fn a_node_that_lost_its_listening_connection_catches_up() {
         catch_ups(&b).await > before,
         "B caught up after losing its connection"
     );
+}
+
+fn stream_url(http_url: &str) -> String {
+    format!("{}/api/v1/stream", http_url.replacen("http://", "ws://", 1))
+}
+
+/// Items of a stream until it ends, sent on `items`; returns the last seq and the epoch.
+async fn follow(
+    ws: &mut Ws,
+    items: &tokio::sync::mpsc::UnboundedSender<Notification>,
+) -> (u64, Option<String>) {
+    let (mut last, mut epoch) = (0, None);
+    loop {
+        match ws.next().await {
+            Ok(ServerMessage::Item { notification, .. }) => {
+                last = notification.seq;
+                let _ = items.send(*notification);
+            }
+            Ok(ServerMessage::Live { epoch: e, .. }) => epoch = Some(e),
+            Ok(_) => {}
+            Err(_) => return (last, epoch),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_other() {
+    let Some(db) = database().await else {
+        return;
+    };
+    let key = common::binary::prepare(&db).await;
+    let (mut node_a, a_url) = common::binary::spawn(&db).await;
+    let (_node_b, b_url) = common::binary::spawn(&db).await;
+    let http = reqwest::Client::new();
+    let token = common::sign_in(&http, &a_url, "ana").await;
+    // The client: a stream on A; when A dies, the same session resumes on B after the last
+    // seq it got (no sticky sessions).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = {
+        let (on_a, on_b, token) = (stream_url(&a_url), stream_url(&b_url), token.clone());
+        tokio::spawn(async move {
+            let mut ws = Ws::connect(&on_a, &token).await.unwrap();
+            ws.resume(0, None).await;
+            let (last, epoch) = follow(&mut ws, &tx).await;
+            let mut ws = Ws::connect(&on_b, &token).await.unwrap();
+            ws.resume(last, epoch).await;
+            follow(&mut ws, &tx).await;
+        })
+    };
+    // A burst alternating between the nodes; A is SIGKILLed halfway.
+    const EVENTS: usize = 200;
+    let mut acked = Vec::new();
+    for n in 0..EVENTS {
+        if n == EVENTS / 2 {
+            node_a.start_kill().unwrap();
+            node_a.wait().await.unwrap();
+        }
+        let url = if n % 2 == 0 { &a_url } else { &b_url };
+        let event = event(n);
+        let sent = http
+            .post(format!("{url}/api/v1/events"))
+            .bearer_auth(&key)
+            .json(&event)
+            .send()
+            .await;
+        if sent.is_ok_and(|r| r.status() == StatusCode::OK) {
+            acked.push(event.id);
+        }
+    }
+    assert!(
+        acked.len() >= EVENTS * 3 / 4 - 1,
+        "B took its half and A its first quarter ({})",
+        acked.len()
+    );
+    // Every acknowledged event reaches the client, once, in seq order.
+    let mut got: Vec<Notification> = Vec::new();
+    let wanted: HashSet<&String> = acked.iter().collect();
+    let mut seen = HashSet::new();
+    while !wanted.iter().all(|id| seen.contains(*id)) {
+        let item = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("the client gets every acknowledged event")
+            .expect("the client follows the streams");
+        assert!(
+            got.last().is_none_or(|prev| prev.seq < item.seq),
+            "seq {} after {:?}: once and in order",
+            item.seq,
+            got.last().map(|p| p.seq)
+        );
+        seen.insert(item.event_id.clone());
+        got.push(item);
+    }
+    client.abort();
+    let stored = common::ledger::stored_ids(&b_url).await;
+    common::ledger::check_nothing_acknowledged_lost(&acked, &stored);
 }
