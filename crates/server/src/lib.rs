@@ -32,6 +32,8 @@
 //! - [`setup_links`]: one-time password set-up links.
 //! - [`snooze`]: snoozing items and bringing them back on request.
 //! - [`reminders`]: the worker that asks the ingest writer to bring back due items.
+//! - [`leader`]: background work on one node at a time (a PostgreSQL advisory lock as the
+//!   lease).
 //! - [`workspace_policy`]: a workspace's starting preferences and locked settings.
 //! - [`demo`]: the embedded demo: seed data and a traffic simulator.
 //! - [`error`]: one error type, one JSON shape.
@@ -52,6 +54,7 @@ pub mod http;
 pub mod hub;
 pub mod inbox;
 pub mod ingest;
+pub mod leader;
 pub mod links;
 pub mod metrics;
 pub mod openapi;
@@ -273,17 +276,6 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         config.fanout_sweep,
         shutdown.child_token(),
     );
-    let email_worker = mailer
-        .clone()
-        .map(|m| email::start_worker(db.clone(), m, shutdown.child_token()));
-    let push_worker = push::start_worker(db.clone(), pusher.clone(), shutdown.child_token());
-    let reminder_worker = reminders::start_worker(
-        db.clone(),
-        ingest.clone(),
-        config.clock.clone(),
-        config.reminder_poll,
-        shutdown.child_token(),
-    );
     let (receipts, receipt_writer) = receipts::Receipts::start(db.clone(), shutdown.child_token());
     let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
     let assets = web::WebAssets::load(&web_dir);
@@ -302,12 +294,43 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         web.public_url.clone(),
     )
     .map_err(StartError::Connectors)?;
-    let sync_worker = connectors::sync::start_worker(
-        db.clone(),
-        syncer.clone(),
-        config.clock.clone(),
-        shutdown.child_token(),
-    );
+    let background = {
+        let (db, mailer, pusher, ingest, syncer) = (
+            db.clone(),
+            mailer.clone(),
+            pusher.clone(),
+            ingest.clone(),
+            syncer.clone(),
+        );
+        let (clock, reminder_poll) = (config.clock.clone(), config.reminder_poll);
+        leader::run(
+            &config.database,
+            move |stop: CancellationToken| {
+                let mut workers = vec![
+                    push::start_worker(db.clone(), pusher.clone(), stop.clone()),
+                    reminders::start_worker(
+                        db.clone(),
+                        ingest.clone(),
+                        clock.clone(),
+                        reminder_poll,
+                        stop.clone(),
+                    ),
+                    connectors::sync::start_worker(
+                        db.clone(),
+                        syncer.clone(),
+                        clock.clone(),
+                        stop.clone(),
+                    ),
+                ];
+                if let Some(mailer) = &mailer {
+                    workers.push(email::start_worker(db.clone(), mailer.clone(), stop));
+                }
+                workers
+            },
+            Arc::clone(&metrics.background),
+            shutdown.child_token(),
+        )
+    };
     let state = AppState {
         db: db.clone(),
         hub: Arc::clone(&hub),
@@ -343,19 +366,14 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
         if let Err(err) = served {
             tracing::error!(error = %err, "serving failed");
         }
-        // The router and the reminders worker (and with them every Ingest handle) are gone:
-        // the writer commits what is queued and ends.
-        let _ = reminder_worker.await;
+        // The router and the background work (the reminders worker, and with them every
+        // Ingest handle) are gone: the writer commits what is queued and ends.
+        let _ = background.await;
         if let Err(err) = writer.await {
             tracing::error!(error = %err, "ingest writer failed");
         }
         let _ = checkpointer.await;
-        if let Some(worker) = email_worker {
-            let _ = worker.await;
-        }
-        let _ = push_worker.await;
         let _ = receipt_writer.await;
-        let _ = sync_worker.await;
         let _ = fanout_task.await;
         task_db.close().await;
         tracing::info!("server stopped");

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub batches_failed: AtomicU64,
     /// Microseconds spent committing batches.
     pub batch_micros: AtomicU64,
+    /// This node runs the background work now (`leader`).
+    pub background: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Metrics {
@@ -114,6 +116,16 @@ pub async fn render(
     ] {
         counter(&mut out, name, help, load(value));
     }
+    gauge_head(
+        &mut out,
+        "herald_background_leader",
+        "1 if this node runs the background work (email, push, reminders, sync) now.",
+    );
+    let _ = writeln!(
+        out,
+        "herald_background_leader {}",
+        u8::from(metrics.background.load(Ordering::Relaxed))
+    );
     gauge_head(
         &mut out,
         "herald_live_streams",

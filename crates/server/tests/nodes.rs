@@ -21,19 +21,6 @@ use herald_protocol::*;
 use herald_server::ServerConfig;
 use reqwest::StatusCode;
 
-/// A fresh database in the cluster, or `None` when the test is to be skipped.
-async fn database() -> Option<herald_server::db::DatabaseUrl> {
-    let cluster = common::store::postgres_cluster();
-    if !herald_testkit::runs_with(
-        cluster.is_some(),
-        "HERALD_SKIP_POSTGRES",
-        "HERALD_TEST_POSTGRES (a PostgreSQL cluster) is unset: scripts/test.sh starts one",
-    ) {
-        return None;
-    }
-    Some(common::store::fresh_postgres(&cluster?).await)
-}
-
 /// Nodes A and B on one fresh database, both with their settings edited by `edit`. Pings
 /// are two minutes apart: a test client reads its stream only when it expects something
 /// (a stream not heard from within two pings is closed), and a stream closes only on a
@@ -43,7 +30,7 @@ async fn two_nodes(edit: impl Fn(&mut ServerConfig)) -> Option<(TestServer, Test
         config.stream.ping_interval = Duration::from_secs(120);
         edit(config);
     };
-    let a = TestServer::start_on(database().await?, edit).await;
+    let a = TestServer::start_on(common::store::postgres_or_skip().await?, edit).await;
     let b = a.another_node(edit).await;
     Some((a, b))
 }
@@ -345,7 +332,7 @@ async fn follow(
 
 #[tokio::test]
 async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_other() {
-    let Some(db) = database().await else {
+    let Some(db) = common::store::postgres_or_skip().await else {
         return;
     };
     let key = common::binary::prepare(&db).await;

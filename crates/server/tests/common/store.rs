@@ -55,3 +55,18 @@ pub fn arg(db: &DatabaseUrl) -> String {
         DatabaseUrl::Postgres(url) => url.clone(),
     }
 }
+
+/// A fresh database in the cluster for a test that needs PostgreSQL whichever the pass,
+/// or `None` when there is no cluster and `HERALD_SKIP_POSTGRES` asks to skip (loudly; the
+/// test fails otherwise).
+pub async fn postgres_or_skip() -> Option<DatabaseUrl> {
+    let cluster = postgres_cluster();
+    if !herald_testkit::runs_with(
+        cluster.is_some(),
+        "HERALD_SKIP_POSTGRES",
+        "HERALD_TEST_POSTGRES (a PostgreSQL cluster) is unset: scripts/test.sh starts one",
+    ) {
+        return None;
+    }
+    Some(fresh_postgres(&cluster?).await)
+}
