@@ -230,16 +230,9 @@ async fn marks_preferences_and_sign_out_reach_a_stream_on_the_other_node() {
 
 /// The fan-out's counter of catch-ups on `node`, from `/metrics`.
 async fn catch_ups(node: &TestServer) -> u64 {
-    let text = node
-        .http
-        .get(format!("{}/metrics", node.url))
-        .send()
+    node.metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("herald_fanout_catch_ups_total "))
         .and_then(|n| n.parse().ok())
         .expect("the catch-up counter")

@@ -19,16 +19,10 @@ use herald_server::ServerConfig;
 
 /// Whether `node` runs the background work now, from `/metrics`.
 async fn leads(node: &TestServer) -> bool {
-    let text = node
-        .http
-        .get(format!("{}/metrics", node.url))
-        .send()
+    node.metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines().any(|l| l == "herald_background_leader 1")
+        .lines()
+        .any(|l| l == "herald_background_leader 1")
 }
 
 /// Which of the two runs the background work, once one does (never both).

@@ -4,11 +4,12 @@
 //! Items reach a node two ways: committed by its own ingest writer (with their JSON at
 //! hand), or committed by another node and announced by a hint (an agent and a seq, no
 //! payload). A stream skips anything at or below the last seq it sent, so an item handed on
-//! after a later one would be lost to it. The rule here: items are handed on only while they
-//! follow on from the last one handed on; anything else (a hint, a gap) sets `pending`, and
-//! the reader (`fanout`) reads the agent's rows after `published` from the database and
-//! hands them on in order. While a read is pending, this node's own commits for the agent
-//! wait for it too (the read sees them).
+//! after a later one would be lost to it. The rule here: this node's items are handed on at
+//! once when they follow on from the last one handed on; anything else (a hint, a gap) sets
+//! `pending`, and the reader (`fanout`) reads the agent's rows after `published` from the
+//! database and hands them on in order. Until the agent's first stream has read where the
+//! agent stands (its floor), nothing is handed on from memory: what came meanwhile is read
+//! once the floor is known.
 
 /// One agent's state: only for agents with a live stream on this node.
 #[derive(Debug, Default)]
@@ -16,7 +17,7 @@ pub(super) struct Order {
     /// The last seq handed to the agent's streams, or the seq their replay reached. `None`
     /// until the first stream has read where the agent stands (see [`Order::floor`]).
     published: Option<u64>,
-    /// The highest seq a hint named before `published` was known.
+    /// The highest seq a hint (or this node's commit) named before `published` was known.
     hinted: u64,
     /// The database must be read after `published`.
     pending: bool,
@@ -36,22 +37,22 @@ pub(super) enum Committed {
 impl Order {
     /// This node committed the agent's items `first..=last`.
     pub(super) fn committed(&mut self, first: u64, last: u64) -> Committed {
-        if self.pending {
-            self.again = true;
-            return Committed::Read;
-        }
         match self.published {
+            // The stream may have read where the agent stands before this commit, or after:
+            // the floor decides (it reads what is above it).
             None => {
-                self.published = Some(last);
-                Committed::HandOnAfter(0)
+                self.hinted = self.hinted.max(last);
+                Committed::Read
             }
+            // Nothing can be missing before them: hand them on, even while a read is under
+            // way (it skips what is handed on by then, and hands on what is newer after).
             Some(p) if first <= p.saturating_add(1) => {
                 self.published = Some(p.max(last));
                 Committed::HandOnAfter(p)
             }
             // Another node committed the seqs in between, and their hint has not come yet.
             Some(_) => {
-                self.pending = true;
+                self.mark_pending();
                 Committed::Read
             }
         }
@@ -138,6 +139,7 @@ mod tests {
     #[test]
     fn own_commits_in_order_are_handed_on_at_once() {
         let mut order = Order::default();
+        assert!(!order.floor(0));
         assert_eq!(order.committed(1, 2), Committed::HandOnAfter(0));
         assert_eq!(order.committed(3, 3), Committed::HandOnAfter(2));
         assert!(
@@ -157,6 +159,7 @@ mod tests {
         // Meanwhile the hint, and another own commit: both left to the reader.
         assert!(!order.hinted(6), "the read is already queued");
         assert_eq!(order.committed(9, 9), Committed::Read);
+        assert_eq!(order.published(), Some(5));
         assert!(
             order.read_done(Some(8), true),
             "something came during the read"
@@ -185,11 +188,29 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_before_the_floor_is_kept() {
+    fn a_commit_before_the_floor_is_read_unless_the_replay_has_it() {
         let mut order = Order::default();
-        assert_eq!(order.committed(3, 3), Committed::HandOnAfter(0));
-        assert!(!order.floor(3), "a later stream does not move the floor");
-        assert_eq!(order.published(), Some(3));
+        assert_eq!(order.committed(3, 3), Committed::Read);
+        assert!(
+            !order.floor(3),
+            "the stream read 3 as the latest: its replay has it"
+        );
+        let mut order = Order::default();
+        assert_eq!(order.committed(3, 3), Committed::Read);
+        assert!(order.floor(2), "the stream read 2: 3 must be read");
+        assert_eq!(order.start_read(), Some(2));
+        assert!(!order.floor(4), "a later stream does not move the floor");
+    }
+
+    #[test]
+    fn a_commit_that_follows_on_is_handed_on_during_a_read() {
+        let mut order = Order::default();
+        assert!(!order.floor(4));
+        assert!(order.catch_up(), "a lost connection: read everything again");
+        assert_eq!(order.start_read(), Some(4));
+        assert_eq!(order.committed(5, 5), Committed::HandOnAfter(4));
+        assert!(!order.read_done(None, true), "the read found nothing newer");
+        assert_eq!(order.published(), Some(5));
     }
 
     #[test]

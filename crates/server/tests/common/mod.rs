@@ -174,6 +174,12 @@ impl TestServer {
         }
     }
 
+    /// `GET /metrics` (served to loopback, where the tests are).
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(format!("{}/metrics", self.url)).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
     }
