@@ -16,6 +16,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use common::follower::Follower;
 use common::{reply, TestServer, Ws};
 use herald_protocol::*;
 use herald_server::ServerConfig;
@@ -300,29 +301,6 @@ async fn a_node_that_lost_its_listening_connection_catches_up() {
     );
 }
 
-fn stream_url(http_url: &str) -> String {
-    format!("{}/api/v1/stream", http_url.replacen("http://", "ws://", 1))
-}
-
-/// Items of a stream until it ends, sent on `items`; returns the last seq and the epoch.
-async fn follow(
-    ws: &mut Ws,
-    items: &tokio::sync::mpsc::UnboundedSender<Notification>,
-) -> (u64, Option<String>) {
-    let (mut last, mut epoch) = (0, None);
-    loop {
-        match ws.next().await {
-            Ok(ServerMessage::Item { notification, .. }) => {
-                last = notification.seq;
-                let _ = items.send(*notification);
-            }
-            Ok(ServerMessage::Live { epoch: e, .. }) => epoch = Some(e),
-            Ok(_) => {}
-            Err(_) => return (last, epoch),
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_other() {
     let Some(db) = common::store::postgres_or_skip().await else {
@@ -335,18 +313,7 @@ async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_oth
     let token = common::sign_in(&http, &a_url, "ana").await;
     // The client: a stream on A; when A dies, the same session resumes on B after the last
     // seq it got (no sticky sessions).
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let client = {
-        let (on_a, on_b, token) = (stream_url(&a_url), stream_url(&b_url), token.clone());
-        tokio::spawn(async move {
-            let mut ws = Ws::connect(&on_a, &token).await.unwrap();
-            ws.resume(0, None).await;
-            let (last, epoch) = follow(&mut ws, &tx).await;
-            let mut ws = Ws::connect(&on_b, &token).await.unwrap();
-            ws.resume(last, epoch).await;
-            follow(&mut ws, &tx).await;
-        })
-    };
+    let mut client = Follower::start(&[&a_url, &b_url], &token);
     // A burst alternating between the nodes; A is SIGKILLed halfway.
     const EVENTS: usize = 200;
     let mut acked = Vec::new();
@@ -373,24 +340,8 @@ async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_oth
         acked.len()
     );
     // Every acknowledged event reaches the client, once, in seq order.
-    let mut got: Vec<Notification> = Vec::new();
-    let wanted: HashSet<&String> = acked.iter().collect();
-    let mut seen = HashSet::new();
-    while !wanted.iter().all(|id| seen.contains(*id)) {
-        let item = tokio::time::timeout(Duration::from_secs(20), rx.recv())
-            .await
-            .expect("the client gets every acknowledged event")
-            .expect("the client follows the streams");
-        assert!(
-            got.last().is_none_or(|prev| prev.seq < item.seq),
-            "seq {} after {:?}: once and in order",
-            item.seq,
-            got.last().map(|p| p.seq)
-        );
-        seen.insert(item.event_id.clone());
-        got.push(item);
-    }
-    client.abort();
+    client.until_got(&acked, "the client").await;
+    assert!(client.connections() >= 2, "the client moved to B");
     let stored = common::ledger::stored_ids(&b_url).await;
     common::ledger::check_nothing_acknowledged_lost(&acked, &stored);
 }

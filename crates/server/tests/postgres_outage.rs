@@ -1,7 +1,9 @@
-//! PostgreSQL stopped and started again under the real `herald-server` in the middle of a
-//! burst: while it is down, requests are refused (503, nothing acknowledged) and readiness
-//! says why; once it is back, the server reconnects by itself and takes events again;
-//! nothing it acknowledged is lost, none is stored twice, and the seqs stay 1..n.
+//! PostgreSQL stopped and started again under two real `herald-server` nodes in the middle
+//! of a burst spread over both: while it is down, requests are refused (503, nothing
+//! acknowledged) and readiness on each node says why; once it is back, the nodes reconnect
+//! by themselves, listen again, catch up and take events again; nothing acknowledged is
+//! lost, none is stored twice, the seqs stay 1..n, and a stream on either node gets every
+//! event once and in order. A live stream stays open while the database is away.
 //!
 //! Runs on a cluster of its own (made with `HERALD_TEST_PG_BIN`, as `HERALD_TEST_PG_USER`
 //! when the tests run as root; `scripts/test.sh` exports both), so restarting it disturbs no
@@ -18,9 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::{prepare, spawn};
+use common::follower::Follower;
 use common::ledger::{check_nothing_acknowledged_lost, stored_ids};
-use common::reply;
+use common::{reply, TestServer};
+use futures_util::StreamExt;
+use herald_protocol::ServerMessage;
 use herald_server::db::DatabaseUrl;
+use tokio_tungstenite::tungstenite::Message;
 
 /// A PostgreSQL cluster in a temporary folder, run by the unprivileged test user (or by
 /// this one when it is not root).
@@ -126,14 +132,16 @@ struct Burst {
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Posts events from 4 tasks until told to stop, through failures.
-fn burst(url: &str, key: &str, stop: tokio_util::sync::CancellationToken) -> Burst {
+/// Posts events from 4 tasks until told to stop, through failures, each task to the nodes
+/// of `urls` in turn.
+fn burst(urls: &[&str], key: &str, stop: tokio_util::sync::CancellationToken) -> Burst {
+    let urls: Vec<String> = urls.iter().map(|u| (*u).to_owned()).collect();
     let acked = Arc::new(Mutex::new(Vec::new()));
     let refused = Arc::new(AtomicUsize::new(0));
     let tasks = (0..4)
         .map(|t| {
-            let (url, key, acked, refused, stop) = (
-                url.to_owned(),
+            let (urls, key, acked, refused, stop) = (
+                urls.clone(),
                 key.to_owned(),
                 Arc::clone(&acked),
                 Arc::clone(&refused),
@@ -146,6 +154,7 @@ fn burst(url: &str, key: &str, stop: tokio_util::sync::CancellationToken) -> Bur
                         return;
                     }
                     let id = format!("outage-{t}-{n}");
+                    let url = &urls[(t + n) % urls.len()];
                     let sent = http
                         .post(format!("{url}/api/v1/events"))
                         .bearer_auth(&key)
@@ -183,8 +192,9 @@ async fn readiness(http: &reqwest::Client, url: &str) -> (u16, serde_json::Value
     (status, response.json().await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_postgres_restart_mid_burst_loses_nothing_acknowledged() {
+/// The cluster of this file's tests, or `None` (said loudly) when the suite is told to
+/// skip PostgreSQL.
+fn own_cluster() -> Option<Cluster> {
     // Its own cluster, whichever store the rest of the suite runs on.
     let bin = std::env::var("HERALD_TEST_PG_BIN").ok();
     if !herald_testkit::runs_with(
@@ -192,23 +202,57 @@ async fn a_postgres_restart_mid_burst_loses_nothing_acknowledged() {
         "HERALD_SKIP_POSTGRES",
         "HERALD_TEST_PG_BIN (PostgreSQL's bin folder) is unset: scripts/test.sh exports it",
     ) {
-        return;
+        return None;
     }
-    let bin = bin.unwrap();
     let user = std::env::var("HERALD_TEST_PG_USER").ok();
-    let cluster = Cluster::new(bin.into(), user);
+    Some(Cluster::new(bin?.into(), user))
+}
+
+/// A counter of a node's `/metrics`.
+async fn counter(http: &reqwest::Client, url: &str, name: &str) -> u64 {
+    let text = http
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_mid_burst_loses_nothing_on_two_nodes() {
+    let Some(cluster) = own_cluster() else {
+        return;
+    };
     let database = cluster.url();
     let key = prepare(&database).await;
-    let (_child, url) = spawn(&database).await;
+    let (_a, a_url) = spawn(&database).await;
+    let (_b, b_url) = spawn(&database).await;
+    let nodes = [a_url.as_str(), b_url.as_str()];
     let http = reqwest::Client::new();
-    assert_eq!(readiness(&http, &url).await.0, 200);
+    for url in nodes {
+        assert_eq!(readiness(&http, url).await.0, 200);
+    }
+    // Ana follows her stream on each node; each client comes back to its own node.
+    let token = common::sign_in(&http, &a_url, "ana").await;
+    let mut on_a = Follower::start(&[&a_url], &token);
+    let mut on_b = Follower::start(&[&b_url], &token);
+    let catch_ups = "herald_fanout_catch_ups_total";
+    let before = [
+        counter(&http, &a_url, catch_ups).await,
+        counter(&http, &b_url, catch_ups).await,
+    ];
 
     let stop = tokio_util::sync::CancellationToken::new();
     let Burst {
         acked,
         refused,
         tasks,
-    } = burst(&url, &key, stop.clone());
+    } = burst(&nodes, &key, stop.clone());
     let count = || acked.lock().unwrap().len();
     herald_testkit::wait_until("the burst reaches 100 acknowledged events", || {
         count() >= 100
@@ -216,23 +260,25 @@ async fn a_postgres_restart_mid_burst_loses_nothing_acknowledged() {
     .await;
 
     cluster.stop();
-    let down = herald_testkit::wait_for("readiness says the node is not ready", || async {
-        let (status, body) = readiness(&http, &url).await;
-        (status == 503).then_some(body)
-    })
-    .await;
-    assert_eq!(down["ready"], false, "readiness follows the outage: {down}");
-    assert!(
-        down["reason"].as_str().unwrap_or("").contains("database"),
-        "and says why: {down}"
-    );
+    for url in nodes {
+        let down = herald_testkit::wait_for("readiness says the node is not ready", || async {
+            let (status, body) = readiness(&http, url).await;
+            (status == 503).then_some(body)
+        })
+        .await;
+        assert_eq!(down["ready"], false, "readiness follows the outage: {down}");
+        assert!(
+            down["reason"].as_str().unwrap_or("").contains("database"),
+            "and says why: {down}"
+        );
+    }
     herald_testkit::wait_until("a request is refused while the database is down", || {
         refused.load(Ordering::SeqCst) > 0
     })
     .await;
     // Any route, not only ingest: the client is told to come back, not that the server broke.
     let sign_in = http
-        .post(format!("{url}/api/v1/session"))
+        .post(format!("{a_url}/api/v1/session"))
         .json(&serde_json::json!({"email": "ana@acme.test", "password": common::PASSWORD}))
         .send()
         .await
@@ -246,13 +292,15 @@ async fn a_postgres_restart_mid_burst_loses_nothing_acknowledged() {
     assert_eq!(body["error"]["code"], "unavailable", "{body}");
 
     cluster.start();
-    herald_testkit::wait_for("ready again once the database is back", || async {
-        (readiness(&http, &url).await.0 == 200).then_some(())
-    })
-    .await;
-    let before = count();
+    for url in nodes {
+        herald_testkit::wait_for("ready again once the database is back", || async {
+            (readiness(&http, url).await.0 == 200).then_some(())
+        })
+        .await;
+    }
+    let resumed = count();
     herald_testkit::wait_until("events are acknowledged again after the restart", || {
-        count() >= before + 100
+        count() >= resumed + 100
     })
     .await;
     stop.cancel();
@@ -261,10 +309,70 @@ async fn a_postgres_restart_mid_burst_loses_nothing_acknowledged() {
     }
 
     let acked = acked.lock().unwrap().clone();
-    let stored = stored_ids(&url).await;
+    let stored = stored_ids(&a_url).await;
     check_nothing_acknowledged_lost(&acked, &stored);
     assert!(
         refused.load(Ordering::SeqCst) > 0,
         "the outage was seen by the clients"
+    );
+    // Both nodes listen again and caught up: the streams on either get every event,
+    // whichever node took it, once and in seq order.
+    on_a.until_got(&acked, "the stream on A").await;
+    on_b.until_got(&acked, "the stream on B").await;
+    for (url, before) in nodes.iter().zip(before) {
+        assert!(
+            counter(&http, url, catch_ups).await > before,
+            "{url} caught up after its listening connection was cut"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_live_stream_stays_open_while_the_database_is_away() {
+    let Some(cluster) = own_cluster() else {
+        return;
+    };
+    let server = TestServer::start_on(cluster.url(), |c| {
+        // Long enough for pg_ctl, which blocks this test's thread, to stop the cluster
+        // before the stream expects the client's answer (two pings).
+        c.stream.ping_interval = Duration::from_secs(1);
+    })
+    .await;
+    let token = server.sign_in("ana").await;
+    let mut ws = server.connect(&token).await;
+    ws.resume(0, None).await;
+    ws.until_live().await;
+    // The counter that follows `live` is read from the database: the stream is fully
+    // set up once it came.
+    while !matches!(ws.next().await.unwrap(), ServerMessage::Unread { .. }) {}
+
+    cluster.stop();
+    // Pings keep coming while the session cannot be checked: each tick found the database
+    // away and kept the stream (it used to close it, sending every client to reconnect
+    // while no node could let it in).
+    let mut pings = 0;
+    while pings < 3 {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.socket.next())
+            .await
+            .expect("a frame within 10 s");
+        match frame {
+            Some(Ok(Message::Ping(_))) => pings += 1,
+            Some(Ok(Message::Close(close))) => {
+                panic!("closed while the database is away: {close:?}")
+            }
+            Some(Ok(_)) => {}
+            other => panic!("the stream ended: {other:?}"),
+        }
+    }
+    cluster.start();
+    herald_testkit::wait_for("ingest works again", || async {
+        let response = server.ingest(&reply("after-outage", "c-1", "ana")).await;
+        response.status().is_success().then_some(())
+    })
+    .await;
+    assert_eq!(
+        ws.next_item().await.event_id,
+        "after-outage",
+        "the same stream"
     );
 }

@@ -219,6 +219,9 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
     let mut ticks = interval_at(Instant::now() + period, period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    // The session check of the last ping, awaited beside the stream's other work: a slow or
+    // absent database must not hold up items, closes or the client's answers.
+    let mut check: Option<SessionCheck<'_>> = None;
     loop {
         tokio::select! {
             // Close signals first: a slow consumer must not keep draining its queue.
@@ -260,14 +263,34 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
                     }
                 }
             }
+            checked = async { check.as_mut().expect("guarded").await }, if check.is_some() => {
+                check = None;
+                match checked {
+                    Ok(Ok(Some(reason))) => {
+                        conn.close(reason, close_message(reason)).await;
+                        return Ok(());
+                    }
+                    Ok(Ok(None)) => {}
+                    // The database is away (a restart, a failover): closing would send every
+                    // client to reconnect while no node can let it in. The stream stays and
+                    // the session is checked at the next ping; a sign-out made meanwhile
+                    // reaches the stream through the hub as ever.
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "session not checked: the database failed");
+                    }
+                    Err(_) => tracing::warn!("session not checked: the database did not answer"),
+                }
+            }
             _ = ticks.tick() => {
                 if last_heard.elapsed() > period * 2 {
                     conn.close(CloseReason::HeartbeatTimeout, "no answer to pings").await;
                     return Ok(());
                 }
-                if let Some(reason) = auth::session_ended(&state.db, who.session_id).await? {
-                    conn.close(reason, close_message(reason)).await;
-                    return Ok(());
+                if check.is_none() {
+                    check = Some(Box::pin(timeout(
+                        period,
+                        auth::session_ended(&state.db, who.session_id),
+                    )));
                 }
                 timeout(conn.send_timeout, conn.socket.send(Message::Ping(Default::default())))
                     .await
@@ -276,6 +299,20 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
         }
     }
 }
+
+/// A session check under way: whether it was revoked or its agent disabled, or the database
+/// failed or took longer than a ping period.
+type SessionCheck<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<
+                    Result<Option<CloseReason>, crate::error::AppError>,
+                    tokio::time::error::Elapsed,
+                >,
+            > + Send
+            + 'a,
+    >,
+>;
 
 /// A client message after `resume`: presence, or an app's receipt. Unknown or malformed
 /// ones are ignored (a newer client may say more than this server knows).

@@ -22,6 +22,7 @@ pub mod apns_service;
 pub mod binary;
 pub mod chatwoot_api;
 pub mod fcm_service;
+pub mod follower;
 pub mod ledger;
 pub mod push_service;
 pub mod smtp_sink;
@@ -424,11 +425,16 @@ impl Ws {
 
     /// The next server message; `Err` with the close when the stream ends.
     pub async fn next(&mut self) -> Result<ServerMessage, Closed> {
+        self.next_within(Duration::from_secs(10)).await
+    }
+
+    /// The next server message, which must come within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Result<ServerMessage, Closed> {
         let mut reason = None;
         loop {
-            let frame = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+            let frame = tokio::time::timeout(wait, self.socket.next())
                 .await
-                .expect("a message within 10 s");
+                .unwrap_or_else(|_| panic!("a message within {wait:?}"));
             match frame {
                 Some(Ok(Message::Text(text))) => {
                     let message: ServerMessage = serde_json::from_str(&text).unwrap();
