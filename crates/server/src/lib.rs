@@ -103,6 +103,8 @@ pub struct ServerConfig {
     pub sign_in_limits: (usize, usize),
     /// The sign-in limiter's window.
     pub sign_in_window: Duration,
+    /// Reverse proxies (nginx) whose `X-Forwarded-For` names the caller; none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Password hashes that run at once (each holds 19 MiB, allocated once per worker).
     pub password_workers: usize,
     /// Sign-ins that may wait for a password worker; more are refused with 503.
@@ -147,6 +149,7 @@ impl ServerConfig {
             stream_queue: 1024,
             sign_in_limits: (10, 50),
             sign_in_window: Duration::from_secs(300),
+            trusted_proxies: Vec::new(),
             password_workers: passwords::Passwords::workers_for_this_machine(),
             password_queue: 32,
             ingest_batch: ingest::MAX_BATCH,
@@ -343,6 +346,7 @@ pub async fn start(config: ServerConfig) -> Result<Running, StartError> {
             config.sign_in_limits.0,
             config.sign_in_limits.1,
         )),
+        trusted_proxies: Arc::new(http::TrustedProxies::new(config.trusted_proxies.clone())),
         stream: Arc::new(config.stream.clone()),
         ingest_keys: Arc::new(auth::KeyCache::new(config.ingest_key_ttl)),
         shutdown: shutdown.clone(),

@@ -132,6 +132,12 @@ struct ServeArgs {
     /// was built from).
     #[arg(long, env = "HERALD_WEB_DIR")]
     web_dir: Option<PathBuf>,
+    /// Reverse proxies (nginx) in front of this server, as addresses or networks
+    /// (`127.0.0.1,10.0.0.0/8`): their X-Forwarded-For names the caller, for the sign-in
+    /// limits per address and /metrics. Without it the header is ignored.
+    #[arg(long, env = "HERALD_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = herald_server::http::parse_trusted)]
+    trusted_proxy: Vec<ipnet::IpNet>,
 }
 
 #[derive(Args, Debug)]
@@ -282,6 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(args.agent_sync_minutes.max(1) * 60);
             config.public_url.clone_from(&public_url);
             config.web_dir = args.web_dir;
+            config.trusted_proxies = args.trusted_proxy;
             match (args.smtp_url.or(file.smtp_url), mail_from) {
                 (Some(url), Some(from)) => {
                     let mut email = herald_server::email::EmailConfig::new(url, from);

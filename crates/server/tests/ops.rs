@@ -1,5 +1,5 @@
 //! Operability against a real server: readiness apart from liveness, and Prometheus
-//! metrics that follow what the server did.
+//! metrics that follow what the server did; the caller seen through a trusted proxy.
 
 #![allow(clippy::unwrap_used)]
 
@@ -70,4 +70,73 @@ async fn ready_and_metrics_follow_the_server() {
             "{name} has no TYPE"
         );
     }
+}
+
+/// Failed sign-ins from `forwarded` (as a proxy would say), for a new email each time;
+/// returns the statuses.
+async fn failed_sign_ins(server: &TestServer, forwarded: &str, count: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for n in 0..count {
+        let response = server
+            .http
+            .post(server.api("/session"))
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({"email": format!("nobody{n}@acme.test"), "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_caller() {
+    let behind_nginx = TestServer::start_with(|c| {
+        c.sign_in_limits = (100, 2);
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    // Each caller has its own limit, not the proxy's one address for everybody.
+    assert_eq!(
+        failed_sign_ins(&behind_nginx, "203.0.113.9", 3).await,
+        [401, 401, 429]
+    );
+    assert_eq!(
+        failed_sign_ins(&behind_nginx, "198.51.100.1, 203.0.113.10", 2).await,
+        [401, 401],
+        "another caller, whatever it wrote before the proxy's hop"
+    );
+    // /metrics: private addresses only, as the proxy says.
+    let metrics = |forwarded: &'static str| {
+        behind_nginx
+            .http
+            .get(format!("{}/metrics", behind_nginx.url))
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    // (203.0.113.0/24 is for documentation, not public: a routable address here.)
+    assert_eq!(metrics("8.8.8.8").await.unwrap().status(), 404);
+    assert_eq!(metrics("10.1.2.3").await.unwrap().status(), 200);
+
+    // Without --trusted-proxy the header is the caller's word: ignored.
+    let direct = TestServer::start_with(|c| c.sign_in_limits = (100, 2)).await;
+    assert_eq!(failed_sign_ins(&direct, "203.0.113.9", 2).await, [401, 401]);
+    assert_eq!(
+        failed_sign_ins(&direct, "203.0.113.10", 1).await,
+        [429],
+        "one address: the test's own"
+    );
+    let forged = direct
+        .http
+        .get(format!("{}/metrics", direct.url))
+        .header("x-forwarded-for", "8.8.8.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        200,
+        "the header cannot hide a local caller"
+    );
 }

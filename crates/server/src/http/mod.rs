@@ -2,6 +2,7 @@
 //! bodies in the one error shape.
 
 mod admin_api;
+mod client_addr;
 mod connectors;
 mod events;
 mod extract;
@@ -25,6 +26,8 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
+
+pub use client_addr::{parse_trusted, TrustedProxies};
 
 use crate::auth::RateLimiter;
 use crate::db::Db;
@@ -74,6 +77,8 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Sign-in attempts.
     pub limiter: Arc<RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the caller.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// The password workers.
     pub passwords: crate::passwords::Passwords,
     /// Ingest keys seen lately.

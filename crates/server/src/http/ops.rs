@@ -1,14 +1,14 @@
 //! For operators and load balancers: `GET /api/v1/ready` (readiness, apart from the
 //! liveness of `GET /api/v1/health`) and `GET /metrics` (Prometheus).
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use super::client_addr::ClientAddr;
 use super::AppState;
 use crate::error::AppError;
 
@@ -44,9 +44,10 @@ fn not_ready(reason: &str) -> Response {
 /// `GET /metrics`: Prometheus' text format, to loopback and private addresses only.
 pub async fn metrics(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
 ) -> Result<Response, AppError> {
-    if crate::push::endpoint::is_public(peer.ip()) {
+    // Behind a trusted proxy, the address it names: a public caller it passes on is refused.
+    if crate::push::endpoint::is_public(client) {
         return Err(AppError::NotFound("no such route"));
     }
     let body = crate::metrics::render(

@@ -1,14 +1,15 @@
 //! Sign in, sign out, sessions, the caller's profile, health.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use herald_protocol::{AgentProfile, CloseReason, SessionGrant, SessionInfo, SignInRequest};
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::client_addr::ClientAddr;
 use super::{ApiJson, AppState};
 use crate::auth::AgentSession;
 use crate::db::{RowExt, SqlTime};
@@ -29,20 +30,20 @@ pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 /// `POST /session`: sign in with email and password.
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<SessionGrant>, AppError> {
-    Ok(Json(open_session(&state, peer, req).await?))
+    Ok(Json(open_session(&state, client, req).await?))
 }
 
 /// Checks the password (rate-limited, the same cost for unknown emails) and opens a session.
 pub(super) async fn open_session(
     state: &AppState,
-    peer: SocketAddr,
+    client: IpAddr,
     req: SignInRequest,
 ) -> Result<SessionGrant, AppError> {
     let email = req.email.trim().to_lowercase();
-    let address = peer.ip().to_string();
+    let address = client.to_string();
     if email.len() > 320 || req.password.len() > 1024 {
         return Err(AppError::Unauthorized(WRONG));
     }

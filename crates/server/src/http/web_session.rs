@@ -1,15 +1,14 @@
 //! The web app's session: signing in sets an HttpOnly cookie instead of answering a token;
 //! the page gets the CSRF token it sends back on every state-changing request.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use herald_protocol::{SignInRequest, WebSession};
 
+use super::client_addr::ClientAddr;
 use super::session::{open_session, profile, revoke_session};
 use super::{ApiJson, AppState};
 use crate::auth::AgentSession;
@@ -19,7 +18,7 @@ use crate::web::guard;
 /// `POST /web/session`: sign in; the session token goes into the cookie only.
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(mut req): ApiJson<SignInRequest>,
 ) -> Result<Response, AppError> {
@@ -33,7 +32,7 @@ pub async fn sign_in(
     if req.device_name.is_none() {
         req.device_name = Some("Web browser".into());
     }
-    let grant = open_session(&state, peer, req).await?;
+    let grant = open_session(&state, client, req).await?;
     let body = WebSession {
         csrf_token: guard::csrf_token(&state.web, grant.session_id),
         session_id: grant.session_id,
