@@ -4,7 +4,7 @@
 #
 #   1. Tools: Rust (rustup if cargo is missing), Node.js + npm, Debian packages (webkit2gtk
 #      to build the app; Xvfb, dunst, WebKitWebDriver, Chromium, xdotool, keyutils to test
-#      it), tauri-driver, a Python virtualenv with aiosmtpd (the email tests' SMTP server),
+#      it; PostgreSQL, nginx and systemd-analyze for the server's deployment), tauri-driver, a Python virtualenv with aiosmtpd (the email tests' SMTP server),
 #      the UI's npm packages
 #   2. cargo fmt --check; the UI's type check (svelte-check), unit and component tests
 #      (Vitest) and build
@@ -41,6 +41,9 @@ cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 
 say "PostgreSQL: a throwaway cluster for the server's tests"
 postgres_test_cluster
+# The documented deployment is run by tests/behind_nginx.rs: nginx in front of two nodes,
+# and systemd-analyze for the unit.
+apt_ensure nginx systemd
 
 say "Rust: tests (protocol, core, server on SQLite)"
 keyctl session - cargo test --locked

@@ -5,13 +5,13 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_protocol::{Notification, ServerMessage};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use super::Ws;
+use super::{Closed, Ws};
 
 /// The stream URL of a server's base URL.
 pub fn stream_url(http_url: &str) -> String {
@@ -25,6 +25,8 @@ pub struct Follower {
     seen: HashSet<String>,
     /// Streams opened, the first included.
     connections: Arc<AtomicUsize>,
+    /// How each stream ended.
+    closes: Arc<Mutex<Vec<Closed>>>,
 }
 
 impl Follower {
@@ -35,6 +37,8 @@ impl Follower {
         let (tx, items) = unbounded_channel();
         let connections = Arc::new(AtomicUsize::new(0));
         let opened = Arc::clone(&connections);
+        let closes = Arc::new(Mutex::new(Vec::new()));
+        let ended = Arc::clone(&closes);
         let task = tokio::spawn(async move {
             let (mut last, mut epoch) = (0, None);
             for url in urls.iter().cycle() {
@@ -45,7 +49,8 @@ impl Follower {
                 };
                 opened.fetch_add(1, Ordering::SeqCst);
                 ws.resume(last, epoch.clone()).await;
-                follow(&mut ws, &tx, &mut last, &mut epoch).await;
+                let closed = follow(&mut ws, &tx, &mut last, &mut epoch).await;
+                ended.lock().unwrap().push(closed);
             }
         });
         Follower {
@@ -54,12 +59,18 @@ impl Follower {
             got: Vec::new(),
             seen: HashSet::new(),
             connections,
+            closes,
         }
     }
 
     /// How many streams it opened, the first included.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+
+    /// How the streams ended so far.
+    pub fn closes(&self) -> Vec<Closed> {
+        self.closes.lock().unwrap().clone()
     }
 
     /// Reads until every event of `wanted` arrived; panics on an item out of seq order or
@@ -96,15 +107,20 @@ impl Drop for Follower {
     }
 }
 
-/// Sends the items of one stream on `items` until it ends, keeping the last seq and epoch.
+/// Sends the items of one stream on `items` until it ends, keeping the last seq and epoch;
+/// returns how it ended.
 async fn follow(
     ws: &mut Ws,
     items: &UnboundedSender<Notification>,
     last: &mut u64,
     epoch: &mut Option<String>,
-) {
-    // Longer than the servers' 20 s between pings: a quiet stream is not an ended one.
-    while let Ok(message) = ws.next_within(Duration::from_secs(60)).await {
+) -> Closed {
+    loop {
+        // Longer than the servers' 20 s between pings: a quiet stream is not an ended one.
+        let message = match ws.next_within(Duration::from_secs(60)).await {
+            Ok(message) => message,
+            Err(closed) => return closed,
+        };
         match message {
             ServerMessage::Item { notification, .. } => {
                 *last = notification.seq;
