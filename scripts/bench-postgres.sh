@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# herald-bench on both stores in one run: a throwaway PostgreSQL cluster with PostgreSQL's
-# default durability (fsync, synchronous_commit on) on this machine, and a SQLite file with
-# synchronous = FULL, each with the same agents, events and streams. Prints each store's
-# numbers and PostgreSQL / SQLite. Extra arguments go to herald-bench (--agents, --events…).
+# herald-bench on every store and shape in one run: a SQLite file with synchronous = FULL,
+# then a throwaway PostgreSQL cluster with PostgreSQL's default durability (fsync,
+# synchronous_commit on) on this machine: one node, then two nodes on one database (clients
+# and streams spread over both), then the rate at which PostgreSQL's notifications (the
+# hints between nodes) saturate. Each with the same agents, events and streams; prints the
+# numbers side by side with the ratios the goals are about. Extra arguments go to
+# herald-bench (--agents, --events…).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -12,5 +15,5 @@ say "PostgreSQL: a throwaway cluster with default durability"
 postgres_test_cluster durable
 say "Building herald-bench (release)"
 cargo build --release --locked -p herald-server --bin herald-bench
-say "herald-bench on SQLite, then on PostgreSQL"
+say "herald-bench: SQLite, PostgreSQL on one node and on two, the hints"
 target/release/herald-bench --postgres "$HERALD_TEST_POSTGRES" "$@"

@@ -204,7 +204,10 @@ async fn a_node_drained_behind_nginx_mid_burst_loses_nobody_a_notification() {
     assert!(exit.success(), "node A stopped cleanly: {exit}");
 
     // nginx passes what A can no longer take to B: the platform never saw the drain.
-    assert_eq!(tries, EVENTS, "every event taken at the first try through nginx");
+    assert_eq!(
+        tries, EVENTS,
+        "every event taken at the first try through nginx"
+    );
     let stored = stored_ids(&nginx.url).await;
     check_nothing_acknowledged_lost(&ids, &stored);
     assert_eq!(stored.len(), EVENTS, "each event once, retries included");
@@ -261,7 +264,10 @@ fn the_systemd_unit_passes_systemd_analyze() {
     std::fs::copy(deploy().join("systemd/herald.env.example"), &env).unwrap();
     let unit = std::fs::read_to_string(deploy().join("systemd/herald-server.service"))
         .unwrap()
-        .replace("/usr/local/bin/herald-server", env!("CARGO_BIN_EXE_herald-server"))
+        .replace(
+            "/usr/local/bin/herald-server",
+            env!("CARGO_BIN_EXE_herald-server"),
+        )
         .replace("/etc/herald/herald.env", env.to_str().unwrap());
     let path = dir.path().join("herald-server.service");
     std::fs::write(&path, unit).unwrap();

@@ -20,6 +20,9 @@ pub(crate) mod hints;
 mod listen;
 mod reader;
 
+/// The item hints' payloads, for `herald-bench` to measure what PostgreSQL makes of them.
+pub use hints::items as item_hints;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
