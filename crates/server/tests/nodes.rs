@@ -3,7 +3,9 @@
 //! agent's seqs stay 1..n with no holes when both nodes ingest for it at once; read marks,
 //! preferences and sign-outs reach streams on the other node; a node that lost its
 //! listening connection catches up; a node (the real binary) SIGKILLed mid-burst loses
-//! nothing acknowledged and its client resumes on the other node with the same session.
+//! nothing acknowledged and its client resumes on the other node with the same session; a
+//! window in front of its agent on one node counts on the other (phone pushes routed there
+//! wait for it).
 //!
 //! Needs the cluster of `HERALD_TEST_POSTGRES` (`scripts/test.sh` starts one); fails
 //! without it unless `HERALD_SKIP_POSTGRES=1` asks to skip, loudly. Runs in both passes of
@@ -344,4 +346,51 @@ async fn a_node_killed_mid_burst_loses_nothing_and_its_client_resumes_on_the_oth
     assert!(client.connections() >= 2, "the client moved to B");
     let stored = common::ledger::stored_ids(&b_url).await;
     common::ledger::check_nothing_acknowledged_lost(&acked, &stored);
+}
+
+#[tokio::test]
+async fn a_window_in_front_on_one_node_counts_on_the_other() {
+    // One clock for both nodes: "since when" is compared exactly.
+    let time = ManualClock::new(chrono::Utc::now());
+    let Some((a, b)) = two_nodes(|c| c.clock = time.clock()).await else {
+        return;
+    };
+    let grant: SessionGrant = a
+        .http
+        .post(a.api("/session"))
+        .json(&serde_json::json!({"email": "ana@acme.test", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (agent, session) = (grant.agent.id, grant.session_id);
+    // The node that routes pushes may be either: B asks its hub, as its push workers do.
+    let hub = &b.running().hub;
+    let mut on_a = live(&a, &grant.token).await;
+    on_a.send(&ClientMessage::Presence { in_front: true }).await;
+    herald_testkit::wait_until("B hears that ana's desktop is in front", || {
+        hub.in_front(agent, session)
+    })
+    .await;
+    assert_eq!(hub.computer_active_at(agent), Some(time.clock().now()));
+
+    time.advance(chrono::Duration::seconds(10));
+    let left = time.clock().now();
+    on_a.send(&ClientMessage::Presence { in_front: false })
+        .await;
+    herald_testkit::wait_until("B hears that it left", || !hub.in_front(agent, session)).await;
+    time.advance(chrono::Duration::seconds(60));
+    assert_eq!(
+        hub.computer_active_at(agent),
+        Some(left),
+        "a phone push waits from when it left"
+    );
+
+    // A stream that ends while in front has left it too.
+    on_a.send(&ClientMessage::Presence { in_front: true }).await;
+    herald_testkit::wait_until("in front again", || hub.in_front(agent, session)).await;
+    drop(on_a);
+    herald_testkit::wait_until("B hears the stream ended", || !hub.in_front(agent, session)).await;
 }

@@ -5,9 +5,12 @@
 //!   (sent by the ingest batch, in its transaction);
 //! - `n <node> <id> <agent>`: notice `id` of `stream_notices` is for the agent's streams;
 //! - `s <node> <session> <reason>`: close that session's streams;
-//! - `a <node> <agent> <reason>`: close that agent's streams.
+//! - `a <node> <agent> <reason>`: close that agent's streams;
+//! - `f <node> <agent>:<session>:<1|0> …`: those sessions' windows came to the front of
+//!   their agents (1, also sent again every few seconds while they stay) or left it (0).
 //!
-//! A payload stays under PostgreSQL's limit of 8000 bytes: item hints are split.
+//! A payload stays under PostgreSQL's limit of 8000 bytes: item and presence hints are
+//! split.
 
 use herald_protocol::CloseReason;
 use uuid::Uuid;
@@ -37,6 +40,11 @@ pub enum Hint {
         agent: Uuid,
         reason: CloseReason,
     },
+    /// Windows in front of their agents, or not, on a node: (agent, session, in front).
+    Presence {
+        node: String,
+        changes: Vec<(Uuid, Uuid, bool)>,
+    },
 }
 
 impl Hint {
@@ -46,7 +54,8 @@ impl Hint {
             Hint::Items(_) => None,
             Hint::Notice { node, .. }
             | Hint::CloseSession { node, .. }
-            | Hint::CloseAgent { node, .. } => Some(node),
+            | Hint::CloseAgent { node, .. }
+            | Hint::Presence { node, .. } => Some(node),
         }
     }
 
@@ -85,6 +94,22 @@ impl Hint {
                     }
                 })
             }
+            "f" => {
+                let node = words.next()?.to_owned();
+                let mut changes = Vec::new();
+                for word in words {
+                    let mut parts = word.split(':');
+                    let agent = Uuid::parse_str(parts.next()?).ok()?;
+                    let session = Uuid::parse_str(parts.next()?).ok()?;
+                    let in_front = match parts.next()? {
+                        "1" => true,
+                        "0" => false,
+                        _ => return None,
+                    };
+                    changes.push((agent, session, in_front));
+                }
+                Some(Hint::Presence { node, changes })
+            }
             _ => None,
         }
     }
@@ -92,16 +117,34 @@ impl Hint {
 
 /// Item hints for `(agent, last seq)` pairs, split to fit a payload each.
 pub fn items(seqs: impl IntoIterator<Item = (Uuid, u64)>) -> Vec<String> {
+    split(
+        "i",
+        seqs.into_iter()
+            .map(|(agent, seq)| format!(" {agent}:{seq}")),
+    )
+}
+
+/// Presence hints of `node` for `(agent, session, in front)`, split to fit a payload each.
+pub fn presence(node: &str, changes: impl IntoIterator<Item = (Uuid, Uuid, bool)>) -> Vec<String> {
+    split(
+        &format!("f {node}"),
+        changes
+            .into_iter()
+            .map(|(agent, session, front)| format!(" {agent}:{session}:{}", u8::from(front))),
+    )
+}
+
+/// `head` followed by as many words as fit, for each payload; none without words.
+fn split(head: &str, words: impl Iterator<Item = String>) -> Vec<String> {
     let mut payloads = Vec::new();
-    let mut current = String::from("i");
-    for (agent, seq) in seqs {
-        let word = format!(" {agent}:{seq}");
+    let mut current = head.to_owned();
+    for word in words {
         if current.len() + word.len() > MAX_PAYLOAD {
-            payloads.push(std::mem::replace(&mut current, String::from("i")));
+            payloads.push(std::mem::replace(&mut current, head.to_owned()));
         }
         current.push_str(&word);
     }
-    if current.len() > 1 {
+    if current.len() > head.len() {
         payloads.push(current);
     }
     payloads
@@ -177,8 +220,43 @@ mod tests {
     }
 
     #[test]
+    fn presence_hints_read_back_and_fit_a_payload() {
+        let changes: Vec<(Uuid, Uuid, bool)> = (0..300)
+            .map(|n| (Uuid::new_v4(), Uuid::new_v4(), n % 3 != 0))
+            .collect();
+        let payloads = presence("n1", changes.clone());
+        assert!(payloads.len() > 1, "300 sessions do not fit one payload");
+        let mut back = Vec::new();
+        for payload in &payloads {
+            assert!(payload.len() < 8000, "{}", payload.len());
+            match Hint::parse(payload) {
+                Some(Hint::Presence { node, changes }) => {
+                    assert_eq!(node, "n1");
+                    back.extend(changes);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(back, changes);
+        assert!(presence("n1", []).is_empty());
+    }
+
+    #[test]
     fn strays_are_ignored() {
-        for payload in ["", "x", "i nope", "i a:1", "n n1 x y", "s n1 bad bad", "a"] {
+        let (a, s) = (Uuid::new_v4(), Uuid::new_v4());
+        for payload in [
+            "",
+            "x",
+            "i nope",
+            "i a:1",
+            "n n1 x y",
+            "s n1 bad bad",
+            "a",
+            "f",
+            format!("f n1 {a}:{s}:2").as_str(),
+            format!("f n1 {a}:{s}").as_str(),
+            format!("f n1 {a}:nope:1").as_str(),
+        ] {
             assert_eq!(Hint::parse(payload), None, "{payload:?}");
         }
     }

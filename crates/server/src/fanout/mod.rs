@@ -15,9 +15,13 @@
 //! preferences (stored as a row of `stream_notices` and hinted, pruned after an hour), a
 //! revoked session or a disabled agent (hinted). On SQLite there is one node: these only
 //! reach the local hub.
+//!
+//! - `presence`: which of this node's windows are in front of their agents, told to the
+//!   others, so that the node running the push workers routes by every node's windows.
 
 pub(crate) mod hints;
 mod listen;
+mod presence;
 mod reader;
 
 /// The item hints' payloads, for `herald-bench` to measure what PostgreSQL makes of them.
@@ -92,18 +96,26 @@ impl Fanout {
             shutdown.clone(),
         ));
         let listener = match url {
-            DatabaseUrl::Postgres(url) => Some(tokio::spawn(listen::run(
-                url.clone(),
-                self.clone(),
-                sweep,
-                shutdown,
-            ))),
+            DatabaseUrl::Postgres(url) => {
+                let (tell, changes) = tokio::sync::mpsc::unbounded_channel();
+                self.hub.tell_presence(tell);
+                Some((
+                    tokio::spawn(listen::run(
+                        url.clone(),
+                        self.clone(),
+                        sweep,
+                        shutdown.clone(),
+                    )),
+                    tokio::spawn(presence::run(self.clone(), changes, shutdown)),
+                ))
+            }
             DatabaseUrl::Sqlite(_) => None,
         };
         tokio::spawn(async move {
             let _ = reader.await;
-            if let Some(listener) = listener {
+            if let Some((listener, presence)) = listener {
                 let _ = listener.await;
+                let _ = presence.await;
             }
         })
     }
@@ -160,8 +172,9 @@ impl Fanout {
             .fetch_one(&self.db.reader)
             .await;
         if let Err(err) = sent {
-            // Streams check their session at every ping: they close within a minute anyway.
-            tracing::warn!(error = %err, "could not tell other nodes to close streams");
+            // Streams check their session at every ping: they close within a minute anyway;
+            // presence is told again within its refresh.
+            tracing::warn!(error = %err, "could not send a hint to other nodes");
         }
     }
 

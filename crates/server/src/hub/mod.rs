@@ -10,6 +10,7 @@
 //! which reads the agent's rows from the database.
 
 mod order;
+pub mod presence;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -71,9 +72,9 @@ pub struct Hub {
     max_per_agent: usize,
     /// Messages that may wait for one connection before it counts as slow.
     queue_len: usize,
-    /// The last moment a window of each agent was in front of them (kept when it leaves
-    /// the front or its stream ends), for routing phone pushes by presence.
-    last_front: Mutex<HashMap<Uuid, DateTime<Utc>>>,
+    /// Windows in front beyond this node's connections, and when they left, for routing
+    /// pushes by presence.
+    presence: presence::Presence,
     clock: Clock,
 }
 
@@ -82,6 +83,7 @@ pub struct Hub {
 pub struct Subscription {
     hub: Arc<Hub>,
     agent_id: Uuid,
+    session_id: Uuid,
     id: u64,
     /// Serialised messages for this connection.
     pub queue: mpsc::Receiver<Outgoing>,
@@ -108,8 +110,11 @@ impl Subscription {
     /// Records whether the client's window is in front of the agent.
     pub fn set_in_front(&self, in_front: bool) {
         let was = self.in_front.swap(in_front, Ordering::Relaxed);
-        if was && !in_front {
-            self.hub.left_front(self.agent_id);
+        if was != in_front {
+            self.hub.presence.changed(
+                (self.agent_id, self.session_id, in_front),
+                self.hub.clock.now(),
+            );
         }
     }
 }
@@ -117,7 +122,10 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if self.in_front.load(Ordering::Relaxed) {
-            self.hub.left_front(self.agent_id);
+            self.hub.presence.changed(
+                (self.agent_id, self.session_id, false),
+                self.hub.clock.now(),
+            );
         }
         let mut conns = self.hub.lock();
         if let Some(agent) = conns.get_mut(&self.agent_id) {
@@ -143,35 +151,49 @@ impl Hub {
             next_id: AtomicU64::new(1),
             max_per_agent,
             queue_len,
-            last_front: Mutex::new(HashMap::new()),
+            presence: presence::Presence::default(),
             clock,
         })
     }
 
-    /// A window of the agent just left the front (or its stream ended while in front).
-    fn left_front(&self, agent_id: Uuid) {
-        let now = self.clock.now();
-        self.last_front
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(agent_id, now);
-    }
-
-    /// The last moment a Herald window (desktop app or browser) was in front of the agent:
-    /// now if one is, else when the last one left; `None` if none was since the start.
+    /// The last moment a Herald window (desktop app or browser, on any node) was in front
+    /// of the agent: now if one is, else when the last one left; `None` if none was since
+    /// the start.
     pub fn computer_active_at(&self, agent_id: Uuid) -> Option<DateTime<Utc>> {
-        let in_front = self
+        let now = self.clock.now();
+        let here = self
             .lock()
             .get(&agent_id)
             .is_some_and(|a| a.conns.iter().any(|c| c.in_front.load(Ordering::Relaxed)));
-        if in_front {
-            return Some(self.clock.now());
+        if here || self.presence.remote_in_front(agent_id, None, now) {
+            return Some(now);
         }
-        self.last_front
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&agent_id)
-            .copied()
+        self.presence.last_left(agent_id)
+    }
+
+    /// Sends this node's presence changes to `to` (the fan-out tells the other nodes).
+    pub fn tell_presence(&self, to: mpsc::UnboundedSender<presence::Change>) {
+        self.presence.tell(to);
+    }
+
+    /// Another node's window came to the front, is still there, or left.
+    pub fn heard_presence(&self, change: presence::Change) {
+        self.presence.heard(change, self.clock.now());
+    }
+
+    /// This node's windows in front now: (agent, session), once per session.
+    pub fn fronts(&self) -> Vec<(Uuid, Uuid)> {
+        let mut out = Vec::new();
+        for (agent, streams) in self.lock().iter() {
+            for conn in &streams.conns {
+                if conn.in_front.load(Ordering::Relaxed)
+                    && !out.contains(&(*agent, conn.session_id))
+                {
+                    out.push((*agent, conn.session_id));
+                }
+            }
+        }
+        out
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, AgentStreams>> {
@@ -201,6 +223,7 @@ impl Hub {
         Some(Subscription {
             hub: Arc::clone(self),
             agent_id,
+            session_id,
             id,
             queue: queue_rx,
             close: close_rx,
@@ -242,14 +265,18 @@ impl Hub {
         apps
     }
 
-    /// Whether a live stream of this session says its window is in front of the agent.
+    /// Whether a live stream of this session, on any node, says its window is in front of
+    /// the agent.
     pub fn in_front(&self, agent_id: Uuid, session_id: Uuid) -> bool {
-        self.lock().get(&agent_id).is_some_and(|agent| {
+        let here = self.lock().get(&agent_id).is_some_and(|agent| {
             agent
                 .conns
                 .iter()
                 .any(|c| c.session_id == session_id && c.in_front.load(Ordering::Relaxed))
-        })
+        });
+        here || self
+            .presence
+            .remote_in_front(agent_id, Some(session_id), self.clock.now())
     }
 
     /// Sends a message to every live stream of an agent.

@@ -114,3 +114,53 @@ async fn closes_by_session_and_agent() {
     assert_eq!(*b.close.borrow(), Some(CloseReason::AgentDisabled));
     assert_eq!(*c.close.borrow(), None, "other agents untouched");
 }
+
+#[tokio::test]
+async fn windows_in_front_on_other_nodes_count_until_they_leave_or_go_quiet() {
+    use herald_protocol::ManualClock;
+    let start = chrono::Utc::now();
+    let time = ManualClock::new(start);
+    let hub = Hub::with_clock(8, 4, time.clock());
+    let (tell, mut told) = mpsc::unbounded_channel();
+    hub.tell_presence(tell);
+    let (agent, desktop, tab) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    assert_eq!(hub.computer_active_at(agent), None, "nothing heard yet");
+
+    // Another node's desktop app is in front: the phone waits, as for a local one.
+    hub.heard_presence((agent, desktop, true));
+    time.advance(chrono::Duration::seconds(20));
+    assert_eq!(hub.computer_active_at(agent), Some(time.clock().now()));
+    assert!(hub.in_front(agent, desktop));
+    assert!(!hub.in_front(agent, tab), "per session");
+    // It leaves the front: active until then.
+    let left = time.clock().now();
+    hub.heard_presence((agent, desktop, false));
+    time.advance(chrono::Duration::seconds(60));
+    assert_eq!(hub.computer_active_at(agent), Some(left));
+    assert!(!hub.in_front(agent, desktop));
+
+    // Heard once, then never again (its node died): it counts for REMOTE_TTL after the
+    // last hint, then as having left when last heard.
+    let heard = time.clock().now();
+    hub.heard_presence((agent, tab, true));
+    time.advance(chrono::Duration::from_std(presence::REMOTE_TTL).expect("a TTL"));
+    assert!(hub.in_front(agent, tab), "within the TTL");
+    time.advance(chrono::Duration::seconds(1));
+    assert!(!hub.in_front(agent, tab), "past it");
+    assert_eq!(hub.computer_active_at(agent), Some(heard));
+
+    // This node's own windows: told to the others as they change, listed for the refresh.
+    let local = hub.subscribe(agent, desktop).expect("a stream");
+    local.set_in_front(true);
+    local.set_in_front(true);
+    assert_eq!(hub.fronts(), vec![(agent, desktop)]);
+    drop(local);
+    assert_eq!(told.try_recv().ok(), Some((agent, desktop, true)));
+    assert_eq!(
+        told.try_recv().ok(),
+        Some((agent, desktop, false)),
+        "a stream that ends in front has left it"
+    );
+    assert!(told.try_recv().is_err(), "once per change");
+    assert!(hub.fronts().is_empty());
+}
