@@ -1,6 +1,8 @@
 //! Background work with two nodes on one PostgreSQL database: one node runs it at a time (a
 //! session-level advisory lock is the lease), so an email alert ingested on either node is
 //! sent once; when that node stops, the other takes the work over and sends what comes due.
+//! "Save and test" on the node that does not send reports the relay's answer as soon as the
+//! other node recorded it.
 //!
 //! Needs the PostgreSQL cluster (`HERALD_TEST_POSTGRES`) and the SMTP test server (Python
 //! with aiosmtpd); fails without them unless `HERALD_SKIP_POSTGRES` / `HERALD_SKIP_SMTP`
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use common::smtp_sink::Sink;
 use common::{assignment, TestServer};
+use herald_protocol::{TestEmail, TestNotificationResult};
 use herald_server::email::EmailConfig;
 use herald_server::ServerConfig;
 
@@ -35,16 +38,9 @@ async fn leader(a: &TestServer, b: &TestServer) -> bool {
     .await
 }
 
-#[tokio::test]
-async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
-    let Some(database) = common::store::postgres_or_skip().await else {
-        return;
-    };
-    let Some(sink) = Sink::start().await else {
-        return;
-    };
-    let port = sink.port;
-    let email = move |c: &mut ServerConfig| {
+/// Email through the test's SMTP server on `port`, alerts 200 ms after their event.
+fn with_email(port: u16) -> impl Fn(&mut ServerConfig) + Copy {
+    move |c: &mut ServerConfig| {
         let mut email = EmailConfig::new(
             format!("smtp://127.0.0.1:{port}"),
             "Herald <herald@acme.test>",
@@ -53,7 +49,18 @@ async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
         email.poll = Duration::from_millis(50);
         email.public_url = Some("https://herald.acme.test".into());
         c.email = Some(email);
+    }
+}
+
+#[tokio::test]
+async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
+    let Some(database) = common::store::postgres_or_skip().await else {
+        return;
     };
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let email = with_email(sink.port);
     let a = TestServer::start_on(database, email).await;
     let b = a.another_node(email).await;
     let a_leads = leader(&a, &b).await;
@@ -85,4 +92,44 @@ async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
         .await;
     sink.wait_for(22).await;
     assert_eq!(sink.messages().len(), 22, "the new alert once");
+}
+
+#[tokio::test]
+async fn save_and_test_on_the_node_that_does_not_send_reports_the_relays_answer() {
+    let Some(database) = common::store::postgres_or_skip().await else {
+        return;
+    };
+    let Some(sink) = Sink::start().await else {
+        return;
+    };
+    let email = with_email(sink.port);
+    // A wait far longer than the client's: only an answer read from what the other node
+    // recorded comes in time (this node hears no announcement of it).
+    let config = move |c: &mut ServerConfig| {
+        email(c);
+        c.push.test_wait = Duration::from_secs(120);
+    };
+    let a = TestServer::start_on(database, config).await;
+    let b = a.another_node(config).await;
+    let idle = if leader(&a, &b).await { &b } else { &a };
+    let ana = idle.sign_in("ana").await;
+    let answer = idle
+        .http
+        .post(idle.api("/test-notification"))
+        .bearer_auth(&ana)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("answered once the other node recorded the relay's answer");
+    let result: TestNotificationResult = answer.json().await.unwrap();
+    assert!(
+        matches!(result.email, TestEmail::Accepted { code: 250, .. }),
+        "the relay's answer, not {:?}",
+        result.email
+    );
+    assert_eq!(
+        sink.wait_for(1).await.len(),
+        1,
+        "sent once, by the other node"
+    );
 }

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use herald_protocol::{
-    AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, SnoozeRequest,
-    SnoozeResult, TestBell, TestEmail, TestNotificationResult, TestPush, UnreadCount,
+    AppOutcome, AppReceipt, InboxPage, MarkRequest, MarkResult, Notification, PushOutcome,
+    SnoozeRequest, SnoozeResult, TestBell, TestEmail, TestNotificationResult, TestPush,
+    UnreadCount,
 };
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -137,27 +138,54 @@ pub async fn test_notification(
     }))
 }
 
+/// The keys answered in the database so far.
+type Recorded<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<HashSet<Uuid>, AppError>> + Send + 'a>,
+>;
+
+/// How often a test on several nodes looks at what is recorded.
+const RECORDED_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Reads announcements until each of `waiting` was answered (`answered` says which one an
 /// announcement answers, if it is this test's), the test's wait is over, or the sender is
 /// gone. A receiver that lagged goes on: the callers read what is recorded afterwards.
-async fn wait_for_answers<T: Clone>(
+/// On PostgreSQL another node may be the one that sends (it runs the background work) and
+/// announces there: what is `recorded` (the keys answered in the database) is looked at
+/// every [`RECORDED_EVERY`] too.
+async fn wait_for_answers<'a, T: Clone>(
     state: &AppState,
     announcements: &mut broadcast::Receiver<T>,
     mut waiting: HashSet<Uuid>,
     answered: impl Fn(&T) -> Option<Uuid>,
-) {
+    recorded: impl Fn() -> Recorded<'a>,
+) -> Result<(), AppError> {
     let deadline = tokio::time::Instant::now() + state.pusher.config().test_wait;
+    let several_nodes = state.db.backend() == crate::db::Backend::Postgres;
+    let mut look = tokio::time::interval(RECORDED_EVERY);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut listening = true;
     while !waiting.is_empty() {
-        match tokio::time::timeout_at(deadline, announcements.recv()).await {
-            Ok(Ok(announcement)) => {
-                if let Some(key) = answered(&announcement) {
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => break,
+            heard = announcements.recv(), if listening => match heard {
+                Ok(announcement) => {
+                    if let Some(key) = answered(&announcement) {
+                        waiting.remove(&key);
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                // With several nodes, the other one's answers are still looked for.
+                Err(broadcast::error::RecvError::Closed) if several_nodes => listening = false,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = look.tick(), if several_nodes => {
+                for key in recorded().await? {
                     waiting.remove(&key);
                 }
             }
-            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
         }
     }
+    Ok(())
 }
 
 /// Waits (a bounded time) for the relay's answer to the test's email, then reports it as
@@ -176,10 +204,23 @@ async fn email_answer(
     if let Some(mailer) = &state.mailer {
         mailer.wake();
     }
-    wait_for_answers(state, &mut answers, HashSet::from([item]), |answered| {
-        Some(*answered)
-    })
-    .await;
+    let recorded = || -> Recorded<'_> {
+        Box::pin(async move {
+            let outcome = crate::email::test_outcome(&state.db, item).await?;
+            Ok(match outcome {
+                None | Some(TestEmail::Queued { .. }) => HashSet::new(),
+                Some(_) => HashSet::from([item]),
+            })
+        })
+    };
+    wait_for_answers(
+        state,
+        &mut answers,
+        HashSet::from([item]),
+        |answered| Some(*answered),
+        recorded,
+    )
+    .await?;
     Ok(crate::email::test_outcome(&state.db, item)
         .await?
         .unwrap_or(TestEmail::Queued { due_at }))
@@ -198,10 +239,25 @@ async fn test_push(
     }
     state.pusher.wake();
     let waiting = devices.iter().map(|(id, _)| *id).collect();
-    wait_for_answers(state, &mut answers, waiting, |answer| {
-        (answer.notification == item).then_some(answer.subscription)
-    })
-    .await;
+    let recorded = || -> Recorded<'_> {
+        let devices = &devices;
+        Box::pin(async move {
+            let results = crate::push::subscriptions::results_for(&state.db, item, devices).await?;
+            Ok(results
+                .into_iter()
+                .filter(|r| r.outcome != PushOutcome::Pending)
+                .map(|r| r.device)
+                .collect())
+        })
+    };
+    wait_for_answers(
+        state,
+        &mut answers,
+        waiting,
+        |answer| (answer.notification == item).then_some(answer.subscription),
+        recorded,
+    )
+    .await?;
     let devices = crate::push::subscriptions::results_for(&state.db, item, &devices).await?;
     Ok(TestPush::Sent { devices })
 }
@@ -223,10 +279,20 @@ async fn app_receipts(
     for (session, _) in crate::receipts::for_item(&state.db, agent_id, item).await? {
         waiting.remove(&session);
     }
-    wait_for_answers(state, &mut stored, waiting, |receipt| {
-        (receipt.notification == item).then_some(receipt.session_id)
-    })
-    .await;
+    let recorded = || -> Recorded<'_> {
+        Box::pin(async move {
+            let got = crate::receipts::for_item(&state.db, agent_id, item).await?;
+            Ok(got.into_iter().map(|(session, _)| session).collect())
+        })
+    };
+    wait_for_answers(
+        state,
+        &mut stored,
+        waiting,
+        |receipt| (receipt.notification == item).then_some(receipt.session_id),
+        recorded,
+    )
+    .await?;
     let got = crate::receipts::for_item(&state.db, agent_id, item).await?;
     Ok(apps
         .into_iter()
