@@ -1,8 +1,9 @@
 //! The hints nodes send each other on PostgreSQL's channel `herald`: a few bytes naming
 //! what changed, never the change itself (a node reads that from the database).
 //!
-//! - `i <agent>:<seq> <agent>:<seq> …`: the agents' items up to these seqs are committed
-//!   (sent by the ingest batch, in its transaction);
+//! - `i <node> <agent>:<seq> <agent>:<seq> …`: the agents' items up to these seqs are
+//!   committed (sent by a node's ingest batch, in its transaction; that node's own writer
+//!   hands them to its streams, so it skips its own);
 //! - `n <node> <id> <agent>`: notice `id` of `stream_notices` is for the agent's streams;
 //! - `s <node> <session> <reason>`: close that session's streams;
 //! - `a <node> <agent> <reason>`: close that agent's streams;
@@ -24,8 +25,11 @@ const MAX_PAYLOAD: usize = 7000;
 /// A hint as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hint {
-    /// Items committed, up to a seq per agent.
-    Items(Vec<(Uuid, u64)>),
+    /// Items committed by a node, up to a seq per agent.
+    Items {
+        node: String,
+        items: Vec<(Uuid, u64)>,
+    },
     /// A notice for an agent's streams, from a node.
     Notice { node: String, id: i64, agent: Uuid },
     /// Close a session's streams.
@@ -48,14 +52,14 @@ pub enum Hint {
 }
 
 impl Hint {
-    /// The node that sent it (`None` for item hints, which any node may see twice safely).
-    pub fn node(&self) -> Option<&str> {
+    /// The node that sent it.
+    pub fn node(&self) -> &str {
         match self {
-            Hint::Items(_) => None,
-            Hint::Notice { node, .. }
+            Hint::Items { node, .. }
+            | Hint::Notice { node, .. }
             | Hint::CloseSession { node, .. }
             | Hint::CloseAgent { node, .. }
-            | Hint::Presence { node, .. } => Some(node),
+            | Hint::Presence { node, .. } => node,
         }
     }
 
@@ -64,12 +68,14 @@ impl Hint {
         let mut words = payload.split(' ');
         match words.next()? {
             "i" => {
+                let node = words.next()?.to_owned();
                 let mut items = Vec::new();
                 for word in words {
                     let (agent, seq) = word.split_once(':')?;
                     items.push((Uuid::parse_str(agent).ok()?, seq.parse().ok()?));
                 }
-                Some(Hint::Items(items))
+                // This side never sends a hint that names nothing.
+                (!items.is_empty()).then_some(Hint::Items { node, items })
             }
             "n" => Some(Hint::Notice {
                 node: words.next()?.to_owned(),
@@ -108,17 +114,17 @@ impl Hint {
                     };
                     changes.push((agent, session, in_front));
                 }
-                Some(Hint::Presence { node, changes })
+                (!changes.is_empty()).then_some(Hint::Presence { node, changes })
             }
             _ => None,
         }
     }
 }
 
-/// Item hints for `(agent, last seq)` pairs, split to fit a payload each.
-pub fn items(seqs: impl IntoIterator<Item = (Uuid, u64)>) -> Vec<String> {
+/// Item hints of `node` for `(agent, last seq)` pairs, split to fit a payload each.
+pub fn items(node: &str, seqs: impl IntoIterator<Item = (Uuid, u64)>) -> Vec<String> {
     split(
-        "i",
+        &format!("i {node}"),
         seqs.into_iter()
             .map(|(agent, seq)| format!(" {agent}:{seq}")),
     )
@@ -174,18 +180,21 @@ mod tests {
     #[test]
     fn item_hints_read_back_and_fit_a_payload() {
         let seqs: Vec<(Uuid, u64)> = (0..400).map(|n| (Uuid::new_v4(), n * 1000)).collect();
-        let payloads = items(seqs.clone());
+        let payloads = items("n1", seqs.clone());
         assert!(payloads.len() > 1, "400 agents do not fit one payload");
         let mut back = Vec::new();
         for payload in &payloads {
             assert!(payload.len() < 8000, "{}", payload.len());
             match Hint::parse(payload) {
-                Some(Hint::Items(items)) => back.extend(items),
+                Some(Hint::Items { node, items }) => {
+                    assert_eq!(node, "n1");
+                    back.extend(items);
+                }
                 other => panic!("{other:?}"),
             }
         }
         assert_eq!(back, seqs);
-        assert!(items([]).is_empty());
+        assert!(items("n1", []).is_empty());
     }
 
     #[test]
@@ -248,11 +257,13 @@ mod tests {
             "",
             "x",
             "i nope",
-            "i a:1",
+            "i n1 nope",
+            "i n1 a:1",
             "n n1 x y",
             "s n1 bad bad",
             "a",
             "f",
+            "f n1",
             format!("f n1 {a}:{s}:2").as_str(),
             format!("f n1 {a}:{s}").as_str(),
             format!("f n1 {a}:nope:1").as_str(),

@@ -165,11 +165,11 @@ async fn apply(fanout: &Fanout, payload: &str, last_notice: &AtomicI64) {
         tracing::debug!("fan-out: a hint this node does not read");
         return;
     };
-    if hint.node() == Some(&*fanout.node) {
+    if hint.node() == &*fanout.node {
         return; // done here already
     }
     match hint {
-        Hint::Items(items) => {
+        Hint::Items { items, .. } => {
             for (agent, seq) in items {
                 fanout.hub.hinted(agent, seq);
             }

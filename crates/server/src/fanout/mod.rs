@@ -64,13 +64,12 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    /// The fan-out of a node: a random name for its hints.
+    /// The fan-out of a node; its hints carry the hub's name for this node.
     pub fn new(db: Db, hub: Arc<Hub>, clock: Clock) -> Fanout {
-        let node = Uuid::new_v4().simple().to_string()[..12].to_owned();
         Fanout {
+            node: Arc::clone(hub.node()),
             hub,
             db,
-            node: Arc::from(node),
             clock,
             stats: Arc::default(),
         }

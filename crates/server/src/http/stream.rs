@@ -263,7 +263,12 @@ async fn run(state: AppState, who: AgentSession, conn: &mut Conn) -> Result<(), 
                     }
                 }
             }
-            checked = async { check.as_mut().expect("guarded").await }, if check.is_some() => {
+            checked = async {
+                match check.as_mut() {
+                    Some(running) => running.await,
+                    None => std::future::pending().await,
+                }
+            }, if check.is_some() => {
                 check = None;
                 match checked {
                     Ok(Ok(Some(reason))) => {

@@ -75,6 +75,8 @@ pub struct Hub {
     /// Windows in front beyond this node's connections, and when they left, for routing
     /// pushes by presence.
     presence: presence::Presence,
+    /// This node's name in the hints nodes send each other (12 random hex digits).
+    node: Arc<str>,
     clock: Clock,
 }
 
@@ -152,6 +154,7 @@ impl Hub {
             max_per_agent,
             queue_len,
             presence: presence::Presence::default(),
+            node: Arc::from(&Uuid::new_v4().simple().to_string()[..12]),
             clock,
         })
     }
@@ -169,6 +172,11 @@ impl Hub {
             return Some(now);
         }
         self.presence.last_left(agent_id)
+    }
+
+    /// This node's name in hints.
+    pub fn node(&self) -> &Arc<str> {
+        &self.node
     }
 
     /// Sends this node's presence changes to `to` (the fan-out tells the other nodes).
@@ -331,9 +339,13 @@ impl Hub {
             order::Committed::Read => self.reads.notify_one(),
             order::Committed::HandOnAfter(after) => {
                 for (n, (seq, json)) in items.iter().enumerate() {
-                    if *seq > after {
-                        taken[n] = send_to(&agent.conns, &item_outgoing(*seq, json));
-                    }
+                    taken[n] = if *seq > after {
+                        send_to(&agent.conns, &item_outgoing(*seq, json))
+                    } else {
+                        // The reader handed it on already (a sweep read the agent between
+                        // the commit and now): every stream here has it.
+                        agent.conns.len()
+                    };
                 }
             }
         }

@@ -164,3 +164,24 @@ async fn windows_in_front_on_other_nodes_count_until_they_leave_or_go_quiet() {
     assert!(told.try_recv().is_err(), "once per change");
     assert!(hub.fronts().is_empty());
 }
+
+#[tokio::test]
+async fn an_own_item_the_reader_handed_on_first_counts_every_stream() {
+    let hub = Hub::new(8, 8);
+    let agent = Uuid::new_v4();
+    let mut streams = [
+        hub.subscribe(agent, Uuid::new_v4()).expect("one"),
+        hub.subscribe(agent, Uuid::new_v4()).expect("two"),
+    ];
+    hub.floor(agent, 0);
+    // A sweep reads the agent between this node's commit of seq 1 and its writer's turn.
+    hub.catch_up_all();
+    assert_eq!(hub.start_reads(), vec![(agent, 0)]);
+    assert!(!hub.read_done(agent, &[(1, "{}".into())], true));
+    // The writer's turn: nothing is sent twice, and both streams have the item.
+    assert_eq!(hub.publish_committed(agent, &[(1, "{}")]), vec![2]);
+    for stream in &mut streams {
+        assert_eq!(stream.queue.try_recv().map(|o| o.seq).ok(), Some(Some(1)));
+        assert!(stream.queue.try_recv().is_err(), "once");
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use herald_protocol::{
@@ -27,6 +28,8 @@ use super::*;
 pub(super) struct Batch {
     /// The batch's time: every row it writes says it was made now.
     pub(super) now: DateTime<Utc>,
+    /// This node's name, for the item hints (PostgreSQL).
+    pub(super) node: Arc<str>,
     pub(super) agents: HashMap<Uuid, AgentRow>,
     pub(super) by_external: HashMap<(Uuid, String), Uuid>,
     /// Members of inbox / team groups and of whole workspaces, loaded on first use.
@@ -63,10 +66,12 @@ impl Batch {
         inputs: Vec<Input>,
         alert_delay: Option<std::time::Duration>,
         now: DateTime<Utc>,
+        node: &Arc<str>,
     ) -> Result<Done, sqlx::Error> {
         let mut conn = db.writer.acquire().await?;
         let mut batch = Batch {
             now,
+            node: Arc::clone(node),
             alert_delay: alert_delay.and_then(|d| chrono::Duration::from_std(d).ok()),
             ..Batch::default()
         };

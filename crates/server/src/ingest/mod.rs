@@ -285,7 +285,7 @@ async fn writer(
             .filter(|i| matches!(i, Input::Event { .. }))
             .count();
         let started = std::time::Instant::now();
-        match Batch::run(&db, inputs, alert_delay, clock.now()).await {
+        match Batch::run(&db, inputs, alert_delay, clock.now(), hub.node()).await {
             Ok(done) => {
                 let stored = started.elapsed();
                 metrics.batch(count, events, stored.as_micros() as u64);

@@ -365,10 +365,11 @@ impl Batch {
             Backend::Sqlite => sql_sqlite::flush(conn, &args).await?,
             Backend::Postgres => {
                 // Other nodes hear of the new items from the commit itself.
-                let hints = crate::fanout::hints::items(self.touched.iter().filter_map(|id| {
+                let seqs = self.touched.iter().filter_map(|id| {
                     let seq = u64::try_from(self.agents.get(id)?.last_seq).ok()?;
                     Some((*id, seq))
-                }));
+                });
+                let hints = crate::fanout::hints::items(&self.node, seqs);
                 // The counters as committed, for the streams.
                 for (id, unread) in sql_postgres::flush(conn, &args, &json(&hints)?).await? {
                     if let Some(agent) = self.agents.get_mut(&id) {

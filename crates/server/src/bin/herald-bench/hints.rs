@@ -37,7 +37,10 @@ pub async fn saturation(url: &str, seconds: u64) -> anyhow::Result<Vec<HintRun>>
 
 async fn shape(url: &str, per_commit: usize, length: Duration) -> anyhow::Result<HintRun> {
     // Realistic payloads: random agents, seqs in the thousands.
-    let payloads = item_hints((0..per_commit).map(|n| (uuid::Uuid::new_v4(), 4000 + n as u64)));
+    let payloads = item_hints(
+        "a1b2c3d4e5f6",
+        (0..per_commit).map(|n| (uuid::Uuid::new_v4(), 4000 + n as u64)),
+    );
     let payload_bytes = payloads.iter().map(String::len).sum();
 
     let mut listener = PgListener::connect(url).await?;
