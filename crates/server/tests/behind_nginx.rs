@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::binary::{prepare, spawn_with};
+use common::binary::{metric, prepare, spawn_with};
 use common::follower::Follower;
 use common::ledger::{check_nothing_acknowledged_lost, stored_ids};
 use common::reply;
@@ -137,19 +137,6 @@ async fn post_until_stored(http: &reqwest::Client, url: &str, key: &str, id: &st
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{id} was refused 50 times through nginx");
-}
-
-/// A gauge or counter of a node's `/metrics`, read on the node itself.
-async fn metric(url: &str, name: &str) -> f64 {
-    let text = reqwest::get(format!("{url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

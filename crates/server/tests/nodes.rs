@@ -355,16 +355,7 @@ async fn a_window_in_front_on_one_node_counts_on_the_other() {
     let Some((a, b)) = two_nodes(|c| c.clock = time.clock()).await else {
         return;
     };
-    let grant: SessionGrant = a
-        .http
-        .post(a.api("/session"))
-        .json(&serde_json::json!({"email": "ana@acme.test", "password": common::PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant = common::grant(&a.http, &a.url, "ana").await;
     let (agent, session) = (grant.agent.id, grant.session_id);
     // The node that routes pushes may be either: B asks its hub, as its push workers do.
     let hub = &b.running().hub;

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::binary::{prepare, spawn};
+use common::binary::{metric, prepare, spawn};
 use common::follower::Follower;
 use common::ledger::{check_nothing_acknowledged_lost, stored_ids};
 use common::{reply, TestServer};
@@ -208,21 +208,6 @@ fn own_cluster() -> Option<Cluster> {
     Some(Cluster::new(bin?.into(), user))
 }
 
-/// A counter of a node's `/metrics`.
-async fn counter(http: &reqwest::Client, url: &str, name: &str) -> u64 {
-    let text = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_restart_mid_burst_loses_nothing_on_two_nodes() {
     let Some(cluster) = own_cluster() else {
@@ -243,8 +228,8 @@ async fn a_postgres_restart_mid_burst_loses_nothing_on_two_nodes() {
     let mut on_b = Follower::start(&[&b_url], &token);
     let catch_ups = "herald_fanout_catch_ups_total";
     let before = [
-        counter(&http, &a_url, catch_ups).await,
-        counter(&http, &b_url, catch_ups).await,
+        metric(&a_url, catch_ups).await,
+        metric(&b_url, catch_ups).await,
     ];
 
     let stop = tokio_util::sync::CancellationToken::new();
@@ -321,7 +306,7 @@ async fn a_postgres_restart_mid_burst_loses_nothing_on_two_nodes() {
     on_b.until_got(&acked, "the stream on B").await;
     for (url, before) in nodes.iter().zip(before) {
         assert!(
-            counter(&http, url, catch_ups).await > before,
+            metric(url, catch_ups).await > before,
             "{url} caught up after its listening connection was cut"
         );
     }

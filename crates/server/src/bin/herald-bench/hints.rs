@@ -50,7 +50,8 @@ async fn shape(url: &str, per_commit: usize, length: Duration) -> anyhow::Result
         let received = Arc::clone(&received);
         tokio::spawn(async move {
             while let Ok(notification) = listener.recv().await {
-                let hints = notification.payload().split(' ').count().saturating_sub(1);
+                // `i <node> <agent>:<seq> …`: every word after the first two is a hint.
+                let hints = notification.payload().split(' ').count().saturating_sub(2);
                 received.fetch_add(hints as u64, Ordering::Relaxed);
             }
         })
