@@ -38,9 +38,16 @@ async fn leader(a: &TestServer, b: &TestServer) -> bool {
     .await
 }
 
-/// Email through the test's SMTP server on `port`, alerts 200 ms after their event.
-fn with_email(port: u16) -> impl Fn(&mut ServerConfig) + Copy {
-    move |c: &mut ServerConfig| {
+/// Nodes A and B on one fresh database, with email through the test's SMTP server (alerts
+/// 200 ms after their event) and their settings edited by `edit`; `None` when the test is
+/// told to skip (said loudly).
+async fn two_nodes_with_email(
+    edit: impl Fn(&mut ServerConfig) + Copy,
+) -> Option<(TestServer, TestServer, Sink)> {
+    let database = common::store::postgres_or_skip().await?;
+    let sink = Sink::start().await?;
+    let port = sink.port;
+    let config = move |c: &mut ServerConfig| {
         let mut email = EmailConfig::new(
             format!("smtp://127.0.0.1:{port}"),
             "Herald <herald@acme.test>",
@@ -49,20 +56,18 @@ fn with_email(port: u16) -> impl Fn(&mut ServerConfig) + Copy {
         email.poll = Duration::from_millis(50);
         email.public_url = Some("https://herald.acme.test".into());
         c.email = Some(email);
-    }
+        edit(c);
+    };
+    let a = TestServer::start_on(database, config).await;
+    let b = a.another_node(config).await;
+    Some((a, b, sink))
 }
 
 #[tokio::test]
 async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
-    let Some(database) = common::store::postgres_or_skip().await else {
+    let Some((a, b, sink)) = two_nodes_with_email(|_| {}).await else {
         return;
     };
-    let Some(sink) = Sink::start().await else {
-        return;
-    };
-    let email = with_email(sink.port);
-    let a = TestServer::start_on(database, email).await;
-    let b = a.another_node(email).await;
     let a_leads = leader(&a, &b).await;
 
     // Alerts ingested on both nodes: each sent once.
@@ -96,21 +101,13 @@ async fn each_alert_is_sent_once_and_the_other_node_takes_the_work_over() {
 
 #[tokio::test]
 async fn save_and_test_on_the_node_that_does_not_send_reports_the_relays_answer() {
-    let Some(database) = common::store::postgres_or_skip().await else {
-        return;
-    };
-    let Some(sink) = Sink::start().await else {
-        return;
-    };
-    let email = with_email(sink.port);
     // A wait far longer than the client's: only an answer read from what the other node
     // recorded comes in time (this node hears no announcement of it).
-    let config = move |c: &mut ServerConfig| {
-        email(c);
-        c.push.test_wait = Duration::from_secs(120);
+    let Some((a, b, sink)) =
+        two_nodes_with_email(|c| c.push.test_wait = Duration::from_secs(120)).await
+    else {
+        return;
     };
-    let a = TestServer::start_on(database, config).await;
-    let b = a.another_node(config).await;
     let idle = if leader(&a, &b).await { &b } else { &a };
     let ana = idle.sign_in("ana").await;
     let answer = idle

@@ -165,7 +165,7 @@ async fn apply(fanout: &Fanout, payload: &str, last_notice: &AtomicI64) {
         tracing::debug!("fan-out: a hint this node does not read");
         return;
     };
-    if hint.node() == &*fanout.node {
+    if hint.node() == &**fanout.hub.node() {
         return; // done here already
     }
     match hint {
@@ -223,7 +223,7 @@ async fn notices_since(fanout: &Fanout, last_notice: &AtomicI64) -> Result<(), s
              ORDER BY id LIMIT $3",
         )
         .bind(last_notice.load(Ordering::Relaxed))
-        .bind(&*fanout.node)
+        .bind(&**fanout.hub.node())
         .bind(NOTICE_PAGE)
         .fetch_all(&fanout.db.reader)
         .await?;

@@ -57,17 +57,14 @@ pub struct FanoutStats {
 pub struct Fanout {
     hub: Arc<Hub>,
     db: Db,
-    /// This process's name in hints, so it skips its own.
-    node: Arc<str>,
     clock: Clock,
     stats: Arc<FanoutStats>,
 }
 
 impl Fanout {
-    /// The fan-out of a node; its hints carry the hub's name for this node.
+    /// The fan-out of a node; its hints carry the hub's name for this node (`Hub::node`).
     pub fn new(db: Db, hub: Arc<Hub>, clock: Clock) -> Fanout {
         Fanout {
-            node: Arc::clone(hub.node()),
             hub,
             db,
             clock,
@@ -133,7 +130,7 @@ impl Fanout {
                  SELECT count(pg_notify('herald', 'n ' || $1 || ' ' || n.id || ' ' || $2)) \
                    AS n FROM n",
             )
-            .bind(&*self.node)
+            .bind(&**self.hub.node())
             .bind(agent_id.to_string())
             .bind(json)
             .bind(SqlTime(self.clock.now()))
@@ -151,14 +148,14 @@ impl Fanout {
     /// Closes a session's streams on every node (signed out).
     pub async fn close_session(&self, session_id: Uuid, reason: CloseReason) {
         self.hub.close_session(session_id, reason);
-        self.hint(hints::close(&self.node, true, session_id, reason))
+        self.hint(hints::close(self.hub.node(), true, session_id, reason))
             .await;
     }
 
     /// Closes an agent's streams on every node (disabled).
     pub async fn close_agent(&self, agent_id: Uuid, reason: CloseReason) {
         self.hub.close_agent(agent_id, reason);
-        self.hint(hints::close(&self.node, false, agent_id, reason))
+        self.hint(hints::close(self.hub.node(), false, agent_id, reason))
             .await;
     }
 

@@ -36,7 +36,7 @@ pub(super) async fn run(
                 .map(|(agent, session)| (agent, session, true))
                 .collect(),
         };
-        for payload in hints::presence(&fanout.node, batch) {
+        for payload in hints::presence(fanout.hub.node(), batch) {
             fanout.hint(payload).await;
         }
     }

@@ -191,17 +191,20 @@ impl Hub {
 
     /// This node's windows in front now: (agent, session), once per session.
     pub fn fronts(&self) -> Vec<(Uuid, Uuid)> {
-        let mut out = Vec::new();
-        for (agent, streams) in self.lock().iter() {
-            for conn in &streams.conns {
-                if conn.in_front.load(Ordering::Relaxed)
-                    && !out.contains(&(*agent, conn.session_id))
-                {
-                    out.push((*agent, conn.session_id));
-                }
-            }
-        }
-        out
+        // A set: with thousands of windows in front, a search of the list for each was
+        // quadratic, every refresh.
+        let fronts: std::collections::HashSet<(Uuid, Uuid)> = self
+            .lock()
+            .iter()
+            .flat_map(|(agent, streams)| {
+                streams
+                    .conns
+                    .iter()
+                    .filter(|c| c.in_front.load(Ordering::Relaxed))
+                    .map(|c| (*agent, c.session_id))
+            })
+            .collect();
+        fronts.into_iter().collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, AgentStreams>> {
