@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::Row;
 use tokio::time::{interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -22,6 +22,9 @@ const NOTICE_TTL: chrono::Duration = chrono::Duration::hours(1);
 
 /// How long to wait before connecting again after the database refused.
 const RECONNECT: Duration = Duration::from_secs(1);
+
+/// How long one attempt to connect the listening connection may take.
+const CONNECT: Duration = Duration::from_secs(3);
 
 /// Most notices read in one catch-up round.
 const NOTICE_PAGE: i64 = 500;
@@ -147,8 +150,22 @@ async fn wait(shutdown: &CancellationToken, pause: Duration) -> bool {
     }
 }
 
+/// Connects the listening connection. Not `PgListener::connect`: its pool retries a refused
+/// connection for 30 s with pauses growing to 6 s, so a node would listen again up to 6 s
+/// after the database came back; here each attempt gives up after `CONNECT` (pauses of at
+/// most a fifth of it) and the caller tries again after `RECONNECT`.
 async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .acquire_timeout(CONNECT)
+        .connect(url)
+        .await?;
+    let mut listener = PgListener::connect_with(&pool).await?;
+    // A lost connection is reported at once; `listening` connects again and catches up.
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
