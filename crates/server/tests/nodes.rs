@@ -5,7 +5,8 @@
 //! listening connection catches up; a node (the real binary) SIGKILLed mid-burst loses
 //! nothing acknowledged and its client resumes on the other node with the same session; a
 //! window in front of its agent on one node counts on the other (phone pushes routed there
-//! wait for it).
+//! wait for it), and a desktop app on one node is listed and answers "Save and test" on
+//! the other.
 //!
 //! Needs the cluster of `HERALD_TEST_POSTGRES` (`scripts/test.sh` starts one); fails
 //! without it unless `HERALD_SKIP_POSTGRES=1` asks to skip, loudly. Runs in both passes of
@@ -384,4 +385,82 @@ async fn a_window_in_front_on_one_node_counts_on_the_other() {
     herald_testkit::wait_until("in front again", || hub.in_front(agent, session)).await;
     drop(on_a);
     herald_testkit::wait_until("B hears the stream ended", || !hub.in_front(agent, session)).await;
+}
+
+#[tokio::test]
+async fn a_desktop_app_on_one_node_is_listed_and_tested_from_the_other() {
+    // The test waits far longer than the client: only a receipt read from what the other
+    // node stored comes in time.
+    let Some((a, b)) = two_nodes(|c| c.push.test_wait = Duration::from_secs(120)).await else {
+        return;
+    };
+    let browser = a.sign_in("ana").await;
+    let laptop = common::grant(&b.http, &b.url, "ana").await;
+    let mut app = b.connect(&laptop.token).await;
+    app.send(&ClientMessage::Resume {
+        after_seq: 0,
+        epoch: None,
+        client: Some(StreamClient {
+            kind: ClientKind::DesktopApp,
+            name: "Herald on ana-laptop".into(),
+        }),
+    })
+    .await;
+    app.until_live().await;
+
+    // The devices list on A shows the app's stream on B, once B said who it is (B tells
+    // the stream as it opens, and again once the app said who it is).
+    let sessions = herald_testkit::wait_for("A lists the app's stream on B", || async {
+        let sessions: Vec<SessionInfo> = a.get(&browser, "/sessions").await;
+        sessions
+            .iter()
+            .any(|s| s.id == laptop.session_id && s.live.as_ref().is_some_and(|l| l.kind.is_some()))
+            .then_some(sessions)
+    })
+    .await;
+    let listed = sessions.iter().find(|s| s.id == laptop.session_id).unwrap();
+    assert_eq!(
+        listed.live,
+        Some(SessionLive {
+            streams: 1,
+            kind: Some(ClientKind::DesktopApp),
+            in_front: false
+        })
+    );
+
+    // "Save and test" pressed in the browser on A names the app on B and reports what it
+    // said: the item reaches B through a hint, the receipt reaches A through the database.
+    let answering = tokio::spawn(async move {
+        let item = app.next_item().await;
+        app.send(&ClientMessage::Receipt {
+            id: item.id,
+            outcome: AppOutcome::Shown,
+        })
+        .await;
+        app
+    });
+    let answer = a
+        .http
+        .post(a.api("/test-notification"))
+        .bearer_auth(&browser)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("answered once B stored the app's receipt");
+    let result: TestNotificationResult = answer.json().await.unwrap();
+    assert_eq!(result.apps.len(), 1, "{:?}", result.apps);
+    assert_eq!(result.apps[0].name, "Herald on ana-laptop");
+    assert_eq!(result.apps[0].outcome, AppOutcome::Shown);
+    let app = answering.await.unwrap();
+
+    // The app goes: A stops listing it at once, not after the other node's refreshes stop.
+    drop(app);
+    herald_testkit::wait_for("A hears the app's stream ended", || async {
+        let sessions: Vec<SessionInfo> = a.get(&browser, "/sessions").await;
+        sessions
+            .iter()
+            .any(|s| s.id == laptop.session_id && s.live.is_none())
+            .then_some(())
+    })
+    .await;
 }

@@ -7,14 +7,21 @@
 //! - `n <node> <id> <agent>`: notice `id` of `stream_notices` is for the agent's streams;
 //! - `s <node> <session> <reason>`: close that session's streams;
 //! - `a <node> <agent> <reason>`: close that agent's streams;
-//! - `f <node> <agent>:<session>:<1|0> …`: those sessions' windows came to the front of
-//!   their agents (1, also sent again every few seconds while they stay) or left it (0).
+//! - `l <node> <agent>:<session>:<streams>:<kind>:<front>:<name> …`: those sessions have
+//!   that many streams on the node now (0: none left), of that kind (`d` the desktop app,
+//!   `w` the web app, `-` not said yet), a window in front of the agent or not (1 or 0),
+//!   the name the client gave (base64url of its UTF-8, empty if none); sent on each change
+//!   and again every few seconds for every session with a stream (`hub::presence`).
 //!
 //! A payload stays under PostgreSQL's limit of 8000 bytes: item and presence hints are
 //! split.
 
-use herald_protocol::CloseReason;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use herald_protocol::{ClientKind, CloseReason};
 use uuid::Uuid;
+
+use crate::hub::presence::{Change, Streams};
 
 /// The channel.
 pub const CHANNEL: &str = "herald";
@@ -44,11 +51,8 @@ pub enum Hint {
         agent: Uuid,
         reason: CloseReason,
     },
-    /// Windows in front of their agents, or not, on a node: (agent, session, in front).
-    Presence {
-        node: String,
-        changes: Vec<(Uuid, Uuid, bool)>,
-    },
+    /// Sessions' streams on a node now.
+    Presence { node: String, changes: Vec<Change> },
 }
 
 impl Hint {
@@ -100,20 +104,9 @@ impl Hint {
                     }
                 })
             }
-            "f" => {
+            "l" => {
                 let node = words.next()?.to_owned();
-                let mut changes = Vec::new();
-                for word in words {
-                    let mut parts = word.split(':');
-                    let agent = Uuid::parse_str(parts.next()?).ok()?;
-                    let session = Uuid::parse_str(parts.next()?).ok()?;
-                    let in_front = match parts.next()? {
-                        "1" => true,
-                        "0" => false,
-                        _ => return None,
-                    };
-                    changes.push((agent, session, in_front));
-                }
+                let changes = words.map(read_change).collect::<Option<Vec<_>>>()?;
                 (!changes.is_empty()).then_some(Hint::Presence { node, changes })
             }
             _ => None,
@@ -130,14 +123,61 @@ pub fn items(node: &str, seqs: impl IntoIterator<Item = (Uuid, u64)>) -> Vec<Str
     )
 }
 
-/// Presence hints of `node` for `(agent, session, in front)`, split to fit a payload each.
-pub fn presence(node: &str, changes: impl IntoIterator<Item = (Uuid, Uuid, bool)>) -> Vec<String> {
-    split(
-        &format!("f {node}"),
-        changes
-            .into_iter()
-            .map(|(agent, session, front)| format!(" {agent}:{session}:{}", u8::from(front))),
-    )
+/// Presence hints of `node` for sessions' streams, split to fit a payload each.
+pub fn presence(node: &str, changes: impl IntoIterator<Item = Change>) -> Vec<String> {
+    split(&format!("l {node}"), changes.into_iter().map(write_change))
+}
+
+fn write_change(change: Change) -> String {
+    let Streams {
+        count,
+        kind,
+        in_front,
+        name,
+    } = change.streams;
+    let kind = match kind {
+        Some(ClientKind::DesktopApp) => "d",
+        Some(ClientKind::WebApp) => "w",
+        None => "-",
+    };
+    let name = name.map(|n| B64.encode(n)).unwrap_or_default();
+    let (agent, session, front) = (change.agent, change.session, u8::from(in_front));
+    format!(" {agent}:{session}:{count}:{kind}:{front}:{name}")
+}
+
+fn read_change(word: &str) -> Option<Change> {
+    let mut parts = word.split(':');
+    let agent = Uuid::parse_str(parts.next()?).ok()?;
+    let session = Uuid::parse_str(parts.next()?).ok()?;
+    let count = parts.next()?.parse().ok()?;
+    let kind = match parts.next()? {
+        "d" => Some(ClientKind::DesktopApp),
+        "w" => Some(ClientKind::WebApp),
+        "-" => None,
+        _ => return None,
+    };
+    let in_front = match parts.next()? {
+        "1" => true,
+        "0" => false,
+        _ => return None,
+    };
+    let name = match parts.next()? {
+        "" => None,
+        encoded => Some(String::from_utf8(B64.decode(encoded).ok()?).ok()?),
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Change {
+        agent,
+        session,
+        streams: Streams {
+            count,
+            kind,
+            in_front,
+            name,
+        },
+    })
 }
 
 /// `head` followed by as many words as fit, for each payload; none without words.
@@ -177,24 +217,37 @@ fn reason_from(name: &str) -> Option<CloseReason> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn item_hints_read_back_and_fit_a_payload() {
-        let seqs: Vec<(Uuid, u64)> = (0..400).map(|n| (Uuid::new_v4(), n * 1000)).collect();
-        let payloads = items("n1", seqs.clone());
-        assert!(payloads.len() > 1, "400 agents do not fit one payload");
+    /// Splits `sent` into payloads with `make`, reads them back with `read`: several
+    /// payloads, each under PostgreSQL's limit, all of `sent` back in order.
+    fn round_trip<T: Clone + PartialEq + std::fmt::Debug>(
+        sent: Vec<T>,
+        make: impl Fn(Vec<T>) -> Vec<String>,
+        read: impl Fn(Hint) -> Option<(String, Vec<T>)>,
+    ) {
+        let payloads = make(sent.clone());
+        assert!(payloads.len() > 1, "{} do not fit one payload", sent.len());
         let mut back = Vec::new();
         for payload in &payloads {
             assert!(payload.len() < 8000, "{}", payload.len());
-            match Hint::parse(payload) {
-                Some(Hint::Items { node, items }) => {
-                    assert_eq!(node, "n1");
-                    back.extend(items);
-                }
-                other => panic!("{other:?}"),
-            }
+            let hint = Hint::parse(payload).expect("a hint");
+            let (node, part) = read(hint).expect("of the kind sent");
+            assert_eq!(node, "n1");
+            back.extend(part);
         }
-        assert_eq!(back, seqs);
-        assert!(items("n1", []).is_empty());
+        assert_eq!(back, sent);
+        assert!(make(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn item_hints_read_back_and_fit_a_payload() {
+        round_trip(
+            (0..400).map(|n| (Uuid::new_v4(), n * 1000)).collect(),
+            |seqs| items("n1", seqs),
+            |hint| match hint {
+                Hint::Items { node, items } => Some((node, items)),
+                _ => None,
+            },
+        );
     }
 
     #[test]
@@ -230,24 +283,49 @@ mod tests {
 
     #[test]
     fn presence_hints_read_back_and_fit_a_payload() {
-        let changes: Vec<(Uuid, Uuid, bool)> = (0..300)
-            .map(|n| (Uuid::new_v4(), Uuid::new_v4(), n % 3 != 0))
-            .collect();
-        let payloads = presence("n1", changes.clone());
-        assert!(payloads.len() > 1, "300 sessions do not fit one payload");
-        let mut back = Vec::new();
-        for payload in &payloads {
-            assert!(payload.len() < 8000, "{}", payload.len());
-            match Hint::parse(payload) {
-                Some(Hint::Presence { node, changes }) => {
-                    assert_eq!(node, "n1");
-                    back.extend(changes);
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-        assert_eq!(back, changes);
-        assert!(presence("n1", []).is_empty());
+        let names = [
+            None,
+            Some("Herald for Linux on ana: 2 % off"),
+            Some("Ünïcödé 🔔"),
+        ];
+        let kinds = [None, Some(ClientKind::DesktopApp), Some(ClientKind::WebApp)];
+        round_trip(
+            (0..100u32)
+                .map(|n| Change {
+                    agent: Uuid::new_v4(),
+                    session: Uuid::new_v4(),
+                    streams: Streams {
+                        count: n % 3,
+                        kind: kinds[n as usize % 3],
+                        in_front: n % 2 == 0,
+                        name: names[n as usize % 3].map(str::to_owned),
+                    },
+                })
+                .collect(),
+            |changes| presence("n1", changes),
+            |hint| match hint {
+                Hint::Presence { node, changes } => Some((node, changes)),
+                _ => None,
+            },
+        );
+        // The longest name a client may give, in four-byte characters, still fits.
+        let long = Change {
+            agent: Uuid::new_v4(),
+            session: Uuid::new_v4(),
+            streams: Streams {
+                name: Some("🔔".repeat(herald_protocol::push::DEVICE_NAME_MAX)),
+                ..Streams::default()
+            },
+        };
+        let payloads = presence("n1", [long.clone()]);
+        assert_eq!(payloads.len(), 1);
+        assert_eq!(
+            Hint::parse(&payloads[0]),
+            Some(Hint::Presence {
+                node: "n1".into(),
+                changes: vec![long]
+            })
+        );
     }
 
     #[test]
@@ -262,11 +340,17 @@ mod tests {
             "n n1 x y",
             "s n1 bad bad",
             "a",
-            "f",
-            "f n1",
-            format!("f n1 {a}:{s}:2").as_str(),
-            format!("f n1 {a}:{s}").as_str(),
-            format!("f n1 {a}:nope:1").as_str(),
+            "l",
+            "l n1",
+            format!("f n1 {a}:{s}:1").as_str(), // the presence hint before stream counts
+            format!("l n1 {a}:{s}:1:d:2:").as_str(),
+            format!("l n1 {a}:{s}:1:x:1:").as_str(),
+            format!("l n1 {a}:{s}:-1:d:1:").as_str(),
+            format!("l n1 {a}:{s}:1:d:1").as_str(),
+            format!("l n1 {a}:{s}:1:d:1::").as_str(),
+            format!("l n1 {a}:{s}:1:d:1:*").as_str(),
+            format!("l n1 {a}:{s}:1:d:1:_w").as_str(), // not UTF-8
+            format!("l n1 {a}:nope:1:d:1:").as_str(),
         ] {
             assert_eq!(Hint::parse(payload), None, "{payload:?}");
         }

@@ -214,9 +214,9 @@ async fn apply(fanout: &Fanout, payload: &str, last_notice: &AtomicI64) {
             session, reason, ..
         } => fanout.hub.close_session(session, reason),
         Hint::CloseAgent { agent, reason, .. } => fanout.hub.close_agent(agent, reason),
-        Hint::Presence { changes, .. } => {
+        Hint::Presence { node, changes } => {
             for change in changes {
-                fanout.hub.heard_presence(change);
+                fanout.hub.heard_presence(&node, change);
             }
         }
     }

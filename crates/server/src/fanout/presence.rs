@@ -1,7 +1,8 @@
-//! Tells the other nodes which of this node's windows are in front of their agents: each
-//! change as it happens (batched with any that came meanwhile), and every window still in
-//! front again every [`REFRESH`], so a node that missed a hint, or that started later,
-//! knows within that time, and one whose peer died forgets its windows (`hub::presence`).
+//! Tells the other nodes which sessions have streams on this node (how many, of what kind,
+//! a window in front or not): each change as it happens (batched with any that came
+//! meanwhile), and every session with a stream again every [`REFRESH`], so a node that
+//! missed a hint, or that started later, knows within that time, and one whose peer died
+//! forgets that peer's sessions (`hub::presence`).
 
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{interval, MissedTickBehavior};
@@ -29,12 +30,7 @@ pub(super) async fn run(
                 }
                 batch
             }
-            _ = refresh.tick() => fanout
-                .hub
-                .fronts()
-                .into_iter()
-                .map(|(agent, session)| (agent, session, true))
-                .collect(),
+            _ = refresh.tick() => fanout.hub.sessions(),
         };
         for payload in hints::presence(fanout.hub.node(), batch) {
             fanout.hint(payload).await;

@@ -9,6 +9,7 @@
 //! what does not follow on from the last one handed on waits for the reader of `fanout`,
 //! which reads the agent's rows from the database.
 
+mod live;
 mod order;
 pub mod presence;
 
@@ -16,8 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use chrono::{DateTime, Utc};
-use herald_protocol::{ClientKind, Clock, CloseReason, ServerMessage, SessionLive, StreamClient};
+use herald_protocol::{ClientKind, Clock, CloseReason, ServerMessage, StreamClient};
 use tokio::sync::{mpsc, watch, Notify};
 use uuid::Uuid;
 
@@ -98,7 +98,9 @@ pub struct Subscription {
 impl Subscription {
     /// Records who the client is (once, from its `resume`).
     pub fn set_client(&self, client: &StreamClient) {
-        let _ = self.client.set((client.kind, client.clean_name()));
+        if self.client.set((client.kind, client.clean_name())).is_ok() {
+            self.hub.session_changed(self.agent_id, self.session_id);
+        }
     }
 
     /// The desktop app's name, if this stream is one.
@@ -113,10 +115,12 @@ impl Subscription {
     pub fn set_in_front(&self, in_front: bool) {
         let was = self.in_front.swap(in_front, Ordering::Relaxed);
         if was != in_front {
-            self.hub.presence.changed(
-                (self.agent_id, self.session_id, in_front),
-                self.hub.clock.now(),
-            );
+            if was {
+                self.hub
+                    .presence
+                    .left_front(self.agent_id, self.hub.clock.now());
+            }
+            self.hub.session_changed(self.agent_id, self.session_id);
         }
     }
 }
@@ -124,14 +128,16 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if self.in_front.load(Ordering::Relaxed) {
-            self.hub.presence.changed(
-                (self.agent_id, self.session_id, false),
-                self.hub.clock.now(),
-            );
+            self.hub
+                .presence
+                .left_front(self.agent_id, self.hub.clock.now());
         }
         let mut conns = self.hub.lock();
         if let Some(agent) = conns.get_mut(&self.agent_id) {
             agent.conns.retain(|c| c.id != self.id);
+            self.hub
+                .presence
+                .changed(live::change(self.agent_id, self.session_id, &agent.conns));
             if agent.conns.is_empty() {
                 conns.remove(&self.agent_id);
             }
@@ -159,52 +165,9 @@ impl Hub {
         })
     }
 
-    /// The last moment a Herald window (desktop app or browser, on any node) was in front
-    /// of the agent: now if one is, else when the last one left; `None` if none was since
-    /// the start.
-    pub fn computer_active_at(&self, agent_id: Uuid) -> Option<DateTime<Utc>> {
-        let now = self.clock.now();
-        let here = self
-            .lock()
-            .get(&agent_id)
-            .is_some_and(|a| a.conns.iter().any(|c| c.in_front.load(Ordering::Relaxed)));
-        if here || self.presence.remote_in_front(agent_id, None, now) {
-            return Some(now);
-        }
-        self.presence.last_left(agent_id)
-    }
-
     /// This node's name in hints.
     pub fn node(&self) -> &Arc<str> {
         &self.node
-    }
-
-    /// Sends this node's presence changes to `to` (the fan-out tells the other nodes).
-    pub fn tell_presence(&self, to: mpsc::UnboundedSender<presence::Change>) {
-        self.presence.tell(to);
-    }
-
-    /// Another node's window came to the front, is still there, or left.
-    pub fn heard_presence(&self, change: presence::Change) {
-        self.presence.heard(change, self.clock.now());
-    }
-
-    /// This node's windows in front now: (agent, session), once per session.
-    pub fn fronts(&self) -> Vec<(Uuid, Uuid)> {
-        // A set: with thousands of windows in front, a search of the list for each was
-        // quadratic, every refresh.
-        let fronts: std::collections::HashSet<(Uuid, Uuid)> = self
-            .lock()
-            .iter()
-            .flat_map(|(agent, streams)| {
-                streams
-                    .conns
-                    .iter()
-                    .filter(|c| c.in_front.load(Ordering::Relaxed))
-                    .map(|c| (*agent, c.session_id))
-            })
-            .collect();
-        fronts.into_iter().collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, AgentStreams>> {
@@ -231,6 +194,8 @@ impl Hub {
             queue: queue_tx,
             close: close_tx,
         });
+        self.presence
+            .changed(live::change(agent_id, session_id, list));
         Some(Subscription {
             hub: Arc::clone(self),
             agent_id,
@@ -241,53 +206,6 @@ impl Hub {
             in_front,
             client,
         })
-    }
-
-    /// The agent's live streams now, per session.
-    pub fn live(&self, agent_id: Uuid) -> HashMap<Uuid, SessionLive> {
-        let mut out: HashMap<Uuid, SessionLive> = HashMap::new();
-        if let Some(agent) = self.lock().get(&agent_id) {
-            for conn in &agent.conns {
-                let live = out.entry(conn.session_id).or_insert(SessionLive {
-                    streams: 0,
-                    kind: None,
-                    in_front: false,
-                });
-                live.streams += 1;
-                live.kind = live.kind.or(conn.client.get().map(|(kind, _)| *kind));
-                live.in_front |= conn.in_front.load(Ordering::Relaxed);
-            }
-        }
-        out
-    }
-
-    /// The agent's desktop apps with a live stream now: (session, name), one per session.
-    pub fn apps(&self, agent_id: Uuid) -> Vec<(Uuid, String)> {
-        let mut apps: Vec<(Uuid, String)> = Vec::new();
-        if let Some(agent) = self.lock().get(&agent_id) {
-            for conn in &agent.conns {
-                if let Some((ClientKind::DesktopApp, name)) = conn.client.get() {
-                    if !apps.iter().any(|(s, _)| *s == conn.session_id) {
-                        apps.push((conn.session_id, name.clone()));
-                    }
-                }
-            }
-        }
-        apps
-    }
-
-    /// Whether a live stream of this session, on any node, says its window is in front of
-    /// the agent.
-    pub fn in_front(&self, agent_id: Uuid, session_id: Uuid) -> bool {
-        let here = self.lock().get(&agent_id).is_some_and(|agent| {
-            agent
-                .conns
-                .iter()
-                .any(|c| c.session_id == session_id && c.in_front.load(Ordering::Relaxed))
-        });
-        here || self
-            .presence
-            .remote_in_front(agent_id, Some(session_id), self.clock.now())
     }
 
     /// Sends a message to every live stream of an agent.

@@ -1,33 +1,69 @@
-//! Whether an agent's windows (the desktop app, a browser tab) are in front of them, for
-//! routing pushes: a phone waits while a computer is in use, a browser tab in front gets no
-//! Web Push. This node's windows say so on their streams (the hub's connections); the other
-//! nodes' windows arrive as hints (`fanout`, PostgreSQL only), sent again every
-//! [`REFRESH`] while they stay in front and forgotten [`REMOTE_TTL`] after the last one, so
-//! a node that died holds nobody's pushes for longer than that.
+//! Where an agent's sessions have live streams on the other nodes, and whether their
+//! windows (the desktop app, a browser tab) are in front of the agent: for routing pushes
+//! (a phone waits while a computer is in use, a browser tab in front gets no Web Push),
+//! for the devices list and for the apps "Save and test" waits for. This node's streams
+//! are the hub's connections; each change to a session's streams here is told to the other
+//! nodes (`fanout`, PostgreSQL only), and every session with a stream here is told again
+//! every [`REFRESH`]. Another node's session is forgotten [`REMOTE_TTL`] after the last
+//! hint about it, so a node that died lists nobody and holds nobody's pushes for longer
+//! than that.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use herald_protocol::ClientKind;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-/// How often a node tells the others which of its windows are in front.
+/// How often a node tells the others which sessions have streams on it.
 pub const REFRESH: Duration = Duration::from_secs(10);
-/// How long another node's window counts as in front without hearing from it again.
+/// How long another node's session counts as live without hearing from it again.
 pub const REMOTE_TTL: Duration = Duration::from_secs(30);
 
-/// A window came to the front of its agent or left it: (agent, session, in front).
-pub type Change = (Uuid, Uuid, bool);
+/// One session's streams on one node.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Streams {
+    /// How many (0: none left there).
+    pub count: u32,
+    /// What the client said it is, if it did.
+    pub kind: Option<ClientKind>,
+    /// One of them says its window is in front of the agent.
+    pub in_front: bool,
+    /// The name the client gave (cleaned), if it did.
+    pub name: Option<String>,
+}
+
+/// What a node tells the others: a session of an agent has these streams on it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Whose session.
+    pub agent: Uuid,
+    /// Which.
+    pub session: Uuid,
+    /// Its streams on that node now.
+    pub streams: Streams,
+}
+
+/// A session's streams on another node, and when that node last said so.
+#[derive(Debug, Clone)]
+struct Heard {
+    streams: Streams,
+    at: DateTime<Utc>,
+}
+
+/// Another node's sessions of one agent, by (node, session): one session may have streams
+/// on two nodes (a tab on each, or a stream that moved and one not closed yet).
+type Remote = HashMap<(String, Uuid), Heard>;
 
 /// What this node knows beyond its own connections.
 #[derive(Debug, Default)]
 pub(super) struct Presence {
     /// When a window of each agent last left the front (here or on another node).
     last_front: Mutex<HashMap<Uuid, DateTime<Utc>>>,
-    /// Other nodes' windows in front: agent → session → when last heard.
-    remote: Mutex<HashMap<Uuid, HashMap<Uuid, DateTime<Utc>>>>,
+    /// Other nodes' sessions, by agent.
+    remote: Mutex<HashMap<Uuid, Remote>>,
     /// Where this node's changes go to be told to the others (set on PostgreSQL).
     changes: OnceLock<mpsc::UnboundedSender<Change>>,
 }
@@ -46,59 +82,63 @@ impl Presence {
         let _ = self.changes.set(to);
     }
 
-    /// A window of this node came to the front or left it.
-    pub(super) fn changed(&self, change: Change, now: DateTime<Utc>) {
-        if !change.2 {
-            guard(&self.last_front).insert(change.0, now);
-        }
+    /// A session's streams on this node changed.
+    pub(super) fn changed(&self, change: Change) {
         if let Some(to) = self.changes.get() {
             let _ = to.send(change);
         }
     }
 
-    /// Another node says a window of `session` is in front of `agent` (again), or left.
-    pub(super) fn heard(&self, (agent, session, in_front): Change, now: DateTime<Utc>) {
+    /// A window of this node left the front of `agent`.
+    pub(super) fn left_front(&self, agent: Uuid, now: DateTime<Utc>) {
+        guard(&self.last_front).insert(agent, now);
+    }
+
+    /// Another node says what streams a session has there now.
+    pub(super) fn heard(&self, node: &str, change: Change, now: DateTime<Utc>) {
         let mut remote = guard(&self.remote);
-        if in_front {
-            remote.entry(agent).or_default().insert(session, now);
-            return;
-        }
-        let Some(sessions) = remote.get_mut(&agent) else {
-            return;
+        let sessions = remote.entry(change.agent).or_default();
+        let key = (node.to_owned(), change.session);
+        let in_front = change.streams.count > 0 && change.streams.in_front;
+        let before = if change.streams.count == 0 {
+            sessions.remove(&key)
+        } else {
+            let heard = Heard {
+                streams: change.streams,
+                at: now,
+            };
+            sessions.insert(key, heard)
         };
-        if sessions.remove(&session).is_some() {
-            guard(&self.last_front).insert(agent, now);
-        }
+        let left_front = !in_front && before.is_some_and(|b| b.streams.in_front);
         if sessions.is_empty() {
-            remote.remove(&agent);
+            remote.remove(&change.agent);
+        }
+        drop(remote);
+        if left_front {
+            self.left_front(change.agent, now);
         }
     }
 
-    /// Whether another node's window of `session` (any session when `None`) is in front
-    /// of `agent`, heard within [`REMOTE_TTL`]. Windows not heard from since are dropped
-    /// and count as having left when last heard.
-    pub(super) fn remote_in_front(
-        &self,
-        agent: Uuid,
-        session: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> bool {
+    /// The agent's sessions on other nodes heard from within [`REMOTE_TTL`], one entry per
+    /// node and session. Those not heard from since are dropped; a window among them that
+    /// was in front counts as having left when last heard.
+    pub(super) fn remote(&self, agent: Uuid, now: DateTime<Utc>) -> Vec<(Uuid, Streams)> {
         let mut remote = guard(&self.remote);
         let Some(sessions) = remote.get_mut(&agent) else {
-            return false;
+            return Vec::new();
         };
         let mut gone = None::<DateTime<Utc>>;
         sessions.retain(|_, heard| {
-            let fresh = now - *heard <= ttl();
-            if !fresh {
-                gone = gone.max(Some(*heard));
+            let fresh = now - heard.at <= ttl();
+            if !fresh && heard.streams.in_front {
+                gone = gone.max(Some(heard.at));
             }
             fresh
         });
-        let found = match session {
-            Some(session) => sessions.contains_key(&session),
-            None => !sessions.is_empty(),
-        };
+        let found = sessions
+            .iter()
+            .map(|((_, session), heard)| (*session, heard.streams.clone()))
+            .collect();
         if sessions.is_empty() {
             remote.remove(&agent);
         }

@@ -1,7 +1,7 @@
 //! The registry's unit tests.
 
 use super::*;
-use herald_protocol::UnreadCount;
+use herald_protocol::{SessionLive, UnreadCount};
 
 fn unread(total: u32) -> ServerMessage {
     ServerMessage::Unread {
@@ -115,26 +115,38 @@ async fn closes_by_session_and_agent() {
     assert_eq!(*c.close.borrow(), None, "other agents untouched");
 }
 
+/// A session's streams on another node, as a hint says.
+fn there(agent: Uuid, session: Uuid, count: u32, in_front: bool) -> presence::Change {
+    presence::Change {
+        agent,
+        session,
+        streams: presence::Streams {
+            count,
+            kind: Some(ClientKind::DesktopApp),
+            in_front,
+            name: Some("Herald for Linux on ana-laptop".into()),
+        },
+    }
+}
+
 #[tokio::test]
 async fn windows_in_front_on_other_nodes_count_until_they_leave_or_go_quiet() {
     use herald_protocol::ManualClock;
     let start = chrono::Utc::now();
     let time = ManualClock::new(start);
     let hub = Hub::with_clock(8, 4, time.clock());
-    let (tell, mut told) = mpsc::unbounded_channel();
-    hub.tell_presence(tell);
     let (agent, desktop, tab) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     assert_eq!(hub.computer_active_at(agent), None, "nothing heard yet");
 
     // Another node's desktop app is in front: the phone waits, as for a local one.
-    hub.heard_presence((agent, desktop, true));
+    hub.heard_presence("n2", there(agent, desktop, 1, true));
     time.advance(chrono::Duration::seconds(20));
     assert_eq!(hub.computer_active_at(agent), Some(time.clock().now()));
     assert!(hub.in_front(agent, desktop));
     assert!(!hub.in_front(agent, tab), "per session");
     // It leaves the front: active until then.
     let left = time.clock().now();
-    hub.heard_presence((agent, desktop, false));
+    hub.heard_presence("n2", there(agent, desktop, 1, false));
     time.advance(chrono::Duration::seconds(60));
     assert_eq!(hub.computer_active_at(agent), Some(left));
     assert!(!hub.in_front(agent, desktop));
@@ -142,27 +154,121 @@ async fn windows_in_front_on_other_nodes_count_until_they_leave_or_go_quiet() {
     // Heard once, then never again (its node died): it counts for REMOTE_TTL after the
     // last hint, then as having left when last heard.
     let heard = time.clock().now();
-    hub.heard_presence((agent, tab, true));
+    hub.heard_presence("n2", there(agent, tab, 1, true));
     time.advance(chrono::Duration::from_std(presence::REMOTE_TTL).expect("a TTL"));
     assert!(hub.in_front(agent, tab), "within the TTL");
     time.advance(chrono::Duration::seconds(1));
     assert!(!hub.in_front(agent, tab), "past it");
     assert_eq!(hub.computer_active_at(agent), Some(heard));
 
-    // This node's own windows: told to the others as they change, listed for the refresh.
-    let local = hub.subscribe(agent, desktop).expect("a stream");
-    local.set_in_front(true);
-    local.set_in_front(true);
-    assert_eq!(hub.fronts(), vec![(agent, desktop)]);
-    drop(local);
-    assert_eq!(told.try_recv().ok(), Some((agent, desktop, true)));
-    assert_eq!(
-        told.try_recv().ok(),
-        Some((agent, desktop, false)),
-        "a stream that ends in front has left it"
+    // A stream that ends in front has left it.
+    hub.heard_presence("n2", there(agent, tab, 1, true));
+    time.advance(chrono::Duration::seconds(5));
+    let gone = time.clock().now();
+    hub.heard_presence("n2", there(agent, tab, 0, false));
+    time.advance(chrono::Duration::seconds(5));
+    assert_eq!(hub.computer_active_at(agent), Some(gone));
+}
+
+#[tokio::test]
+async fn sessions_on_other_nodes_are_listed_with_this_nodes_own() {
+    use herald_protocol::ManualClock;
+    let time = ManualClock::new(chrono::Utc::now());
+    let hub = Hub::with_clock(8, 4, time.clock());
+    let (agent, here, elsewhere) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let local = hub.subscribe(agent, here).expect("a stream");
+    local.set_client(&StreamClient {
+        kind: ClientKind::WebApp,
+        name: "Firefox".into(),
+    });
+    // The same session with a tab on each node, and a desktop app on the other node.
+    hub.heard_presence("n2", there(agent, elsewhere, 2, true));
+    hub.heard_presence(
+        "n2",
+        presence::Change {
+            agent,
+            session: here,
+            streams: presence::Streams {
+                count: 1,
+                kind: Some(ClientKind::WebApp),
+                ..presence::Streams::default()
+            },
+        },
     );
-    assert!(told.try_recv().is_err(), "once per change");
-    assert!(hub.fronts().is_empty());
+    let live = hub.live(agent);
+    assert_eq!(
+        live.get(&here),
+        Some(&SessionLive {
+            streams: 2,
+            kind: Some(ClientKind::WebApp),
+            in_front: false
+        })
+    );
+    assert_eq!(
+        live.get(&elsewhere),
+        Some(&SessionLive {
+            streams: 2,
+            kind: Some(ClientKind::DesktopApp),
+            in_front: true
+        })
+    );
+    assert_eq!(
+        hub.apps(agent),
+        vec![(elsewhere, "Herald for Linux on ana-laptop".into())],
+        "the other node's desktop app, named as it said"
+    );
+    // Its node stops telling: gone from both lists after the TTL.
+    time.advance(chrono::Duration::from_std(presence::REMOTE_TTL).expect("a TTL"));
+    time.advance(chrono::Duration::seconds(1));
+    assert!(hub.apps(agent).is_empty());
+    assert_eq!(hub.live(agent).len(), 1);
+    assert_eq!(hub.live(agent)[&here].streams, 1);
+}
+
+#[tokio::test]
+async fn this_nodes_sessions_are_told_as_they_change() {
+    let hub = Hub::new(8, 4);
+    let (tell, mut told) = mpsc::unbounded_channel();
+    hub.tell_presence(tell);
+    let (agent, desktop) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut told_now = || {
+        let mut all = Vec::new();
+        while let Ok(change) = told.try_recv() {
+            assert_eq!((change.agent, change.session), (agent, desktop));
+            all.push(change.streams);
+        }
+        all
+    };
+    let local = hub.subscribe(agent, desktop).expect("a stream");
+    local.set_client(&StreamClient {
+        kind: ClientKind::DesktopApp,
+        name: "Herald for Linux".into(),
+    });
+    local.set_in_front(true);
+    local.set_in_front(true);
+    let app = |count, in_front| presence::Streams {
+        count,
+        kind: Some(ClientKind::DesktopApp),
+        in_front,
+        name: Some("Herald for Linux".into()),
+    };
+    assert_eq!(
+        told_now(),
+        vec![
+            presence::Streams {
+                count: 1,
+                ..presence::Streams::default()
+            },
+            app(1, false),
+            app(1, true),
+        ],
+        "connected, said who it is, came to the front; once per change"
+    );
+    assert_eq!(hub.sessions().len(), 1, "listed for the refresh");
+    assert_eq!(hub.sessions()[0].streams, app(1, true));
+    drop(local);
+    assert_eq!(told_now(), vec![presence::Streams::default()], "none left");
+    assert!(hub.sessions().is_empty());
 }
 
 #[tokio::test]
