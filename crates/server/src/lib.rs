@@ -19,7 +19,8 @@
 //! - [`push`]: Web Push: the VAPID key, browsers' subscriptions, the push outbox worker.
 //! - [`receipts`]: desktop apps' receipts (what each did with an OS notification).
 //! - [`web`]: the web app at `/`, its cookie session guards and the security headers.
-//! - [`metrics`]: counters and gauges for Prometheus (`GET /metrics`, internal addresses only).
+//! - [`metrics`]: counters and gauges for Prometheus (`GET /metrics`, internal addresses only);
+//!   [`histogram`]: a histogram of durations for it.
 //! - [`openapi`]: the OpenAPI description, generated from the route table and the types.
 //! - [`token`]: opaque tokens (random, prefixed, stored as SHA-256) and the hex encoder.
 //! - [`auth`]: the sign-in limiter, the callers tokens and keys stand for.
@@ -50,6 +51,7 @@ pub mod demo;
 pub mod email;
 pub mod error;
 pub mod fanout;
+pub mod histogram;
 pub mod http;
 pub mod hub;
 pub mod inbox;

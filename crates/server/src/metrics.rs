@@ -1,5 +1,5 @@
 //! What operators watch, in Prometheus' text format at `GET /metrics`: counters kept as the
-//! server works (ingest, batches, failures), and gauges read at scrape time (live streams,
+//! server works (ingest, batches, failures), the fan-out lag's histogram, and gauges read at scrape time (live streams,
 //! outbox depth and age per channel, push answers by outcome, database reachability).
 //!
 //! Served only to loopback and private addresses (a scraper inside the operator's network);
@@ -57,7 +57,7 @@ pub async fn render(
     metrics: &Metrics,
     fanout: &crate::fanout::FanoutStats,
     db: &Db,
-    live_streams: usize,
+    hub: &crate::hub::Hub,
     draining: bool,
     now: DateTime<Utc>,
 ) -> String {
@@ -116,6 +116,11 @@ pub async fn render(
     ] {
         counter(&mut out, name, help, load(value));
     }
+    hub.fanout_lag().render(
+        &mut out,
+        "herald_fanout_lag_seconds",
+        "From the start of another node's batch to its items handed to streams here.",
+    );
     gauge_head(
         &mut out,
         "herald_background_leader",
@@ -131,7 +136,7 @@ pub async fn render(
         "herald_live_streams",
         "Live WebSocket streams on this node.",
     );
-    let _ = writeln!(out, "herald_live_streams {live_streams}");
+    let _ = writeln!(out, "herald_live_streams {}", hub.connections());
     gauge_head(
         &mut out,
         "herald_draining",

@@ -62,14 +62,28 @@ async fn ready_and_metrics_follow_the_server() {
         value("herald_outbox_oldest_seconds{channel=\"email\"}"),
         0.0
     );
-    // Every sample has its HELP and TYPE.
+    // Every sample has its HELP and TYPE (a histogram's buckets, sum and count, its own).
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let name = line.split(['{', ' ']).next().unwrap();
+        let histogram = ["_bucket", "_sum", "_count"]
+            .iter()
+            .filter_map(|suffix| name.strip_suffix(suffix))
+            .find(|family| text.contains(&format!("# TYPE {family} histogram\n")));
+        let family = histogram.unwrap_or(name);
         assert!(
-            text.contains(&format!("# TYPE {name} ")),
+            text.contains(&format!("# TYPE {family} ")),
             "{name} has no TYPE"
         );
+        assert!(
+            text.contains(&format!("# HELP {family} ")),
+            "{name} has no HELP"
+        );
     }
+    assert_eq!(
+        value("herald_fanout_lag_seconds_count"),
+        0.0,
+        "one node: nothing waited for another"
+    );
 }
 
 /// Failed sign-ins from `forwarded` (as a proxy would say), for a new email each time;

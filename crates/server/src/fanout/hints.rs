@@ -1,9 +1,10 @@
 //! The hints nodes send each other on PostgreSQL's channel `herald`: a few bytes naming
 //! what changed, never the change itself (a node reads that from the database).
 //!
-//! - `i <node> <agent>:<seq> <agent>:<seq> …`: the agents' items up to these seqs are
-//!   committed (sent by a node's ingest batch, in its transaction; that node's own writer
-//!   hands them to its streams, so it skips its own);
+//! - `i <node> <ms> <agent>:<seq> <agent>:<seq> …`: the agents' items up to these seqs are
+//!   committed (sent by a node's ingest batch, in its transaction, stamped with the batch's
+//!   time in milliseconds since 1970 for the fan-out lag; that node's own writer hands
+//!   them to its streams, so it skips its own);
 //! - `n <node> <id> <agent>`: notice `id` of `stream_notices` is for the agent's streams;
 //! - `s <node> <session> <reason>`: close that session's streams;
 //! - `a <node> <agent> <reason>`: close that agent's streams;
@@ -18,6 +19,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use herald_protocol::{ClientKind, CloseReason};
 use uuid::Uuid;
 
@@ -35,6 +37,8 @@ pub enum Hint {
     /// Items committed by a node, up to a seq per agent.
     Items {
         node: String,
+        /// When the batch that committed them began, on that node's clock.
+        at: DateTime<Utc>,
         items: Vec<(Uuid, u64)>,
     },
     /// A notice for an agent's streams, from a node.
@@ -73,13 +77,14 @@ impl Hint {
         match words.next()? {
             "i" => {
                 let node = words.next()?.to_owned();
+                let at = DateTime::from_timestamp_millis(words.next()?.parse().ok()?)?;
                 let mut items = Vec::new();
                 for word in words {
                     let (agent, seq) = word.split_once(':')?;
                     items.push((Uuid::parse_str(agent).ok()?, seq.parse().ok()?));
                 }
                 // This side never sends a hint that names nothing.
-                (!items.is_empty()).then_some(Hint::Items { node, items })
+                (!items.is_empty()).then_some(Hint::Items { node, at, items })
             }
             "n" => Some(Hint::Notice {
                 node: words.next()?.to_owned(),
@@ -114,10 +119,15 @@ impl Hint {
     }
 }
 
-/// Item hints of `node` for `(agent, last seq)` pairs, split to fit a payload each.
-pub fn items(node: &str, seqs: impl IntoIterator<Item = (Uuid, u64)>) -> Vec<String> {
+/// Item hints of `node` for `(agent, last seq)` pairs committed by a batch that began `at`,
+/// split to fit a payload each.
+pub fn items(
+    node: &str,
+    at: DateTime<Utc>,
+    seqs: impl IntoIterator<Item = (Uuid, u64)>,
+) -> Vec<String> {
     split(
-        &format!("i {node}"),
+        &format!("i {node} {}", at.timestamp_millis()),
         seqs.into_iter()
             .map(|(agent, seq)| format!(" {agent}:{seq}")),
     )
@@ -240,11 +250,19 @@ mod tests {
 
     #[test]
     fn item_hints_read_back_and_fit_a_payload() {
+        let at = DateTime::from_timestamp_millis(1_796_000_000_123).expect("a time");
         round_trip(
             (0..400).map(|n| (Uuid::new_v4(), n * 1000)).collect(),
-            |seqs| items("n1", seqs),
+            |seqs| items("n1", at, seqs),
             |hint| match hint {
-                Hint::Items { node, items } => Some((node, items)),
+                Hint::Items {
+                    node,
+                    at: read,
+                    items,
+                } => {
+                    assert_eq!(read, at, "the stamp to the millisecond");
+                    Some((node, items))
+                }
                 _ => None,
             },
         );
@@ -337,6 +355,9 @@ mod tests {
             "i nope",
             "i n1 nope",
             "i n1 a:1",
+            "i n1 1796000000123",
+            format!("i n1 {a}:1").as_str(), // no stamp
+            format!("i n1 x {a}:1").as_str(),
             "n n1 x y",
             "s n1 bad bad",
             "a",

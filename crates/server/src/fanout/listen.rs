@@ -186,9 +186,9 @@ async fn apply(fanout: &Fanout, payload: &str, last_notice: &AtomicI64) {
         return; // done here already
     }
     match hint {
-        Hint::Items { items, .. } => {
+        Hint::Items { items, at, .. } => {
             for (agent, seq) in items {
-                fanout.hub.hinted(agent, seq);
+                fanout.hub.hinted(agent, seq, Some(at));
             }
         }
         Hint::Notice { id, agent, .. } => {
@@ -288,7 +288,7 @@ async fn sweep_once(fanout: &Fanout, last_notice: &AtomicI64) -> Result<(), sqlx
                 .is_some_and(|p| p < seq)
             {
                 Fanout::count(&fanout.stats.swept);
-                fanout.hub.hinted(id, seq);
+                fanout.hub.hinted(id, seq, None);
             }
         }
     }

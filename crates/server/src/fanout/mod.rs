@@ -16,8 +16,9 @@
 //! revoked session or a disabled agent (hinted). On SQLite there is one node: these only
 //! reach the local hub.
 //!
-//! - `presence`: which of this node's windows are in front of their agents, told to the
-//!   others, so that the node running the push workers routes by every node's windows.
+//! - `presence`: which sessions have streams on this node (how many, of what kind, a window
+//!   in front or not), told to the others: the node running the push workers routes by
+//!   every node's windows, and the devices list and "Save and test" see every node's.
 
 pub(crate) mod hints;
 mod listen;

@@ -54,7 +54,7 @@ pub async fn metrics(
         &state.metrics,
         state.fanout.stats(),
         &state.db,
-        state.hub.connections(),
+        &state.hub,
         state.shutdown.is_cancelled(),
         state.clock.now(),
     )

@@ -7,8 +7,11 @@
 //!
 //! Items are handed on in seq order per agent, whichever node committed them (`order`):
 //! what does not follow on from the last one handed on waits for the reader of `fanout`,
-//! which reads the agent's rows from the database.
+//! which reads the agent's rows from the database; how long another node's items waited
+//! for that is the fan-out lag (`lag`). What each agent's sessions have live here and on
+//! the other nodes: `live` and `presence`.
 
+mod lag;
 mod live;
 mod order;
 pub mod presence;
@@ -17,9 +20,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use chrono::{DateTime, Utc};
 use herald_protocol::{ClientKind, Clock, CloseReason, ServerMessage, StreamClient};
 use tokio::sync::{mpsc, watch, Notify};
 use uuid::Uuid;
+
+use crate::histogram::Histogram;
 
 /// A serialised message on its way to one connection.
 #[derive(Debug, Clone)]
@@ -59,6 +65,8 @@ struct Conn {
 struct AgentStreams {
     conns: Vec<Conn>,
     order: order::Order,
+    /// Other nodes' hints whose items are not handed on yet, for the fan-out lag.
+    waiting: lag::Waiting,
 }
 
 /// The registry.
@@ -77,8 +85,15 @@ pub struct Hub {
     presence: presence::Presence,
     /// This node's name in the hints nodes send each other (12 random hex digits).
     node: Arc<str>,
+    /// How long other nodes' items waited to be handed on here (`lag`).
+    lag: Histogram,
     clock: Clock,
 }
+
+/// The fan-out lag's bucket bounds, in seconds.
+const LAG_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// What a stream task holds: its queue, its close signal; leaving drops it from the hub.
 #[derive(Debug)]
@@ -161,6 +176,7 @@ impl Hub {
             queue_len,
             presence: presence::Presence::default(),
             node: Arc::from(&Uuid::new_v4().simple().to_string()[..12]),
+            lag: Histogram::new(LAG_BUCKETS),
             clock,
         })
     }
@@ -273,9 +289,13 @@ impl Hub {
         taken
     }
 
-    /// A hint from another node: the agent's items up to `seq` are committed.
-    pub fn hinted(&self, agent_id: Uuid, seq: u64) {
+    /// A hint from another node (stamped by it `at`; a sweep's has no stamp): the agent's
+    /// items up to `seq` are committed.
+    pub fn hinted(&self, agent_id: Uuid, seq: u64, at: Option<DateTime<Utc>>) {
         if let Some(agent) = self.lock().get_mut(&agent_id) {
+            if let Some(at) = at.filter(|_| agent.order.published().is_none_or(|p| p < seq)) {
+                agent.waiting.hinted(seq, at);
+            }
             if agent.order.hinted(seq) {
                 self.reads.notify_one();
             }
@@ -285,6 +305,8 @@ impl Hub {
     /// A stream of the agent read where its items stand (`latest`) and replays up to there.
     pub fn floor(&self, agent_id: Uuid, latest: u64) {
         if let Some(agent) = self.lock().get_mut(&agent_id) {
+            // What the replay sends did not wait for the fan-out.
+            let _ = agent.waiting.handed_on(latest, self.clock.now());
             if agent.order.floor(latest) {
                 self.reads.notify_one();
             }
@@ -337,9 +359,20 @@ impl Hub {
                 send_to(&agent.conns, &item_outgoing(*seq, json));
             }
         }
-        agent
+        let again = agent
             .order
-            .read_done(items.last().map(|(seq, _)| *seq), complete)
+            .read_done(items.last().map(|(seq, _)| *seq), complete);
+        if let Some(published) = agent.order.published() {
+            for waited in agent.waiting.handed_on(published, self.clock.now()) {
+                self.lag.observe(waited);
+            }
+        }
+        again
+    }
+
+    /// How long other nodes' items waited to be handed on here.
+    pub fn fanout_lag(&self) -> &Histogram {
+        &self.lag
     }
 
     /// Queues a message for each of an agent's streams; returns how many took it (a full

@@ -291,3 +291,33 @@ async fn an_own_item_the_reader_handed_on_first_counts_every_stream() {
         assert!(stream.queue.try_recv().is_err(), "once");
     }
 }
+
+#[tokio::test]
+async fn the_fanout_lag_counts_hinted_items_from_their_stamp_to_their_hand_on() {
+    use herald_protocol::ManualClock;
+    let time = ManualClock::new(chrono::Utc::now());
+    let hub = Hub::with_clock(8, 8, time.clock());
+    let agent = Uuid::new_v4();
+    let _stream = hub.subscribe(agent, Uuid::new_v4()).expect("a stream");
+    // Hinted before the stream read where the agent stands, and covered by its replay:
+    // not the fan-out's wait.
+    hub.hinted(agent, 2, Some(time.clock().now()));
+    hub.floor(agent, 2);
+    // Another node's items 3..=4, stamped by it 40 ms before they are handed on here.
+    hub.hinted(agent, 4, Some(time.clock().now()));
+    time.advance(chrono::Duration::milliseconds(40));
+    assert_eq!(hub.start_reads(), vec![(agent, 2)]);
+    let items = [(3, "{}".to_owned()), (4, "{}".to_owned())];
+    assert!(!hub.read_done(agent, &items, true));
+    // A sweep's hint has no stamp: nothing counted.
+    hub.hinted(agent, 5, None);
+    assert_eq!(hub.start_reads(), vec![(agent, 4)]);
+    assert!(!hub.read_done(agent, &[(5, "{}".to_owned())], true));
+
+    let mut out = String::new();
+    hub.fanout_lag().render(&mut out, "lag", "");
+    assert_eq!(hub.fanout_lag().count(), 1, "{out}");
+    assert!(out.contains("lag_bucket{le=\"0.025\"} 0\n"), "{out}");
+    assert!(out.contains("lag_bucket{le=\"0.05\"} 1\n"), "{out}");
+    assert!(out.contains("lag_sum 0.04\n"), "{out}");
+}

@@ -369,7 +369,7 @@ impl Batch {
                     let seq = u64::try_from(self.agents.get(id)?.last_seq).ok()?;
                     Some((*id, seq))
                 });
-                let hints = crate::fanout::hints::items(&self.node, seqs);
+                let hints = crate::fanout::hints::items(&self.node, self.now, seqs);
                 // The counters as committed, for the streams.
                 for (id, unread) in sql_postgres::flush(conn, &args, &json(&hints)?).await? {
                     if let Some(agent) = self.agents.get_mut(&id) {

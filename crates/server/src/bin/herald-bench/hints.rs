@@ -39,6 +39,7 @@ async fn shape(url: &str, per_commit: usize, length: Duration) -> anyhow::Result
     // Realistic payloads: random agents, seqs in the thousands.
     let payloads = item_hints(
         "a1b2c3d4e5f6",
+        chrono::Utc::now(),
         (0..per_commit).map(|n| (uuid::Uuid::new_v4(), 4000 + n as u64)),
     );
     let payload_bytes = payloads.iter().map(String::len).sum();
@@ -50,8 +51,8 @@ async fn shape(url: &str, per_commit: usize, length: Duration) -> anyhow::Result
         let received = Arc::clone(&received);
         tokio::spawn(async move {
             while let Ok(notification) = listener.recv().await {
-                // `i <node> <agent>:<seq> …`: every word after the first two is a hint.
-                let hints = notification.payload().split(' ').count().saturating_sub(2);
+                // `i <node> <ms> <agent>:<seq> …`: every word after the first three is a hint.
+                let hints = notification.payload().split(' ').count().saturating_sub(3);
                 received.fetch_add(hints as u64, Ordering::Relaxed);
             }
         })
