@@ -180,7 +180,13 @@ pub enum PushOutcome {
         error: String,
     },
     /// Not sent: the item was read before it could go.
-    SkippedRead,
+    SkippedRead {
+        /// Set when it was held first because the agent was working at a computer: how
+        /// many seconds after the item arrived it was read (on any device).
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held_read_after_secs: Option<u32>,
+    },
     /// Not sent: it could not go before its time to live ran out.
     Expired,
     /// Not sent: a Herald window of this browser was in front of the agent and showed it.

@@ -383,7 +383,12 @@ fn samples() -> Vec<Sample> {
                     status: Some(400),
                     error: "the push service refused the message (400)".into(),
                 },
-                PushOutcome::SkippedRead,
+                PushOutcome::SkippedRead {
+                    held_read_after_secs: None,
+                },
+                PushOutcome::SkippedRead {
+                    held_read_after_secs: Some(40),
+                },
                 PushOutcome::Expired,
                 PushOutcome::InFront,
                 PushOutcome::Pending,

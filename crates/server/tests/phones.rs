@@ -352,10 +352,23 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
         .await;
     held().await;
     let first = s.server.all_items(&s.token).await.pop().unwrap();
+    s.clock.advance(chrono::Duration::seconds(40));
     s.server.mark_read(&s.token, &[first.id]).await;
-    s.clock.advance(chrono::Duration::seconds(61));
-    s.wait_last("the push skipped", |o| *o == PushOutcome::SkippedRead)
+    s.clock.advance(chrono::Duration::seconds(21));
+    // "Why?" says it was held, and read 40 s after it came.
+    let skipped = PushOutcome::SkippedRead {
+        held_read_after_secs: Some(40),
+    };
+    s.wait_last("the push skipped", |o| *o == skipped).await;
+    let trail: serde_json::Value = s
+        .server
+        .get(&s.token, &format!("/inbox/{}/trail", first.id))
         .await;
+    assert_eq!(
+        trail["devices"][0]["outcome"],
+        serde_json::json!({"state": "skipped_read", "held_read_after_secs": 40}),
+        "{trail}"
+    );
     let alerts = || {
         s.apns
             .received()

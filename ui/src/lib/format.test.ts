@@ -1,9 +1,20 @@
 import { describe, expect, test } from "vitest";
 import type { Reason } from "./generated/protocol";
 import { allDictionaries } from "./i18n.svelte";
-import { kindFamily, kindLabelKey, reasonText, relativeTime } from "./format";
+import { elapsed, kindFamily, kindLabelKey, reasonText, relativeTime } from "./format";
 
 const now = new Date("2026-11-24T12:00:00Z");
+
+describe("elapsed", () => {
+  test("the largest whole unit, in both languages", () => {
+    expect(elapsed(40, "en")).toBe("40 seconds");
+    expect(elapsed(1, "en")).toBe("1 second");
+    expect(elapsed(185, "en")).toBe("3 minutes");
+    expect(elapsed(7300, "en")).toBe("2 hours");
+    expect(elapsed(40, "pt-BR")).toBe("40 segundos");
+    expect(elapsed(-5, "en")).toBe("0 seconds");
+  });
+});
 
 describe("relativeTime", () => {
   test("under a minute is 'just now'", () => {

@@ -24,6 +24,15 @@ export function relativeTime(iso: string, now: Date, language: string, justNow: 
   return justNow;
 }
 
+/** A span of time in its largest whole unit, in words of the language: "40 seconds",
+ * "3 minutes", "2 hours". */
+export function elapsed(seconds: number, language: string): string {
+  const [unit, size]: [Intl.NumberFormatOptions["unit"], number] =
+    seconds >= 3600 ? ["hour", 3600] : seconds >= 60 ? ["minute", 60] : ["second", 1];
+  const format = new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "long" });
+  return format.format(Math.floor(Math.max(0, seconds) / size));
+}
+
 /** A full date and time for tooltips and screen readers. */
 export function absoluteTime(iso: string, language: string): string {
   const date = new Date(iso);

@@ -2,7 +2,7 @@
 // agent's preference once signed in (it is stored on the server, so email and the app
 // agree), else the system's language.
 import type { AppReceipt, Language, TestEmail, TestNotificationResult, TestPush, TestPushDevice } from "./generated/protocol";
-import { reasonText } from "./format";
+import { elapsed, reasonText } from "./format";
 import { en, type Key } from "./texts/en";
 import { ptBR } from "./texts/pt-BR";
 
@@ -97,7 +97,9 @@ export function pushDeviceLine({ name, outcome }: TestPushDevice): string {
     case "failed":
       return t("test_push_failed", { name, error: outcome.error });
     case "skipped_read":
-      return t("test_push_skipped_read", { name });
+      return outcome.held_read_after_secs === undefined
+        ? t("test_push_skipped_read", { name })
+        : t("test_push_held_then_read", { name, after: elapsed(outcome.held_read_after_secs, locale.language) });
     case "expired":
       return t("test_push_expired", { name });
     case "in_front":

@@ -42,6 +42,8 @@ test("a test notification's result says what was observed per channel, never 'de
         { device: "d1", name: "Firefox on Linux", outcome: { state: "accepted", status: 201 } },
         { device: "d2", name: "Chrome", outcome: { state: "gone", status: 410 } },
         { device: "d3", name: "Edge", outcome: { state: "pending" } },
+        { device: "d4", name: "Ana's iPhone", outcome: { state: "skipped_read", held_read_after_secs: 40 } },
+        { device: "d5", name: "Safari", outcome: { state: "skipped_read" } },
       ],
     },
     apps: [
@@ -61,6 +63,8 @@ test("a test notification's result says what was observed per channel, never 'de
     "Push to Firefox on Linux: accepted by its push service (201); the browser shows it when it is online.",
     "Push to Chrome: its push service no longer knows this browser (410), so Herald removed it. Enable browser notifications there again.",
     "Push to Edge: no answer from its push service yet.",
+    "Push to Ana's iPhone: held while you worked at a computer, then not sent: you read it 40 seconds after it came.",
+    "Push to Safari: not sent, the item was read first.",
     "Herald on ana-laptop: showed it as a notification on that computer.",
     "Herald on desk-7: did not show a notification (you asked for a test; the system does not allow notifications).",
     "Herald on old-pc: had it, but did not say whether it showed it (an older or busy app).",

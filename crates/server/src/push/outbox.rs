@@ -35,6 +35,9 @@ UPDATE push_outbox SET status = j.value ->> 1, attempts = (j.value ->> 2)::integ
        not_before = COALESCE(j.value ->> 5, not_before), answered_at = $1
   FROM herald_rows($2::jsonb) AS j(value) WHERE push_outbox.id = (j.value ->> 0)::bigint";
 
+/// The note a held push's row keeps (also once it is skipped: the item was read meanwhile).
+pub(super) const HELD_NOTE: &str = "held: you were working at a computer";
+
 /// Most answers written in one transaction.
 const RECORD_CHUNK: usize = 64;
 
@@ -47,7 +50,7 @@ macro_rules! due {
     ($language:literal, $phone_delay:literal) => {
         concat!(
             "SELECT o.id, o.subscription_id, o.notification_id, o.attempts, o.created_at, ",
-            "o.urgency, o.conversation_id, o.agent_id, s.session_id, n.data, ",
+            "o.urgency, o.conversation_id, o.agent_id, o.status, s.session_id, n.data, ",
             "n.read_at IS NOT NULL AS read, s.endpoint, s.p256dh, s.auth, s.platform, s.app_id, ",
             "a.unread AS badge, ",
             $language,
@@ -88,6 +91,8 @@ pub(super) struct Due {
     pub(super) session_id: Option<String>,
     pub(super) data: String,
     pub(super) read: bool,
+    /// It was held (a phone while the agent works at a computer).
+    pub(super) held: bool,
     pub(super) endpoint: String,
     pub(super) p256dh: String,
     pub(super) auth: String,
@@ -149,6 +154,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             session_id: row.try_get("session_id")?,
             data: row.try_get("data")?,
             read: row.flag("read")?,
+            held: row.try_get::<String, _>("status")? == "held",
             endpoint: row.try_get("endpoint")?,
             p256dh: row.try_get("p256dh")?,
             auth: row.try_get("auth")?,
@@ -430,15 +436,11 @@ async fn record(
                 Verdict::Retry { status, error, .. } | Verdict::Failed { status, error } => {
                     ("failed", *status, Some(error.as_str()), None)
                 }
-                Verdict::SkippedRead => ("skipped", None, None, None),
+                // A held push skipped keeps its note: "Why?" says it was held, then read.
+                Verdict::SkippedRead => ("skipped", None, due.held.then_some(HELD_NOTE), None),
                 Verdict::Expired => ("expired", None, None, None),
                 Verdict::InFront => ("in_front", None, None, None),
-                Verdict::Held(until) => (
-                    "held",
-                    None,
-                    Some("held: you were working at a computer"),
-                    Some(*until),
-                ),
+                Verdict::Held(until) => ("held", None, Some(HELD_NOTE), Some(*until)),
             };
         let counted = !matches!(
             verdict,

@@ -348,11 +348,13 @@ pub async fn is_registered(db: &Db, agent_id: Uuid, endpoint: &str) -> Result<bo
 pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> {
     let rows = sqlx::query(
         "SELECT s.id, s.name, s.endpoint, s.platform, s.created_at, \
-                o.status, o.attempts, o.last_status, o.last_error, o.not_before, o.answered_at \
+                o.status, o.attempts, o.last_status, o.last_error, o.not_before, o.answered_at, \
+                o.created_at AS queued_at, n.read_at AS item_read_at \
          FROM push_subscriptions AS s \
          LEFT JOIN push_outbox AS o ON o.id = ( \
              SELECT id FROM push_outbox WHERE subscription_id = s.id AND answered_at IS NOT NULL \
              ORDER BY answered_at DESC, id DESC LIMIT 1) \
+         LEFT JOIN notifications AS n ON n.id = o.notification_id \
          WHERE s.agent_id = $1 ORDER BY s.created_at DESC, s.id DESC",
     )
     .bind(agent_id.to_string())
@@ -383,7 +385,7 @@ pub async fn list(db: &Db, agent_id: Uuid) -> Result<Vec<PushDevice>, AppError> 
 }
 
 /// An outbox row's state as an outcome (columns `status`, `attempts`, `last_status`,
-/// `last_error`, `not_before`).
+/// `last_error`, `not_before`, and `queued_at` and `item_read_at` for a held push skipped).
 fn outcome_of(row: &sqlx::any::AnyRow) -> Result<PushOutcome, sqlx::Error> {
     let status: String = row.try_get("status")?;
     let attempts: i64 = row.try_get("attempts")?;
@@ -406,7 +408,13 @@ fn outcome_of(row: &sqlx::any::AnyRow) -> Result<PushOutcome, sqlx::Error> {
             status: code,
             error,
         },
-        "skipped" => PushOutcome::SkippedRead,
+        "skipped" => PushOutcome::SkippedRead {
+            held_read_after_secs: if error == super::outbox::HELD_NOTE {
+                read_after(row)?
+            } else {
+                None
+            },
+        },
         "expired" => PushOutcome::Expired,
         "in_front" => PushOutcome::InFront,
         "held" => PushOutcome::Held {
@@ -418,6 +426,16 @@ fn outcome_of(row: &sqlx::any::AnyRow) -> Result<PushOutcome, sqlx::Error> {
             retry_at: row.time("not_before")?,
         },
         _ => PushOutcome::Pending,
+    })
+}
+
+/// Seconds from a push's row being queued (the item's arrival) to the item being read.
+fn read_after(row: &sqlx::any::AnyRow) -> Result<Option<u32>, sqlx::Error> {
+    let queued: Option<DateTime<Utc>> = row.time("queued_at")?;
+    let read: Option<DateTime<Utc>> = row.time("item_read_at")?;
+    Ok(match (queued, read) {
+        (Some(queued), Some(read)) => u32::try_from((read - queued).num_seconds()).ok(),
+        _ => None,
     })
 }
 
@@ -447,8 +465,10 @@ pub async fn results_for(
     devices: &[(Uuid, String)],
 ) -> Result<Vec<TestPushDevice>, AppError> {
     let rows = sqlx::query(
-        "SELECT subscription_id, status, attempts, last_status, last_error, not_before \
-         FROM push_outbox WHERE notification_id = $1",
+        "SELECT o.subscription_id, o.status, o.attempts, o.last_status, o.last_error, \
+                o.not_before, o.created_at AS queued_at, n.read_at AS item_read_at \
+         FROM push_outbox AS o JOIN notifications AS n ON n.id = o.notification_id \
+         WHERE o.notification_id = $1",
     )
     .bind(notification.to_string())
     .fetch_all(&db.reader)

@@ -1373,7 +1373,12 @@ status?: number,
 /**
  * What went wrong.
  */
-error: string, } | { "state": "skipped_read" } | { "state": "expired" } | { "state": "in_front" } | { "state": "held", 
+error: string, } | { "state": "skipped_read", 
+/**
+ * Set when it was held first because the agent was working at a computer: how
+ * many seconds after the item arrived it was read (on any device).
+ */
+held_read_after_secs?: number, } | { "state": "expired" } | { "state": "in_front" } | { "state": "held", 
 /**
  * When it goes.
  */

@@ -230,6 +230,8 @@ export const en = {
   test_push_retrying: "Push to {name}: not accepted yet ({error}); Herald tries again at {time}.",
   test_push_failed: "Push to {name}: refused ({error}).",
   test_push_skipped_read: "Push to {name}: not sent, the item was read first.",
+  test_push_held_then_read:
+    "Push to {name}: held while you worked at a computer, then not sent: you read it {after} after it came.",
   test_push_expired: "Push to {name}: not sent in time; it expired.",
   test_push_in_front: "Push to {name}: not sent; a Herald tab there was in front of you and showed it.",
   test_push_held: "Push to {name}: held while you work at a computer; it goes at {time} if still unread.",

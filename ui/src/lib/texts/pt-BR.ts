@@ -224,6 +224,8 @@ export const ptBR: Record<Key, string> = {
   test_push_retrying: "Push para {name}: ainda não aceito ({error}); o Herald tenta de novo às {time}.",
   test_push_failed: "Push para {name}: recusado ({error}).",
   test_push_skipped_read: "Push para {name}: não enviado, o item foi lido antes.",
+  test_push_held_then_read:
+    "Push para {name}: em espera enquanto você trabalhava num computador, depois não enviado: você o leu {after} depois de chegar.",
   test_push_expired: "Push para {name}: não enviado a tempo; expirou.",
   test_push_in_front: "Push para {name}: não enviado; uma aba do Herald lá estava na sua frente e o mostrou.",
   test_push_held: "Push para {name}: em espera enquanto você trabalha num computador; vai às {time} se ainda não lida.",
