@@ -1,6 +1,7 @@
 //! What operators watch, in Prometheus' text format at `GET /metrics`: counters kept as the
-//! server works (ingest, batches, failures), the fan-out lag's histogram, and gauges read at scrape time (live streams,
-//! outbox depth and age per channel, push answers by outcome, database reachability).
+//! server works (ingest, batches, failures), the fan-out lag's histogram, and gauges read
+//! at scrape time (live streams, outbox depth and age per channel, push answers by outcome,
+//! database reachability).
 //!
 //! Served only to loopback and private addresses (a scraper inside the operator's network);
 //! anyone else gets 404, as for a route that does not exist.

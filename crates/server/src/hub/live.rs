@@ -2,7 +2,7 @@
 //! devices list's streams, the desktop apps "Save and test" names and waits for, and the
 //! windows in front that route pushes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +26,15 @@ pub(super) fn change(agent: Uuid, session: Uuid, conns: &[Conn]) -> Change {
     }
 }
 
+/// One agent's streams on this node, per session.
+fn by_session(conns: &[Conn]) -> HashMap<Uuid, Streams> {
+    let mut sessions: HashMap<Uuid, Streams> = HashMap::new();
+    for conn in conns {
+        add(sessions.entry(conn.session_id).or_default(), conn);
+    }
+    sessions
+}
+
 fn add(streams: &mut Streams, conn: &Conn) {
     streams.count += 1;
     streams.in_front |= conn.in_front.load(Ordering::Relaxed);
@@ -41,7 +50,7 @@ impl Hub {
     pub(super) fn session_changed(&self, agent: Uuid, session: Uuid) {
         let conns = self.lock();
         let list = conns.get(&agent).map_or(&[][..], |a| &a.conns[..]);
-        self.presence.changed(change(agent, session, list));
+        self.presence.changed(|| change(agent, session, list));
     }
 
     /// Sends this node's session changes to `to` (the fan-out tells the other nodes).
@@ -58,30 +67,27 @@ impl Hub {
     /// again every refresh.
     pub fn sessions(&self) -> Vec<Change> {
         let conns = self.lock();
-        let mut out: HashMap<(Uuid, Uuid), Streams> = HashMap::new();
+        let mut out = Vec::new();
         for (agent, streams) in conns.iter() {
-            for conn in &streams.conns {
-                add(out.entry((*agent, conn.session_id)).or_default(), conn);
-            }
+            out.extend(
+                by_session(&streams.conns)
+                    .into_iter()
+                    .map(|(session, streams)| Change {
+                        agent: *agent,
+                        session,
+                        streams,
+                    }),
+            );
         }
-        out.into_iter()
-            .map(|((agent, session), streams)| Change {
-                agent,
-                session,
-                streams,
-            })
-            .collect()
+        out
     }
 
     /// The agent's sessions with streams here and on the other nodes, each once per node.
     fn everywhere(&self, agent_id: Uuid) -> Vec<(Uuid, Streams)> {
-        let mut all: Vec<(Uuid, Streams)> = Vec::new();
-        if let Some(agent) = self.lock().get(&agent_id) {
-            let sessions: HashSet<Uuid> = agent.conns.iter().map(|c| c.session_id).collect();
-            for session in sessions {
-                all.push((session, change(agent_id, session, &agent.conns).streams));
-            }
-        }
+        let mut all: Vec<(Uuid, Streams)> = match self.lock().get(&agent_id) {
+            Some(agent) => by_session(&agent.conns).into_iter().collect(),
+            None => Vec::new(),
+        };
         all.extend(self.presence.remote(agent_id, self.clock.now()));
         all
     }

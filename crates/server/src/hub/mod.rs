@@ -150,9 +150,10 @@ impl Drop for Subscription {
         let mut conns = self.hub.lock();
         if let Some(agent) = conns.get_mut(&self.agent_id) {
             agent.conns.retain(|c| c.id != self.id);
+            let (agent_id, session_id) = (self.agent_id, self.session_id);
             self.hub
                 .presence
-                .changed(live::change(self.agent_id, self.session_id, &agent.conns));
+                .changed(|| live::change(agent_id, session_id, &agent.conns));
             if agent.conns.is_empty() {
                 conns.remove(&self.agent_id);
             }
@@ -211,7 +212,7 @@ impl Hub {
             close: close_tx,
         });
         self.presence
-            .changed(live::change(agent_id, session_id, list));
+            .changed(|| live::change(agent_id, session_id, list));
         Some(Subscription {
             hub: Arc::clone(self),
             agent_id,

@@ -82,10 +82,11 @@ impl Presence {
         let _ = self.changes.set(to);
     }
 
-    /// A session's streams on this node changed.
-    pub(super) fn changed(&self, change: Change) {
+    /// A session's streams on this node changed: `change` says how, made only when there
+    /// are other nodes to tell (never on SQLite).
+    pub(super) fn changed(&self, change: impl FnOnce() -> Change) {
         if let Some(to) = self.changes.get() {
-            let _ = to.send(change);
+            let _ = to.send(change());
         }
     }
 
