@@ -60,15 +60,10 @@ pub enum Hint {
 }
 
 impl Hint {
-    /// The node that sent it.
-    pub fn node(&self) -> &str {
-        match self {
-            Hint::Items { node, .. }
-            | Hint::Notice { node, .. }
-            | Hint::CloseSession { node, .. }
-            | Hint::CloseAgent { node, .. }
-            | Hint::Presence { node, .. } => node,
-        }
+    /// The node that sent a payload (every kind names it second), read without reading the
+    /// rest: a node skips its own hints before parsing them.
+    pub fn sender(payload: &str) -> Option<&str> {
+        payload.split(' ').nth(1)
     }
 
     /// Reads a payload; `None` for anything else (a newer node's hint, a stray NOTIFY).
@@ -344,6 +339,28 @@ mod tests {
                 changes: vec![long]
             })
         );
+    }
+
+    #[test]
+    fn every_kind_names_its_sender_second() {
+        let id = Uuid::new_v4();
+        let at = DateTime::from_timestamp_millis(1_796_000_000_123).expect("a time");
+        let change = Change {
+            agent: id,
+            session: id,
+            streams: Streams::default(),
+        };
+        for payload in [
+            items("n1", at, [(id, 1)]).remove(0),
+            presence("n1", [change]).remove(0),
+            close("n1", true, id, CloseReason::SessionRevoked),
+            close("n1", false, id, CloseReason::AgentDisabled),
+            format!("n n1 42 {id}"),
+        ] {
+            assert_eq!(Hint::sender(&payload), Some("n1"), "{payload}");
+            assert!(Hint::parse(&payload).is_some(), "{payload}");
+        }
+        assert_eq!(Hint::sender("x"), None);
     }
 
     #[test]

@@ -178,13 +178,14 @@ async fn newest_notice(fanout: &Fanout) -> Result<i64, sqlx::Error> {
 }
 
 async fn apply(fanout: &Fanout, payload: &str, last_notice: &AtomicI64) {
+    // Its own hints (one per commit, and the presence refresh): done here already.
+    if Hint::sender(payload) == Some(&**fanout.hub.node()) {
+        return;
+    }
     let Some(hint) = Hint::parse(payload) else {
         tracing::debug!("fan-out: a hint this node does not read");
         return;
     };
-    if hint.node() == &**fanout.hub.node() {
-        return; // done here already
-    }
     match hint {
         Hint::Items { items, at, .. } => {
             for (agent, seq) in items {
