@@ -430,24 +430,14 @@ async fn a_desktop_app_on_one_node_is_listed_and_tested_from_the_other() {
 
     // "Save and test" pressed in the browser on A names the app on B and reports what it
     // said: the item reaches B through a hint, the receipt reaches A through the database.
-    let answering = tokio::spawn(async move {
-        let item = app.next_item().await;
-        app.send(&ClientMessage::Receipt {
-            id: item.id,
-            outcome: AppOutcome::Shown,
-        })
+    let answering = app.answer_next_item(AppOutcome::Shown);
+    let result = a
+        .test_notification_within(
+            &browser,
+            Duration::from_secs(30),
+            "B stored the app's receipt",
+        )
         .await;
-        app
-    });
-    let answer = a
-        .http
-        .post(a.api("/test-notification"))
-        .bearer_auth(&browser)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .expect("answered once B stored the app's receipt");
-    let result: TestNotificationResult = answer.json().await.unwrap();
     assert_eq!(result.apps.len(), 1, "{:?}", result.apps);
     assert_eq!(result.apps[0].name, "Herald on ana-laptop");
     assert_eq!(result.apps[0].outcome, AppOutcome::Shown);

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::smtp_sink::Sink;
 use common::{assignment, TestServer};
-use herald_protocol::{TestEmail, TestNotificationResult};
+use herald_protocol::TestEmail;
 use herald_server::email::EmailConfig;
 use herald_server::ServerConfig;
 
@@ -110,15 +110,13 @@ async fn save_and_test_on_the_node_that_does_not_send_reports_the_relays_answer(
     };
     let idle = if leader(&a, &b).await { &b } else { &a };
     let ana = idle.sign_in("ana").await;
-    let answer = idle
-        .http
-        .post(idle.api("/test-notification"))
-        .bearer_auth(&ana)
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .expect("answered once the other node recorded the relay's answer");
-    let result: TestNotificationResult = answer.json().await.unwrap();
+    let result = idle
+        .test_notification_within(
+            &ana,
+            Duration::from_secs(30),
+            "the other node recorded the relay's answer",
+        )
+        .await;
     assert!(
         matches!(result.email, TestEmail::Accepted { code: 250, .. }),
         "the relay's answer, not {:?}",

@@ -41,7 +41,7 @@ async fn save_and_test_reports_what_each_desktop_app_said() {
         server.sign_in("ana").await,
         server.sign_in("ana").await,
     );
-    let mut answering = open(&server, &laptop, desktop("Herald on ana-laptop")).await;
+    let answering = open(&server, &laptop, desktop("Herald on ana-laptop")).await;
     let _silent = open(&server, &desk, desktop("Herald on desk-7")).await;
     let _tab = open(
         &server,
@@ -74,16 +74,7 @@ async fn save_and_test_reports_what_each_desktop_app_said() {
     );
 
     // The laptop's app shows the test when it arrives, and says so.
-    let app = tokio::spawn(async move {
-        let item = answering.next_item().await;
-        answering
-            .send(&ClientMessage::Receipt {
-                id: item.id,
-                outcome: AppOutcome::Shown,
-            })
-            .await;
-        answering
-    });
+    let app = answering.answer_next_item(AppOutcome::Shown);
     // Pressed in the browser: the answer waits for the apps.
     let result: TestNotificationResult = server.post(&browser, "/test-notification").await;
     let answering = app.await.unwrap();

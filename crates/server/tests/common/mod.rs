@@ -240,6 +240,26 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
+    /// Presses "Save and test" as the agent of `token`; the answer must come within
+    /// `within` (`what` says what it waits for).
+    pub async fn test_notification_within(
+        &self,
+        token: &str,
+        within: std::time::Duration,
+        what: &str,
+    ) -> herald_protocol::TestNotificationResult {
+        let answer = self
+            .http
+            .post(self.api("/test-notification"))
+            .bearer_auth(token)
+            .timeout(within)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("answered once {what}: {e}"));
+        assert_eq!(answer.status(), StatusCode::OK, "POST /test-notification");
+        answer.json().await.unwrap()
+    }
+
     /// POSTs `body` as the agent of `token` and reads the 200 answer.
     pub async fn post_json<T: serde::de::DeserializeOwned>(
         &self,

@@ -108,6 +108,21 @@ impl Ws {
         }
     }
 
+    /// A desktop app that answers the next item it gets with a receipt of `outcome`, in a
+    /// task of its own (the test presses "Save and test" meanwhile); the task gives the
+    /// stream back.
+    pub fn answer_next_item(mut self, outcome: AppOutcome) -> tokio::task::JoinHandle<Ws> {
+        tokio::spawn(async move {
+            let item = self.next_item().await;
+            self.send(&ClientMessage::Receipt {
+                id: item.id,
+                outcome,
+            })
+            .await;
+            self
+        })
+    }
+
     /// Reads until the stream closes; returns the close.
     pub async fn until_closed(&mut self) -> Closed {
         loop {
