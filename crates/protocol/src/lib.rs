@@ -19,6 +19,7 @@
 //! - [`api`]: REST bodies and the one error shape.
 //! - [`connector`]: what a helpdesk's signed webhook delivery became.
 //! - [`push`]: push subscriptions, devices and what their push services answered.
+//! - [`phone`]: what a push to a phone tells the app (the item to open, what to take away).
 //! - [`receipt`]: what a Herald app did with an item's OS notification (stream receipts).
 //! - [`stream`]: WebSocket messages and close codes.
 //! - [`ts`]: the TypeScript module generated for the UI.
@@ -32,6 +33,7 @@ pub mod clock;
 pub mod connector;
 pub mod event;
 pub mod notification;
+pub mod phone;
 pub mod policy;
 pub mod prefs;
 pub mod presence;
@@ -49,6 +51,7 @@ pub use clock::{Clock, ManualClock};
 pub use connector::*;
 pub use event::*;
 pub use notification::*;
+pub use phone::{PhoneItem, PhoneKey, PhoneMessage, PhoneMessageError, PhoneRead};
 pub use policy::*;
 pub use prefs::*;
 pub use presence::*;

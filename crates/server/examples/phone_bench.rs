@@ -247,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let body = r#"{"aps":{"alert":{"title":"Lead mentioned you: Refund","body":"please look"},"badge":1,"sound":"default","thread-id":"c-bench"},"herald":{"id":"01930000-0000-7000-8000-000000000001","seq":1,"kind":"mention"}}"#;
+    let body = r#"{"aps":{"alert":{"title":"Lead mentioned you: Refund","body":"please look"},"badge":1,"sound":"default","thread-id":"lKVOcukI4mTPRe9R3T8R9WXBYM8QZOlB"},"herald":"item","item":"01930000-0000-7000-8000-000000000001","key":"lKVOcukI4mTPRe9R3T8R9WXBYM8QZOlB","kind":"mention","seq":"1"}"#;
     seen.count.store(0, Ordering::Relaxed);
     let started = Instant::now();
     let sends = tokens.iter().map(|token| {
@@ -260,7 +260,7 @@ async fn main() -> anyhow::Result<()> {
                 .header("apns-push-type", "alert")
                 .header("apns-priority", "10")
                 .header("apns-expiration", "0")
-                .header("apns-collapse-id", "c-bench")
+                .header("apns-collapse-id", "lKVOcukI4mTPRe9R3T8R9WXBYM8QZOlB")
                 .header("content-type", "application/json")
                 .body(body)
                 .send()

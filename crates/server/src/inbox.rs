@@ -197,24 +197,31 @@ pub async fn mark(
                 .fetch_one(&mut *tx)
                 .await?;
             let up_to: i64 = row.try_get("last_seq")?;
-            let done = sqlx::query(
+            let changed: Vec<String> = sqlx::query_scalar(
                 "UPDATE notifications SET read_at = $1 WHERE agent_id = $2 AND read_at IS NULL \
-                 AND seq <= $3 AND ($4 IS NULL OR conversation_id = $4)",
+                 AND seq <= $3 AND ($4 IS NULL OR conversation_id = $4) RETURNING id",
             )
             .bind(SqlTime(now))
             .bind(&agent)
             .bind(up_to)
             .bind(conversation)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
-            if done.rows_affected() > 0 {
-                crate::push::sync::note(&mut tx, agent_id, ReadChange::AllRead, now).await?;
+            if !changed.is_empty() {
+                // A conversation's items by id, so phones take away that conversation's
+                // notification only; everything else (or very many) as "all read".
+                let ids: Vec<Uuid> = changed.iter().filter_map(|id| id.parse().ok()).collect();
+                let change = match conversation {
+                    Some(_) => ReadChange::Read(&ids),
+                    None => ReadChange::AllRead,
+                };
+                crate::push::sync::note(&mut tx, agent_id, change, now).await?;
                 notices.push(ServerMessage::AllRead {
                     up_to_seq: u64::try_from(up_to).unwrap_or(0),
                     conversation_id: conversation.map(str::to_owned),
                 });
             }
-            done.rows_affected()
+            u64::try_from(changed.len()).unwrap_or(u64::MAX)
         }
     };
     let unread = unread_count(&mut tx, agent_id).await?;

@@ -252,7 +252,7 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
         apns.received()
             .iter()
             .filter(|r| r.push_type == "alert" && r.token == phone)
-            .filter_map(|r| r.body["herald"]["id"].as_str().map(str::to_owned))
+            .filter_map(|r| r.body["item"].as_str().map(str::to_owned))
             .collect()
     };
     herald_testkit::wait_until("every acknowledged event's push reaches the phone", || {
@@ -269,7 +269,7 @@ async fn sigkill_mid_burst_loses_no_phone_push_of_an_acknowledged_event() {
     let mut collapse: std::collections::HashMap<String, HashSet<Option<String>>> =
         std::collections::HashMap::new();
     for push in received.iter().filter(|r| r.push_type == "alert") {
-        if let Some(id) = push.body["herald"]["id"].as_str() {
+        if let Some(id) = push.body["item"].as_str() {
             collapse
                 .entry(id.to_owned())
                 .or_default()

@@ -10,117 +10,12 @@
 
 mod common;
 
-use std::time::Duration;
-
-use chrono::Utc;
-use common::apns_service::{ApnsService, TOPIC};
-use common::fcm_service::FcmService;
+use common::apns_service::app_fields;
+use common::fcm_service::data_fields;
+use common::phones::{Setup, ANDROID, TOKEN};
 use common::*;
 use herald_protocol::*;
 use reqwest::StatusCode;
-
-const TOKEN: &str = "5f0c7e2a9b1d4c3e8f6a7b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e";
-const ANDROID: &str = "cZ3k9vQ1Tq-8yW:APA91bHf0_xK2mLp4rS6tUv8wXy0zA1bC3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5";
-
-struct Setup {
-    server: TestServer,
-    apns: ApnsService,
-    fcm: FcmService,
-    clock: ManualClock,
-    token: String,
-}
-
-impl Setup {
-    /// The server's clock starts 55 minutes back: APNs (and its stand-in) refuse provider
-    /// tokens issued in the future, and the tests move the clock up to 51 minutes.
-    async fn start() -> Setup {
-        let apns = ApnsService::start().await;
-        let fcm = FcmService::start().await;
-        let fcm_config = fcm.config();
-        let clock = ManualClock::new(Utc::now() - chrono::Duration::minutes(55));
-        let moved = clock.clock();
-        let config = apns.config();
-        let server = TestServer::start_with(|c| {
-            c.clock = moved;
-            c.push.apns = Some(config);
-            c.push.fcm = Some(fcm_config);
-            c.push.poll = Duration::from_millis(50);
-            c.push.retry_base = Duration::from_millis(10);
-        })
-        .await;
-        let token = server.sign_in("ana").await;
-        Setup {
-            server,
-            apns,
-            fcm,
-            clock,
-            token,
-        }
-    }
-
-    async fn register(&self, bearer: &str, token: &str) -> reqwest::Response {
-        self.register_on(bearer, PushPlatform::Apns, token).await
-    }
-
-    async fn register_on(
-        &self,
-        bearer: &str,
-        platform: PushPlatform,
-        token: &str,
-    ) -> reqwest::Response {
-        self.server
-            .http
-            .post(self.server.api("/push/devices"))
-            .bearer_auth(bearer)
-            .json(&PhoneDeviceRequest {
-                platform,
-                token: token.into(),
-                app_id: TOPIC.into(),
-                device_name: Some("Ana's iPhone".into()),
-            })
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn devices(&self) -> Vec<PushDevice> {
-        self.server.get(&self.token, "/push/subscriptions").await
-    }
-
-    /// Waits until the (one) phone's last outcome passes `check`.
-    async fn wait_last(&self, what: &str, check: impl Fn(&PushOutcome) -> bool) {
-        herald_testkit::wait_for(what, || async {
-            let devices = self.devices().await;
-            let last = devices.first()?.last.as_ref()?;
-            check(&last.outcome).then_some(())
-        })
-        .await
-    }
-
-    /// Waits until the agent has no phone left.
-    async fn wait_no_devices(&self) {
-        herald_testkit::wait_for("the phone removed", || async {
-            self.devices().await.is_empty().then_some(())
-        })
-        .await
-    }
-
-    async fn wait_received(&self, n: usize) -> Vec<common::apns_service::Received> {
-        herald_testkit::wait_until(&format!("{n} pushes at APNs"), || {
-            self.apns.received().len() >= n
-        })
-        .await;
-        self.apns.received()
-    }
-
-    async fn wait_fcm(&self, n: usize) -> Vec<common::fcm_service::Received> {
-        herald_testkit::wait_until(&format!("{n} messages at FCM"), || {
-            self.fcm.received().len() >= n
-        })
-        .await;
-        self.fcm.received()
-    }
-}
 
 #[tokio::test]
 async fn an_assignment_reaches_the_phone_through_apns() {
@@ -145,10 +40,19 @@ async fn an_assignment_reaches_the_phone_through_apns() {
         "Customer assigned you: Refund for order #88"
     );
     assert_eq!(push.body["aps"]["badge"], 2, "the absolute unread count");
-    assert_eq!(push.body["aps"]["thread-id"], "c-1");
-    assert_eq!(push.body["herald"]["kind"], "assignment");
+    // What the app reads beside `aps`: the item, and the notification's key, which is the
+    // collapse id (iOS's name for the notification) and the thread.
+    let Ok(PhoneMessage::Item(item)) = PhoneMessage::from_fields(app_fields(&push.body)) else {
+        panic!("not an item's fields: {}", push.body);
+    };
+    assert_eq!(item.kind, EventKind::Assignment);
+    assert_eq!(push.collapse_id.as_deref(), Some(item.key.as_str()));
+    assert_eq!(push.body["aps"]["thread-id"], item.key.as_str());
     assert_eq!(received[0].priority, "5", "a reply can wait");
-    assert!(push.collapse_id.as_ref().is_some_and(|c| c.len() <= 64));
+    assert_ne!(
+        received[0].collapse_id, push.collapse_id,
+        "one per conversation"
+    );
     assert_eq!(
         received[0].jwt, received[1].jwt,
         "one provider token for many pushes"
@@ -294,11 +198,15 @@ async fn an_android_phone_gets_it_through_fcm_and_its_answers_are_followed() {
     );
     assert_eq!(message["android"]["priority"], "HIGH");
     assert_eq!(message["android"]["notification"]["notification_count"], 1);
-    assert_eq!(
-        message["android"]["notification"]["tag"],
-        "conversation:c-1"
+    let Ok(PhoneMessage::Item(item)) = PhoneMessage::from_fields(data_fields(message)) else {
+        panic!("not an item's data: {message}");
+    };
+    assert_eq!(item.kind, EventKind::Assignment);
+    assert_eq!(message["android"]["notification"]["tag"], item.key.as_str());
+    assert!(
+        message["android"].get("collapse_key").is_none(),
+        "FCM keeps four collapse keys per device: none, so an offline phone loses nothing"
     );
-    assert_eq!(message["data"]["kind"], "assignment");
 
     // One access token serves many pushes; a revoked one (401) is renewed and the push
     // retried; then Google no longer knows the phone (404): it goes.
@@ -406,60 +314,4 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
         .as_str()
         .is_some_and(|t| t.ends_with("Away")));
     assert_eq!(s.apns.violations(), Vec::<String>::new());
-}
-
-#[tokio::test]
-async fn reading_anywhere_syncs_each_phone_once_with_the_new_badge() {
-    let s = Setup::start().await;
-    s.register(&s.token, TOKEN).await;
-    s.register_on(&s.token, PushPlatform::Fcm, ANDROID).await;
-    for (i, subject) in ["One", "Two", "Three"].iter().enumerate() {
-        s.server
-            .ingest_ok(&assignment(&format!("a-{i}"), &format!("c-{i}"), subject))
-            .await;
-    }
-    s.wait_received(3).await;
-    s.wait_fcm(3).await;
-
-    // "Mark all read" on the desktop: one background push per phone, badge 0.
-    let _: MarkResult = s
-        .server
-        .post_json(&s.token, "/inbox/mark", &MarkRequest::All)
-        .await;
-    let apns = s.wait_received(4).await;
-    assert_eq!(apns[3].push_type, "background");
-    assert_eq!(apns[3].priority, "5");
-    assert_eq!(apns[3].body["aps"]["badge"], 0);
-    assert_eq!(apns[3].body["herald"]["all_read"], true);
-    let fcm = s.wait_fcm(4).await;
-    assert_eq!(fcm[3].message["data"]["type"], "read");
-    assert_eq!(fcm[3].message["data"]["badge"], "0");
-    assert_eq!(fcm[3].message["data"]["all_read"], "true");
-
-    // One item read elsewhere: its id, and the badge after it.
-    s.server.ingest_ok(&assignment("a-4", "c-4", "Four")).await;
-    s.server.ingest_ok(&assignment("a-5", "c-5", "Five")).await;
-    s.wait_received(6).await;
-    s.wait_fcm(6).await;
-    let four = s
-        .server
-        .all_items(&s.token)
-        .await
-        .into_iter()
-        .find(|n| n.title == "Four")
-        .unwrap();
-    s.server.mark_read(&s.token, &[four.id]).await;
-    let apns = s.wait_received(7).await;
-    assert_eq!(apns[6].push_type, "background");
-    assert_eq!(apns[6].body["aps"]["badge"], 1);
-    assert_eq!(apns[6].body["herald"]["read"], serde_json::json!([four.id]));
-    let fcm = s.wait_fcm(7).await;
-    assert_eq!(fcm[6].message["data"]["read"], four.id.to_string());
-    assert_eq!(
-        apns.iter().filter(|r| r.push_type == "background").count(),
-        2,
-        "one sync per change, per phone: the mark-all was one"
-    );
-    assert_eq!(s.apns.violations(), Vec::<String>::new());
-    assert_eq!(s.fcm.violations(), Vec::<String>::new());
 }

@@ -2,8 +2,9 @@
 //! signed ES256 with the team's `.p8` key (refreshed before it is 50 minutes old; Apple
 //! refuses tokens older than an hour and asks for no more than one every 20 minutes), one
 //! `POST /3/device/<token>` per push with the topic (the app's bundle id), push type,
-//! priority, expiration and a collapse id per conversation, and the agent's absolute
-//! unread count as the badge.
+//! priority, expiration and a collapse id per conversation (the notification's key, which a
+//! read-sync removes it by), the agent's absolute unread count as the badge, and the app's
+//! fields beside `aps` (`herald_protocol::phone`).
 //!
 //! The base URL is configuration, so tests and staging point at a local server; the key is
 //! read from its file once and never logged. Outcomes: 200 accepted; 410 `Unregistered` and
@@ -17,6 +18,7 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
+use herald_protocol::{PhoneItem, PhoneMessage, PhoneRead};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::DecodePrivateKey as _;
@@ -138,11 +140,10 @@ impl Apns {
     /// Sends one push; the verdict for the outbox.
     pub(super) async fn send(&self, push: &PhonePush<'_>, now: DateTime<Utc>) -> Verdict {
         let priority = if push.urgency == "high" { "10" } else { "5" };
-        let mut request =
-            self.request(push.token, push.topic, "alert", priority, push.expires, now);
-        if let Some(collapse) = &push.collapse {
-            request = request.header("apns-collapse-id", collapse.as_str());
-        }
+        let request = self
+            .request(push.token, push.topic, "alert", priority, push.expires, now)
+            // iOS names the notification by it: a read-sync removes it by this key.
+            .header("apns-collapse-id", push.key.as_str());
         self.answer(request.body(payload(push)), now).await
     }
 
@@ -171,13 +172,15 @@ impl Apns {
     }
 
     /// A read-sync: a background push (`content-available`, priority 5, no alert) with the
-    /// badge and the items read, for the app to take their notifications away.
+    /// badge and the keys of the notifications for the app to take away.
     pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
-        let body = serde_json::json!({
-            "aps": { "content-available": 1, "badge": push.badge },
-            "herald": { "read": push.read, "all_read": push.all_read },
-        })
-        .to_string();
+        let message = PhoneMessage::Read(PhoneRead {
+            badge: push.badge,
+            clear: push.clear.to_vec(),
+        });
+        let mut body = fields_json(&message);
+        body["aps"] = serde_json::json!({ "content-available": 1, "badge": push.badge });
+        let body = body.to_string();
         let expires = now + Duration::hours(1);
         let request = self.request(push.token, push.topic, "background", "5", expires, now);
         self.answer(request.body(body), now).await
@@ -243,27 +246,39 @@ fn classify(status: StatusCode, reason: &str, after: Option<std::time::Duration>
     }
 }
 
+/// The app's fields (`herald_protocol::phone`) as top-level keys of a JSON object.
+fn fields_json(message: &PhoneMessage) -> serde_json::Value {
+    serde_json::Value::Object(
+        message
+            .to_fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
+            .collect(),
+    )
+}
+
 /// The JSON body: the alert (heading and text, trimmed to fit), the badge, a thread per
-/// conversation, and the item for the app to open.
+/// conversation, and beside `aps` the app's fields (the item to open on a tap).
 fn payload(push: &PhonePush<'_>) -> String {
     let item = push.item;
     let title: String = item.headline(push.language).chars().take(200).collect();
     let mut body: String = item.body.chars().take(1000).collect();
+    let fields = fields_json(&PhoneMessage::Item(PhoneItem {
+        id: item.id,
+        seq: item.seq,
+        kind: item.kind.clone(),
+        key: push.key.clone(),
+    }));
     loop {
-        let mut aps = serde_json::json!({
+        let mut json = fields.clone();
+        json["aps"] = serde_json::json!({
             "alert": { "title": title, "body": body },
             "badge": push.badge,
             "sound": "default",
+            // Grouped per conversation (of this account) in the notification centre.
+            "thread-id": push.key.as_str(),
         });
-        if let Some(conversation) = &item.conversation {
-            aps["thread-id"] =
-                serde_json::Value::String(conversation.id.chars().take(64).collect());
-        }
-        let json = serde_json::json!({
-            "aps": aps,
-            "herald": { "id": item.id, "seq": item.seq, "kind": item.kind.as_str() },
-        })
-        .to_string();
+        let json = json.to_string();
         if json.len() <= MAX_PAYLOAD || body.is_empty() {
             return json;
         }

@@ -2,8 +2,9 @@
 //! assertion with the service account's key, exchanges it at the account's `token_uri` for
 //! an access token (kept until a minute before it expires, dropped at once on a 401), and
 //! sends one `messages:send` per push: the notification (heading in the agent's language and
-//! the item's text), a tag per conversation so a newer one replaces it, the unread count, the
-//! priority by kind and the item for the app to open.
+//! the item's text), a tag per conversation so a newer one replaces it (and a read-sync takes
+//! it away), the unread count, the priority by kind and the item for the app to open
+//! (`herald_protocol::phone`).
 //!
 //! The service account is read from its JSON file once and never logged; the FCM base URL
 //! is configuration (tests point it, and the account's `token_uri`, at local servers).
@@ -20,6 +21,8 @@ use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::signature::{SignatureEncoding as _, Signer as _};
 use serde::Deserialize;
 use tokio::sync::Mutex;
+
+use herald_protocol::{PhoneItem, PhoneMessage, PhoneRead};
 
 use super::outbox::Verdict;
 use super::phone::{PhonePush, SyncPush};
@@ -188,19 +191,19 @@ impl Fcm {
         self.post(&message(push, ttl_seconds), now).await
     }
 
-    /// A read-sync: a data message (no notification) with the badge and the items read.
+    /// A read-sync: a data message (no notification) with the badge and the keys (tags)
+    /// of the notifications for the app to take away.
     pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
-        let read: Vec<String> = push.read.iter().map(ToString::to_string).collect();
+        let data = PhoneMessage::Read(PhoneRead {
+            badge: push.badge,
+            clear: push.clear.to_vec(),
+        })
+        .to_fields();
         let message = serde_json::json!({
             "message": {
                 "token": push.token,
                 "android": { "priority": "NORMAL", "ttl": "3600s" },
-                "data": {
-                    "type": "read",
-                    "badge": push.badge.to_string(),
-                    "read": read.join(","),
-                    "all_read": push.all_read.to_string(),
-                },
+                "data": data,
             }
         });
         self.post(&message, now).await
@@ -278,29 +281,26 @@ fn message(push: &PhonePush<'_>, ttl_seconds: i64) -> serde_json::Value {
     let item = push.item;
     let title: String = item.headline(push.language).chars().take(200).collect();
     let body: String = item.body.chars().take(1000).collect();
-    let tag = item.conversation.as_ref().map_or_else(
-        || format!("item:{}", item.id),
-        |c| format!("conversation:{}", c.id),
-    );
-    let mut android = serde_json::json!({
-        "priority": if push.urgency == "high" { "HIGH" } else { "NORMAL" },
-        "ttl": format!("{}s", ttl_seconds.max(0)),
-        "notification": { "tag": tag, "notification_count": push.badge },
-    });
-    if let Some(collapse) = &push.collapse {
-        android["collapse_key"] = serde_json::Value::String(collapse.clone());
-    }
+    let data = PhoneMessage::Item(PhoneItem {
+        id: item.id,
+        seq: item.seq,
+        kind: item.kind.clone(),
+        key: push.key.clone(),
+    })
+    .to_fields();
     serde_json::json!({
         "message": {
             "token": push.token,
             "notification": { "title": title, "body": body },
-            "android": android,
-            "data": {
-                "id": item.id.to_string(),
-                "seq": item.seq.to_string(),
-                "kind": item.kind.as_str(),
-                "badge": push.badge.to_string(),
+            "android": {
+                "priority": if push.urgency == "high" { "HIGH" } else { "NORMAL" },
+                "ttl": format!("{}s", ttl_seconds.max(0)),
+                // No collapse key: FCM keeps only four per device, so an offline phone
+                // would lose whole conversations. The tag makes a newer item replace its
+                // conversation's notification on screen, and a read-sync cancels it by it.
+                "notification": { "tag": push.key.as_str(), "notification_count": push.badge },
             },
+            "data": data,
         }
     })
 }

@@ -3,7 +3,7 @@
 //! service.
 
 use chrono::{DateTime, Utc};
-use herald_protocol::{Language, Notification};
+use herald_protocol::{Language, Notification, PhoneKey};
 use uuid::Uuid;
 
 use super::outbox::{Due, Verdict};
@@ -23,8 +23,8 @@ pub(super) struct PhonePush<'a> {
     pub(super) language: Language,
     /// The Urgency the outbox row carries (`high` interrupts).
     pub(super) urgency: &'a str,
-    /// A collapse id per conversation (the Web Push Topic, 32 characters).
-    pub(super) collapse: Option<String>,
+    /// The notification's key on the phone: the APNs collapse id, the Android tag.
+    pub(super) key: PhoneKey,
     /// When the push is pointless.
     pub(super) expires: DateTime<Utc>,
 }
@@ -37,10 +37,8 @@ pub(super) struct SyncPush<'a> {
     pub(super) topic: &'a str,
     /// The agent's unread counter now.
     pub(super) badge: u32,
-    /// The items read since the last sync (empty with `all_read`).
-    pub(super) read: &'a [uuid::Uuid],
-    /// Everything up to now was read.
-    pub(super) all_read: bool,
+    /// The notifications to take off the screen.
+    pub(super) clear: &'a [PhoneKey],
 }
 
 impl Pusher {
@@ -79,7 +77,11 @@ impl Pusher {
             badge: u32::try_from(due.badge.max(0)).unwrap_or(u32::MAX),
             language,
             urgency: &due.urgency,
-            collapse: payload::topic(due.conversation.as_deref()),
+            key: payload::phone_key(
+                &due.agent_id,
+                due.conversation.as_deref(),
+                &notification.id.to_string(),
+            ),
             expires: now + chrono::Duration::seconds(ttl_seconds),
         };
         match due.platform {

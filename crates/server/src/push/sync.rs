@@ -1,31 +1,37 @@
 //! Read-sync to phones: when the agent reads (or snoozes, or marks unread) on any device,
-//! each phone gets one background push with the new absolute badge and which items were
-//! read, so the app can take their notifications off the screen. Reads coalesce per phone
-//! until the push worker's next round: "mark all read" is one push per phone, however many
-//! items it read.
+//! each phone gets one background push with the new absolute badge and the keys of the
+//! notifications it shows whose items are now all read, so the app can take them off the
+//! screen (`to_clear`). Reads coalesce per phone until the push worker's next round: "mark
+//! all read" is one push per phone, however many items it read.
 //!
 //! One `phone_sync` row per phone (migration 0017), written in the transaction that changed
 //! the read state; the worker sends it (APNs: a `background` push with `content-available`;
 //! FCM: a data message) and deletes it only if nothing was added meanwhile (`version`).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
+use herald_protocol::phone::MAX_CLEAR;
+use herald_protocol::PhoneKey;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::phone::SyncPush;
-use super::{outbox::Verdict, subscriptions, Pusher};
+use super::{outbox::Verdict, payload, subscriptions, Pusher};
 use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
-/// Most item ids one sync names; beyond that it says "all read" instead.
+/// Most item ids one sync notes; beyond that it looks at everything sent ("all read").
 const IDS_MAX: usize = 100;
+/// How many of the latest pushes sent to a phone a sync looks at for what to take away.
+const SENT_LOOKED_AT: i64 = 500;
 
 /// What changed.
 #[derive(Debug, Clone, Copy)]
 pub enum ReadChange<'a> {
     /// These items were read (or snoozed).
     Read(&'a [Uuid]),
-    /// Everything (of a conversation) up to now was read.
+    /// Everything up to now was read ("mark all read").
     AllRead,
     /// Only the counter changed (items marked unread, or back from a snooze).
     Counter,
@@ -131,12 +137,12 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     let count = due.len();
     for sync in due {
         let token = sync.endpoint.split_once(':').map_or("", |(_, t)| t);
+        let clear = to_clear(db, &sync).await?;
         let push = SyncPush {
             token,
             topic: sync.app_id.as_deref().unwrap_or_default(),
             badge: u32::try_from(sync.badge.max(0)).unwrap_or(u32::MAX),
-            read: &sync.read,
-            all_read: sync.all_read,
+            clear: &clear,
         };
         let verdict = match sync.platform {
             herald_protocol::PushPlatform::Apns => match &pusher.apns {
@@ -161,6 +167,54 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
         record(db, pusher, &sync, verdict, now).await?;
     }
     Ok(count)
+}
+
+/// The notifications to take off a phone, decided when the sync is sent (so it sees every
+/// read up to then): among the items the phone was sent (its [`SENT_LOOKED_AT`] latest),
+/// each key (`payload::phone_key`: a conversation of the agent, or an item) that one of the
+/// items just read was shown under — any key after an "all read" or a conversation's
+/// "read" — and whose items sent to the phone are all read now. A key with an item still
+/// unread stays on the screen: its notification still stands for something to do. Most
+/// recent first, at most [`MAX_CLEAR`].
+async fn to_clear(db: &Db, sync: &Due) -> Result<Vec<PhoneKey>, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.agent_id, o.notification_id, o.conversation_id, \
+                CASE WHEN n.read_at IS NULL THEN 1 ELSE 0 END AS unread \
+         FROM push_outbox AS o JOIN notifications AS n ON n.id = o.notification_id \
+         WHERE o.subscription_id = $1 AND o.status = 'sent' \
+         ORDER BY o.id DESC LIMIT $2",
+    )
+    .bind(&sync.subscription)
+    .bind(SENT_LOOKED_AT)
+    .fetch_all(&db.reader)
+    .await?;
+    let read: HashSet<String> = sync.read.iter().map(ToString::to_string).collect();
+    // (key, to clear if all read, something under it unread), in first-seen order.
+    let mut keys: Vec<(PhoneKey, bool, bool)> = Vec::new();
+    let mut at: HashMap<PhoneKey, usize> = HashMap::new();
+    for row in rows {
+        let item: String = row.try_get("notification_id")?;
+        let key = payload::phone_key(
+            &row.try_get::<String, _>("agent_id")?,
+            row.try_get::<Option<String>, _>("conversation_id")?
+                .as_deref(),
+            &item,
+        );
+        let asked = sync.all_read || read.contains(&item);
+        let unread = row.flag("unread")?;
+        let i = *at.entry(key.clone()).or_insert_with(|| {
+            keys.push((key, false, false));
+            keys.len() - 1
+        });
+        keys[i].1 |= asked;
+        keys[i].2 |= unread;
+    }
+    Ok(keys
+        .into_iter()
+        .filter(|(_, asked, unread)| *asked && !unread)
+        .map(|(key, _, _)| key)
+        .take(MAX_CLEAR)
+        .collect())
 }
 
 /// Done (deleted, unless reads came in meanwhile), retried later, or the phone is gone.

@@ -311,3 +311,14 @@ fn verify(key: &VerifyingKey, jwt: &str) -> Result<serde_json::Value, String> {
         .map_err(|_| "bad signature".to_owned())?;
     decode(claims)
 }
+
+/// What the app is handed beside `aps`: the body's top-level string fields (the Tauri
+/// plugins hand on a notification's string extras).
+pub fn app_fields(body: &serde_json::Value) -> Vec<(&str, &str)> {
+    body.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "aps")
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+        .collect()
+}

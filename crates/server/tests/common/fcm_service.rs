@@ -201,9 +201,18 @@ async fn send(
     }
     let message = &body["message"];
     let android = &message["android"];
-    let data_ok = message["data"]
-        .as_object()
-        .is_some_and(|d| d.values().all(serde_json::Value::is_string));
+    // Values are strings; keys are no reserved words ("from", "message_type", or anything
+    // starting with "google" or "gcm").
+    let data_ok = message["data"].as_object().is_some_and(|d| {
+        d.values().all(serde_json::Value::is_string)
+            && d.keys().all(|k| {
+                let k = k.to_ascii_lowercase();
+                k != "from"
+                    && k != "message_type"
+                    && !k.starts_with("google")
+                    && !k.starts_with("gcm")
+            })
+    });
     let ttl_ok = android["ttl"]
         .as_str()
         .and_then(|t| t.strip_suffix('s'))
@@ -211,7 +220,7 @@ async fn send(
     // A notification message, or a data message (Herald's read-sync) with nothing to show.
     let shown =
         message["notification"]["title"].is_string() && message["notification"]["body"].is_string();
-    let data_only = message.get("notification").is_none() && message["data"]["type"] == "read";
+    let data_only = message.get("notification").is_none() && message["data"]["herald"] == "read";
     let good = message["token"].as_str().is_some_and(|t| !t.is_empty())
         && (shown || data_only)
         && matches!(android["priority"].as_str(), Some("HIGH" | "NORMAL"))
@@ -265,4 +274,14 @@ fn verify(key: &VerifyingKey<sha2::Sha256>, jwt: &str) -> Result<serde_json::Val
     key.verify(format!("{header}.{claims}").as_bytes(), &signature)
         .map_err(|_| "bad signature".to_owned())?;
     decode(claims)
+}
+
+/// What the app is handed: the message's `data` (strings, as the stand-in checked).
+pub fn data_fields(message: &serde_json::Value) -> Vec<(&str, &str)> {
+    message["data"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+        .collect()
 }

@@ -18,6 +18,7 @@ pub mod chatwoot_api;
 pub mod fcm_service;
 pub mod follower;
 pub mod ledger;
+pub mod phones;
 pub mod push_service;
 pub mod smtp_sink;
 pub mod store;
