@@ -22,6 +22,9 @@
 
 use std::collections::BTreeMap;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::EventKind;
@@ -49,6 +52,26 @@ impl PhoneKey {
         } else {
             Err(PhoneMessageError::Invalid("key"))
         }
+    }
+
+    /// The key of an agent's item: one per conversation of that agent, or per item outside
+    /// a conversation; 32 base64url characters. The server sends items under it; the app
+    /// finds the notifications its read items were shown under by it.
+    pub fn of(agent_id: &str, conversation: Option<&str>, item: &str) -> PhoneKey {
+        let mut digest = Sha256::new();
+        digest.update(agent_id.as_bytes());
+        match conversation {
+            Some(conversation) => {
+                digest.update(b"\nconversation:");
+                digest.update(conversation.as_bytes());
+            }
+            None => {
+                digest.update(b"\nitem:");
+                digest.update(item.as_bytes());
+            }
+        }
+        // base64url of 24 bytes: 32 characters, all valid in a key.
+        PhoneKey(B64.encode(&digest.finalize()[..24]))
     }
 
     /// The key as the services take it.
@@ -193,6 +216,37 @@ mod tests {
     fn read_back(message: &PhoneMessage) -> Result<PhoneMessage, PhoneMessageError> {
         let fields = message.to_fields();
         PhoneMessage::from_fields(fields.iter().map(|(k, v)| (*k, v.as_str())))
+    }
+
+    #[test]
+    fn keys_are_per_agent_and_conversation() {
+        let one = PhoneKey::of("ana", Some("c-1"), "i-1");
+        assert_eq!(PhoneKey::new(one.as_str()), Ok(one.clone()), "a valid key");
+        assert_eq!(one.as_str().len(), 32);
+        assert_eq!(
+            one,
+            PhoneKey::of("ana", Some("c-1"), "i-2"),
+            "one per conversation"
+        );
+        assert_ne!(
+            one,
+            PhoneKey::of("bob", Some("c-1"), "i-1"),
+            "accounts never share"
+        );
+        assert_ne!(one, PhoneKey::of("ana", Some("c-2"), "i-1"));
+        assert_ne!(
+            PhoneKey::of("ana", None, "i-1"),
+            PhoneKey::of("ana", None, "i-2")
+        );
+        assert_ne!(
+            PhoneKey::of("ana", None, "c-1"),
+            PhoneKey::of("ana", Some("c-1"), "x")
+        );
+        // Pinned: the app and every server version must agree.
+        assert_eq!(
+            PhoneKey::of("ana", Some("c-1"), "i-1").as_str(),
+            "Y9sJMRJ9HTJ9TrO5qtq2diX41l9mg9Vw"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl Accounts {
         view
     }
 
-    fn running(&self) -> Vec<Arc<Slot>> {
+    pub(super) fn running(&self) -> Vec<Arc<Slot>> {
         self.slots().into_iter().filter(|s| s.signed_in()).collect()
     }
 

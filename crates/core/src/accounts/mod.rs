@@ -22,7 +22,8 @@
 //!   back), and its OS notifications labelled.
 //! - `answers`: what the UI asks, answered by the shown account or the one holding an item.
 //! - `view`: the list as the UI shows it, the labels, the merged indicators.
-//! - `phone`: a phone's push token, registered with every account.
+//! - `phone`: a phone's push token, registered with every account; the pushes the OS hands
+//!   the app (a tapped item, notifications to take away).
 //! - `notices`: Herald's own notices (offline, back online), once for the app.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,7 +41,7 @@ mod phone;
 pub mod store;
 mod view;
 
-pub use phone::PushToken;
+pub use phone::{PhonePushEffect, PushToken};
 
 use crate::account::{Account, AccountConfig, AccountPorts, Indicators};
 use crate::client::DeviceContext;

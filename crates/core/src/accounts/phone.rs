@@ -1,13 +1,36 @@
-//! A phone's push token: the OS hands the app one (and a new one now and then); every
-//! account this device follows gets it, so its server can reach the phone while the app
-//! is not running. A replaced token is removed from each; signing out of an account
-//! removes its devices on the server (the session's). The token is not a secret, but it
-//! identifies the device: it is never logged.
+//! The phone: its push token, and the pushes the OS hands the app.
+//!
+//! - The token: the OS hands the app one (and a new one now and then); every account this
+//!   device follows gets it, so its server can reach the phone while the app is not
+//!   running. A replaced token is removed from each; signing out of an account removes its
+//!   devices on the server (the session's). The token is not a secret, but it identifies
+//!   the device: it is never logged.
+//! - A push (`herald_protocol::phone`): a tapped item's notification shows that item; a
+//!   read-sync names the notifications to take away. And when the app starts or comes to
+//!   the front, the notifications the OS still shows are checked against the bells: one
+//!   whose items are all read goes (a read-sync the app never got: it was not running).
 
-use herald_protocol::{PhoneDeviceRemoval, PhoneDeviceRequest, PushPlatform};
+use std::collections::HashMap;
+
+use herald_protocol::{
+    PhoneDeviceRemoval, PhoneDeviceRequest, PhoneKey, PhoneMessage, PushPlatform,
+};
+use uuid::Uuid;
 
 use super::{lock, Accounts, Slot};
-use crate::error::Result;
+use crate::error::{CoreError, ErrorKind, Result};
+
+/// What the shell does with a Herald push the OS handed the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhonePushEffect {
+    /// The agent tapped an item's notification: show the window; the bell shows the item
+    /// (now, or once its account has loaded it).
+    Open(Uuid),
+    /// Take these notifications off the screen.
+    Clear(Vec<PhoneKey>),
+    /// Nothing: an item's push while the app runs (its stream brings the item).
+    Nothing,
+}
 
 /// The push token the OS gave this app.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,4 +102,59 @@ async fn forget(slot: &Slot, old: &PushToken) -> Result<()> {
         token: old.token.clone(),
     };
     session.api.remove_phone(&session.token, &removal).await
+}
+
+impl Accounts {
+    /// A push the OS handed the app (its string fields), `tapped` when the agent tapped its
+    /// notification. Anything not made by a Herald server is refused (`invalid_input`) and
+    /// does nothing.
+    pub fn phone_push<'a>(
+        &self,
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+        tapped: bool,
+    ) -> Result<PhonePushEffect> {
+        let message = PhoneMessage::from_fields(fields)
+            .map_err(|e| CoreError::new(ErrorKind::InvalidInput, e.to_string()))?;
+        Ok(match message {
+            PhoneMessage::Item(item) if tapped => {
+                self.focus_item(item.id);
+                PhonePushEffect::Open(item.id)
+            }
+            PhoneMessage::Item(_) => PhonePushEffect::Nothing,
+            PhoneMessage::Read(read) => PhonePushEffect::Clear(read.clear),
+        })
+    }
+
+    /// Of the notifications the OS shows (their keys: iOS's identifiers, Android's tags),
+    /// those to take away: each stands for items of an account's bell that are all read
+    /// now. A key no bell knows stays (older than any page loaded, or not Herald's).
+    pub fn stale_notifications<'a>(
+        &self,
+        shown: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<PhoneKey> {
+        // Every key the bells know, and whether one of its items is unread.
+        let mut unread: HashMap<PhoneKey, bool> = HashMap::new();
+        for slot in self.running() {
+            let Ok(session) = slot.account.signed_in() else {
+                continue;
+            };
+            let Some(agent) = session.session().agent.as_ref().map(|a| a.id.to_string()) else {
+                continue; // restored offline: the keys cannot be made yet
+            };
+            let (items, _) = session.client().bell();
+            for item in items {
+                let key = PhoneKey::of(
+                    &agent,
+                    item.conversation.as_ref().map(|c| c.id.as_str()),
+                    &item.id.to_string(),
+                );
+                *unread.entry(key).or_default() |= item.read_at.is_none();
+            }
+        }
+        shown
+            .into_iter()
+            .filter_map(|key| PhoneKey::new(key).ok())
+            .filter(|key| unread.get(key) == Some(&false))
+            .collect()
+    }
 }

@@ -18,6 +18,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+pub mod device;
+
 pub const PASSWORD: &str = "correct horse battery";
 
 pub fn server_config(db: &std::path::Path) -> ServerConfig {

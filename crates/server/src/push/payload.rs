@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use herald_protocol::{EventKind, Notification, PhoneKey, Reminder};
+use herald_protocol::{EventKind, Notification, Reminder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -109,28 +109,6 @@ pub fn topic(conversation: Option<&str>) -> Option<String> {
     Some(B64.encode(&digest[..24]))
 }
 
-/// A phone notification's key (`herald_protocol::phone`): the APNs collapse id and the
-/// Android tag. One per conversation of one agent (or per item outside a conversation), so
-/// a newer item replaces its conversation's notification and two accounts on one phone
-/// never touch each other's. 32 base64url characters.
-pub fn phone_key(agent_id: &str, conversation: Option<&str>, item: &str) -> PhoneKey {
-    let mut digest = Sha256::new();
-    digest.update(agent_id.as_bytes());
-    match conversation {
-        Some(conversation) => {
-            digest.update(b"\nconversation:");
-            digest.update(conversation.as_bytes());
-        }
-        None => {
-            digest.update(b"\nitem:");
-            digest.update(item.as_bytes());
-        }
-    }
-    let key = B64.encode(&digest.finalize()[..24]);
-    // base64url of 24 bytes: always 32 valid characters.
-    PhoneKey::new(&key).unwrap_or_else(|_| unreachable!("base64url is a valid key"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,21 +159,5 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(super::topic(None), None);
-    }
-
-    #[test]
-    fn phone_keys_are_per_agent_and_conversation() {
-        let key = |agent, conversation, item| phone_key(agent, conversation, item);
-        let one = key("ana", Some("c-1"), "i-1");
-        assert_eq!(one.as_str().len(), 32);
-        assert_eq!(one, key("ana", Some("c-1"), "i-2"), "one per conversation");
-        assert_ne!(
-            one,
-            key("bob", Some("c-1"), "i-1"),
-            "two accounts never share"
-        );
-        assert_ne!(one, key("ana", Some("c-2"), "i-1"));
-        assert_ne!(key("ana", None, "i-1"), key("ana", None, "i-2"));
-        assert_ne!(key("ana", None, "c-1"), key("ana", Some("c-1"), "x"));
     }
 }

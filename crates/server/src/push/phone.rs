@@ -7,7 +7,7 @@ use herald_protocol::{Language, Notification, PhoneKey};
 use uuid::Uuid;
 
 use super::outbox::{Due, Verdict};
-use super::{payload, Pusher};
+use super::Pusher;
 
 /// One push to one phone.
 pub(super) struct PhonePush<'a> {
@@ -77,7 +77,7 @@ impl Pusher {
             badge: u32::try_from(due.badge.max(0)).unwrap_or(u32::MAX),
             language,
             urgency: &due.urgency,
-            key: payload::phone_key(
+            key: PhoneKey::of(
                 &due.agent_id,
                 due.conversation.as_deref(),
                 &notification.id.to_string(),

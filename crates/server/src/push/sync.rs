@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::phone::SyncPush;
-use super::{outbox::Verdict, payload, subscriptions, Pusher};
+use super::{outbox::Verdict, subscriptions, Pusher};
 use crate::db::{Db, RowExt, SqlTime};
 use crate::error::AppError;
 
@@ -171,7 +171,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
 
 /// The notifications to take off a phone, decided when the sync is sent (so it sees every
 /// read up to then): among the items the phone was sent (its [`SENT_LOOKED_AT`] latest),
-/// each key (`payload::phone_key`: a conversation of the agent, or an item) that one of the
+/// each key (`PhoneKey::of`: a conversation of the agent, or an item) that one of the
 /// items just read was shown under — any key after an "all read" or a conversation's
 /// "read" — and whose items sent to the phone are all read now. A key with an item still
 /// unread stays on the screen: its notification still stands for something to do. Most
@@ -194,7 +194,7 @@ async fn to_clear(db: &Db, sync: &Due) -> Result<Vec<PhoneKey>, AppError> {
     let mut at: HashMap<PhoneKey, usize> = HashMap::new();
     for row in rows {
         let item: String = row.try_get("notification_id")?;
-        let key = payload::phone_key(
+        let key = PhoneKey::of(
             &row.try_get::<String, _>("agent_id")?,
             row.try_get::<Option<String>, _>("conversation_id")?
                 .as_deref(),

@@ -1,0 +1,157 @@
+//! The pushes the OS hands the phone app, headless against two real servers: a tapped item
+//! shows in the bell, a read-sync names what to take away, anything else is refused; and
+//! the notifications still on screen are checked against the bells, each account's by its
+//! own keys (the same conversation id on two servers is two notifications).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use herald_core::accounts::{Accounts, PhonePushEffect};
+use herald_core::error::ErrorKind;
+use herald_core::sensitive::Sensitive;
+use herald_protocol::{PhoneItem, PhoneKey, PhoneMessage, PhoneRead};
+use herald_testkit::wait_until;
+use support::device::*;
+use support::*;
+use uuid::Uuid;
+
+/// Ana's id on a server.
+async fn agent_on(server: &TestServer) -> String {
+    let url = herald_core::config::ServerUrl::parse(&server.url(), false).unwrap();
+    let api = herald_core::api::Api::new(url).unwrap();
+    let (_, agent) = api
+        .sign_in("ana@acme.test", &Sensitive::new(PASSWORD.into()), None)
+        .await
+        .unwrap();
+    agent.id.to_string()
+}
+
+/// The id of the item made of `event` once the merged bell holds it.
+async fn item_of(accounts: &Accounts, event: &str) -> Uuid {
+    wait_until(&format!("{event} in the bell"), || {
+        accounts
+            .bell_view()
+            .is_ok_and(|b| b.items.iter().any(|i| i.notification.event_id == event))
+    })
+    .await;
+    let bell = accounts.bell_view().unwrap();
+    bell.items
+        .iter()
+        .find(|i| i.notification.event_id == event)
+        .unwrap()
+        .notification
+        .id
+}
+
+fn fields(message: &PhoneMessage) -> Vec<(&'static str, String)> {
+    message.to_fields().into_iter().collect()
+}
+
+#[tokio::test]
+async fn a_tapped_push_shows_its_item_and_a_read_sync_says_what_to_take_away() {
+    let server = TestServer::start().await;
+    let device = Device::new();
+    let (accounts, _) = device.start().await;
+    sign_in(&accounts, &server).await;
+    server.ingest("r-1").await;
+    let id = item_of(&accounts, "r-1").await;
+    let key = PhoneKey::of(&agent_on(&server).await, Some("c-1"), &id.to_string());
+    let item = PhoneMessage::Item(PhoneItem {
+        id,
+        seq: 1,
+        kind: herald_protocol::EventKind::Reply,
+        key: key.clone(),
+    });
+    let pairs = fields(&item);
+    let as_os = || pairs.iter().map(|(k, v)| (*k, v.as_str()));
+
+    // Arriving while the app runs: the stream brought it already.
+    assert_eq!(
+        accounts.phone_push(as_os(), false).unwrap(),
+        PhonePushEffect::Nothing
+    );
+    // Tapped: the bell shows it.
+    assert_eq!(
+        accounts.phone_push(as_os(), true).unwrap(),
+        PhonePushEffect::Open(id)
+    );
+    assert_eq!(accounts.session_view().focus_item, Some(id));
+
+    let read = PhoneMessage::Read(PhoneRead {
+        badge: 0,
+        clear: vec![key.clone()],
+    });
+    let pairs = fields(&read);
+    assert_eq!(
+        accounts
+            .phone_push(pairs.iter().map(|(k, v)| (*k, v.as_str())), false)
+            .unwrap(),
+        PhonePushEffect::Clear(vec![key])
+    );
+
+    // Another app's push, or a forged one: refused, nothing done.
+    for junk in [
+        vec![("title", "hi")],
+        vec![("herald", "item"), ("item", "not an id")],
+        vec![("herald", "read"), ("badge", "1"), ("clear", "a,b c")],
+    ] {
+        let refused = accounts.phone_push(junk.iter().copied(), true).unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::InvalidInput, "{refused}");
+    }
+    accounts.shutdown();
+}
+
+#[tokio::test]
+async fn notifications_left_on_screen_go_once_their_items_are_read_in_their_own_account() {
+    let (one, two) = (TestServer::start().await, TestServer::start().await);
+    let device = Device::new();
+    let (accounts, _) = device.start().await;
+    sign_in(&accounts, &one).await;
+    sign_in(&accounts, &two).await;
+    all_live(&accounts).await;
+    let (ana_one, ana_two) = (agent_on(&one).await, agent_on(&two).await);
+    // On one: two items in c-1 (one notification), one in c-2. On two: one in c-1 too.
+    one.ingest_event(&reply_in("one-a", "c-1")).await;
+    one.ingest_event(&reply_in("one-b", "c-1")).await;
+    one.ingest_event(&reply_in("one-c", "c-2")).await;
+    two.ingest_event(&reply_in("two-a", "c-1")).await;
+    let (a, c) = (
+        item_of(&accounts, "one-a").await,
+        item_of(&accounts, "one-c").await,
+    );
+    let two_a = item_of(&accounts, "two-a").await;
+    item_of(&accounts, "one-b").await;
+    let key = |agent: &str, conversation: &str| PhoneKey::of(agent, Some(conversation), "");
+    let (one_c1, one_c2, two_c1) = (
+        key(&ana_one, "c-1"),
+        key(&ana_one, "c-2"),
+        key(&ana_two, "c-1"),
+    );
+    assert_ne!(
+        one_c1, two_c1,
+        "one conversation id on two servers: two keys"
+    );
+    let shown = [
+        one_c1.as_str(),
+        one_c2.as_str(),
+        two_c1.as_str(),
+        "AnotherAppsNotification",
+        "not a key, at all",
+    ];
+
+    assert_eq!(accounts.stale_notifications(shown), vec![], "all unread");
+    // One of c-1's two read, and c-2's only one: c-2 goes, c-1 stays.
+    accounts.mark(vec![a, c], true).await.unwrap();
+    wait_until("the reads in the bell", || {
+        accounts.stale_notifications(shown) == vec![one_c2.clone()]
+    })
+    .await;
+    // Read on the second server: its c-1 goes, the first server's c-1 stays.
+    accounts.mark(vec![two_a], true).await.unwrap();
+    wait_until("the second server's read", || {
+        accounts.stale_notifications(shown) == vec![one_c2.clone(), two_c1.clone()]
+    })
+    .await;
+    accounts.shutdown();
+}
