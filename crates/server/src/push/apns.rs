@@ -171,15 +171,16 @@ impl Apns {
             .header("content-type", "application/json")
     }
 
-    /// A read-sync: a background push (`content-available`, priority 5, no alert) with the
-    /// badge and the keys of the notifications for the app to take away.
+    /// A read-sync: a background push (priority 5, an `aps` of `content-available` alone, as
+    /// Apple requires of one) whose fields carry the badge for the app to set and the keys of
+    /// the notifications for it to take away.
     pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
         let message = PhoneMessage::Read(PhoneRead {
             badge: push.badge,
             clear: push.clear.to_vec(),
         });
         let mut body = fields_json(&message);
-        body["aps"] = serde_json::json!({ "content-available": 1, "badge": push.badge });
+        body["aps"] = serde_json::json!({ "content-available": 1 });
         let body = body.to_string();
         let expires = now + Duration::hours(1);
         let request = self.request(push.token, push.topic, "background", "5", expires, now);

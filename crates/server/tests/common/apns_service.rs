@@ -257,10 +257,9 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     if !json["aps"].is_object() {
         return refuse(&shared, 400, "PayloadEmpty", "no aps".into());
     }
-    // A background push wakes the app: content-available, and nothing to show.
-    let background_ok = json["aps"]["content-available"] == 1
-        && json["aps"].get("alert").is_none()
-        && json["aps"].get("sound").is_none();
+    // Apple: a background push's aps holds content-available alone (no alert, sound or
+    // badge); it wakes the app, which does the rest.
+    let background_ok = json["aps"] == serde_json::json!({ "content-available": 1 });
     if push_type == "background" && !background_ok {
         return refuse(
             &shared,
