@@ -54,7 +54,7 @@ HERALD_TEST_STORE=postgres keyctl session - cargo test --locked -p herald-server
 # On its own: selected alone, the shell resolves the same dependency features as the app
 # build of the real-app tests, so the two share every compiled dependency.
 say "Rust: tests (shell)"
-cargo test --locked -p herald-app --features custom-protocol
+cargo test --locked -p herald-app -p tauri-plugin-herald-push --features herald-app/custom-protocol
 
 say "UI in Chromium (Playwright, fake backend)"
 (cd ui && npm run --silent e2e)

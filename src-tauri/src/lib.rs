@@ -28,6 +28,8 @@
 //! - [`os`]: what the OS says about notifications (Linux: the service on the session D-Bus).
 //! - [`texts`]: the shell's own words (tray, notification buttons) in English and Portuguese.
 //! - [`startup`]: start-up timings in the log.
+//! - [`phone`]: the phone's push (`plugins/push`): the token to every account, a tapped
+//!   push's item, notifications read elsewhere taken away; nothing on a computer.
 //! - [`wake`]: reconnecting at once after a sleep or when the network is back (D-Bus on
 //!   Linux, a clock watch everywhere).
 //!
@@ -46,6 +48,7 @@ pub mod links;
 pub mod notify;
 pub mod open;
 pub mod os;
+pub mod phone;
 pub mod sink;
 pub mod startup;
 pub mod texts;
@@ -202,6 +205,9 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>, options: Options) -> Builder
         );
     builder
         .plugin(tauri_plugin_notification::init())
+        // After the notification plugin: on iOS it takes the notification centre's delegate
+        // over from it (and passes the app's own notifications on).
+        .plugin(tauri_plugin_herald_push::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_deep_link::init())
@@ -282,6 +288,7 @@ fn setup<R: Runtime>(app: &mut App<R>, options: Options) -> Result<(), Box<dyn s
     indicators::follow(handle, &account, tray);
     // For the life of the process: the app exits with it.
     wake::follow(account.clone(), tokio_util::sync::CancellationToken::new());
+    phone::follow(handle, &account);
     app.manage(account.clone());
     app.manage(AutostartAllowed(options.autostart));
     // Started with a herald:// link; and the links the OS delivers while running.
