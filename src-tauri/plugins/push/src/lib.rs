@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
+use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::plugin::{Builder, TauriPlugin};
 use tauri::{Manager, Runtime};
 
@@ -123,16 +124,7 @@ impl<R: Runtime> Push<R> {
     /// Calls `on` with every [`PushEvent`] from now on, and with a tap that started the app
     /// if there was one. Once: a second call replaces the first.
     pub fn watch(&self, on: impl Fn(PushEvent) + Send + Sync + 'static) -> Result<(), Error> {
-        let channel = tauri::ipc::Channel::new(move |body| {
-            let tauri::ipc::InvokeResponseBody::Json(json) = body else {
-                return Ok(());
-            };
-            match serde_json::from_str::<PushEvent>(&json) {
-                Ok(event) => on(event),
-                Err(e) => tracing::warn!(error = %e, "an unreadable report from the push plugin"),
-            }
-            Ok(())
-        });
+        let channel = reports(on);
         self.handle
             .run_mobile_plugin::<()>("watch", serde_json::json!({ "channel": channel }))
             .map_err(refused)
@@ -181,6 +173,27 @@ impl<R: Runtime> Push<R> {
     pub fn clear(&self, _keys: &[&str]) -> Result<(), Error> {
         Err(Error::Unsupported)
     }
+}
+
+/// The channel the native side reports on: each report read as a [`PushEvent`] and handed
+/// to `on`; one that is not is logged and dropped. Built on every target, so that this
+/// reading is compiled and tested on a computer too.
+#[cfg_attr(
+    not(any(target_os = "android", target_os = "ios")),
+    allow(dead_code, reason = "used by watch on phones; tested everywhere")
+)]
+fn reports(on: impl Fn(PushEvent) + Send + Sync + 'static) -> Channel<InvokeResponseBody> {
+    Channel::new(move |body| {
+        let InvokeResponseBody::Json(json) = body else {
+            tracing::warn!("a report from the push plugin that is not JSON");
+            return Ok(());
+        };
+        match serde_json::from_str::<PushEvent>(&json) {
+            Ok(event) => on(event),
+            Err(e) => tracing::warn!(error = %e, "an unreadable report from the push plugin"),
+        }
+        Ok(())
+    })
 }
 
 #[cfg(any(target_os = "android", target_os = "ios"))]
@@ -251,5 +264,30 @@ mod tests {
             app_id: "dev.herald.app".into(),
         };
         assert!(!format!("{secret:?}").contains("a1b2"), "never logged");
+    }
+
+    #[test]
+    fn reports_on_the_channel_reach_the_watcher_and_junk_does_not() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let into = seen.clone();
+        let channel = reports(move |event| into.lock().expect("not poisoned").push(event));
+        // What PushPlugin.kt and PushPlugin.swift send.
+        for report in [
+            r#"{"type":"received","fields":{"herald":"read","badge":"0","clear":""}}"#,
+            r#"{"type":"tapped"}"#,
+            "not json",
+            r#"{"type":"token","token":{"platform":"apns","token":"ab","appId":"dev.herald.app"}}"#,
+        ] {
+            channel
+                .send(InvokeResponseBody::Json(report.to_owned()))
+                .expect("sent");
+        }
+        channel
+            .send(InvokeResponseBody::Raw(vec![1, 2]))
+            .expect("sent");
+        let seen = seen.lock().expect("not poisoned");
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert!(matches!(&seen[0], PushEvent::Received { fields } if fields["herald"] == "read"));
+        assert!(matches!(&seen[1], PushEvent::Token { token } if token.platform == Platform::Apns));
     }
 }
