@@ -10,32 +10,34 @@
 use std::collections::BTreeMap;
 
 use herald_core::accounts::{Accounts, PhonePushEffect, PushToken};
-use herald_protocol::PushPlatform;
+use herald_protocol::{PhoneKey, PushPlatform};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_herald_push::{Error, Platform, PushEvent, PushExt, Token};
 
-/// Follows the phone's pushes for the life of the app.
+/// Follows the phone's pushes for the life of the app (from a task: the plugin's calls are
+/// answered on the phone's UI thread).
 pub fn follow<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts) {
-    let handle = app.clone();
-    let on_push = accounts.clone();
-    match app
-        .herald_push()
-        .watch(move |event| on_event(&handle, &on_push, event))
-    {
-        Ok(()) => {}
-        Err(Error::Unsupported) => return,
-        // Taps and read-syncs will not reach the app; the token may still be had.
-        Err(err) => tracing::warn!(error = %err, "the phone's pushes are not followed"),
-    }
-    let handle = app.clone();
-    let registrar = accounts.clone();
+    let app = app.clone();
+    let accounts = accounts.clone();
     tauri::async_runtime::spawn(async move {
-        match handle.herald_push().token().await {
-            Ok(token) => register(&registrar, token).await,
+        let handle = app.clone();
+        let on_push = accounts.clone();
+        let watched = app
+            .herald_push()
+            .watch(move |event| on_event(&handle, &on_push, event))
+            .await;
+        match watched {
+            Ok(()) => {}
+            Err(Error::Unsupported) => return,
+            // Taps and read-syncs will not reach the app; the token may still be had.
+            Err(err) => tracing::warn!(error = %err, "the phone's pushes are not followed"),
+        }
+        tidy_as_unread_moves(&app, &accounts);
+        match app.herald_push().token().await {
+            Ok(token) => register(&accounts, token).await,
             Err(err) => tracing::warn!(error = %err, "the phone has no push token"),
         }
     });
-    tidy_as_unread_moves(app, accounts);
 }
 
 fn on_event<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts, event: PushEvent) {
@@ -51,7 +53,8 @@ fn on_event<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts, event: PushEven
         }
         PushEvent::Received { fields } => {
             if let Some(PhonePushEffect::Clear(keys)) = effect(accounts, &fields, false) {
-                clear(app, keys.iter().map(|key| key.as_str()).collect());
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move { clear(&app, &keys).await });
             }
         }
     }
@@ -102,7 +105,7 @@ fn tidy_as_unread_moves<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts) {
                 match app.herald_push().shown().await {
                     Ok(shown) => {
                         let stale = accounts.stale_notifications(shown.iter().map(String::as_str));
-                        clear(&app, stale.iter().map(|key| key.as_str()).collect());
+                        clear(&app, &stale).await;
                     }
                     Err(err) => {
                         tracing::debug!(error = %err, "the shown notifications are unknown")
@@ -116,8 +119,9 @@ fn tidy_as_unread_moves<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts) {
     });
 }
 
-fn clear<R: Runtime>(app: &AppHandle<R>, keys: Vec<&str>) {
-    if let Err(err) = app.herald_push().clear(&keys) {
+async fn clear<R: Runtime>(app: &AppHandle<R>, keys: &[PhoneKey]) {
+    let keys: Vec<&str> = keys.iter().map(PhoneKey::as_str).collect();
+    if let Err(err) = app.herald_push().clear(&keys).await {
         tracing::warn!(error = %err, "notifications read elsewhere stay on the phone");
     }
 }

@@ -15,6 +15,9 @@
 //! - `ios/`: `PushPlugin.swift` (the commands, the app delegate's push callbacks added at
 //!   start, the notification centre's taps, passed on to the delegate it replaces).
 //!
+//! Every call is async: the native side answers on the phone's UI thread, which a blocking
+//! call from that thread (a report's handler, the app's setup) would wait on forever.
+//!
 //! It decides nothing: what a push means, what a tap opens and which notifications go are
 //! herald-core's (`Accounts::phone_push`, `Accounts::stale_notifications`), on the fields
 //! of `herald_protocol::phone`. The one thing the native side does alone is a read-sync
@@ -123,10 +126,11 @@ impl<R: Runtime> Push<R> {
 
     /// Calls `on` with every [`PushEvent`] from now on, and with a tap that started the app
     /// if there was one. Once: a second call replaces the first.
-    pub fn watch(&self, on: impl Fn(PushEvent) + Send + Sync + 'static) -> Result<(), Error> {
+    pub async fn watch(&self, on: impl Fn(PushEvent) + Send + Sync + 'static) -> Result<(), Error> {
         let channel = reports(on);
         self.handle
-            .run_mobile_plugin::<()>("watch", serde_json::json!({ "channel": channel }))
+            .run_mobile_plugin_async::<()>("watch", serde_json::json!({ "channel": channel }))
+            .await
             .map_err(refused)
     }
 
@@ -142,12 +146,13 @@ impl<R: Runtime> Push<R> {
 
     /// Takes these notifications away (APNs: by identifier, the collapse id; Android: by
     /// tag). One not shown is no error.
-    pub fn clear(&self, keys: &[&str]) -> Result<(), Error> {
+    pub async fn clear(&self, keys: &[&str]) -> Result<(), Error> {
         if keys.is_empty() {
             return Ok(());
         }
         self.handle
-            .run_mobile_plugin::<()>("clear", serde_json::json!({ "keys": keys }))
+            .run_mobile_plugin_async::<()>("clear", serde_json::json!({ "keys": keys }))
+            .await
             .map_err(refused)
     }
 }
@@ -160,7 +165,10 @@ impl<R: Runtime> Push<R> {
     }
 
     /// Reports push events: not on a computer.
-    pub fn watch(&self, _on: impl Fn(PushEvent) + Send + Sync + 'static) -> Result<(), Error> {
+    pub async fn watch(
+        &self,
+        _on: impl Fn(PushEvent) + Send + Sync + 'static,
+    ) -> Result<(), Error> {
         Err(Error::Unsupported)
     }
 
@@ -170,7 +178,7 @@ impl<R: Runtime> Push<R> {
     }
 
     /// Takes notifications away: not on a computer.
-    pub fn clear(&self, _keys: &[&str]) -> Result<(), Error> {
+    pub async fn clear(&self, _keys: &[&str]) -> Result<(), Error> {
         Err(Error::Unsupported)
     }
 }
