@@ -8,13 +8,16 @@
 use chrono::{DateTime, Utc};
 use herald_protocol::{
     quiet_hours_end, Channel, EmailMode, EmailStatus, LocalTime, OsPermission, Preferences,
-    PushScope,
+    PushPlatform, PushScope,
 };
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::ports::ConnState;
 use crate::prefsync::SaveStatus;
+
+mod push;
+pub use push::{PhoneRegistration, PushFacts, ThisDevice};
 
 /// The notification service that answered (Linux: on the session D-Bus).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
@@ -185,10 +188,20 @@ pub enum Finding {
     WindowFocused,
     /// This browser allows notifications but is not registered for push (web app).
     NoPushSubscription,
+    /// This phone is not registered for push: pushes cannot reach it while the app is not
+    /// running.
+    PhoneNotRegistered {
+        /// Why, when known (the OS refused a push token, the server refused it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        error: Option<String>,
+    },
     /// A push device's push service refused or failed the last push.
     PushFailing {
         /// The device's name.
         device: String,
+        /// A browser or a phone (what to do about it differs).
+        platform: PushPlatform,
         /// What its push service answered.
         error: String,
     },
@@ -288,18 +301,9 @@ pub struct Facts<'a> {
     pub window_focused: bool,
     /// Now.
     pub now: DateTime<Utc>,
-    /// Push through push services (the web app; later phones): `None` where it does not
-    /// apply (the desktop app shows its own notifications).
+    /// The agent's push devices and whether this one is among them: `None` when the server
+    /// could not be asked (not signed in, unreachable).
     pub push: Option<PushFacts<'a>>,
-}
-
-/// What the server knows of an agent's push devices.
-#[derive(Debug, Clone, Copy)]
-pub struct PushFacts<'a> {
-    /// The browser asking is registered for push.
-    pub this_browser: bool,
-    /// Every push device of the agent, with its last answer.
-    pub devices: &'a [herald_protocol::PushDevice],
 }
 
 /// The rows a channel is on for.
@@ -372,7 +376,7 @@ fn push_card(facts: &Facts<'_>) -> Card {
         found.push(Finding::WindowFocused);
     }
     if let Some(push) = facts.push {
-        push_findings(&push, facts.os.permission, &mut found);
+        push::findings(&push, facts.os.permission, &mut found);
     }
     card(Topic::Push, found, |f| {
         !matches!(
@@ -380,27 +384,6 @@ fn push_card(facts: &Facts<'_>) -> Card {
             Finding::PermissionUnknown | Finding::PushOnlyAssigned | Finding::WindowFocused
         )
     })
-}
-
-/// A browser allowed to notify but not registered is a problem; so is any device whose push
-/// service refused or failed its last push.
-fn push_findings(push: &PushFacts<'_>, permission: OsPermission, found: &mut Vec<Finding>) {
-    use herald_protocol::PushOutcome;
-    if permission == OsPermission::Granted && !push.this_browser {
-        found.push(Finding::NoPushSubscription);
-    }
-    for device in push.devices {
-        let error = match device.last.as_ref().map(|l| &l.outcome) {
-            Some(PushOutcome::Failed { error, .. } | PushOutcome::Retrying { error, .. }) => {
-                error.clone()
-            }
-            _ => continue,
-        };
-        found.push(Finding::PushFailing {
-            device: device.name.clone(),
-            error,
-        });
-    }
 }
 
 fn email_card(facts: &Facts<'_>) -> Card {

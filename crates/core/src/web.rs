@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 use crate::diagnostics::{
     cards, Diagnostics, EventsOn, Facts, NotificationService, OsCheck, PushFacts, ServerCheck,
+    ThisDevice,
 };
 use crate::ports::ConnState;
 use crate::prefsync::SaveStatus;
@@ -105,7 +106,9 @@ pub fn diagnose(browser: &WebFacts, server: ServerFacts<'_>) -> Diagnostics {
         window_focused: browser.window_focused,
         now: server.now,
         push: Some(PushFacts {
-            this_browser: server.this_browser,
+            this_device: &ThisDevice::Browser {
+                registered: server.this_browser,
+            },
             devices: server.devices,
         }),
     });

@@ -282,7 +282,7 @@ async fn diagnostics_decide_each_card_from_the_live_account() {
     let server = TestServer::start().await;
     let device = Device::new();
     let (account, _) = signed_in(&server, &device).await;
-    let diag = account.diagnostics(granted()).await;
+    let diag = account.diagnostics(granted(), None).await;
     let card = |topic| {
         diag.cards
             .iter()
@@ -318,7 +318,7 @@ async fn diagnostics_decide_each_card_from_the_live_account() {
             until: Some(device.clock.clock().now() + chrono::Duration::minutes(30)),
         })
         .unwrap();
-    let diag = account.diagnostics(granted()).await;
+    let diag = account.diagnostics(granted(), None).await;
     let push = diag.cards.iter().find(|c| c.topic == Topic::Push).unwrap();
     assert_eq!(push.verdict, Verdict::Problem);
     assert!(push.findings.contains(&Finding::DeviceMuted), "{push:?}");

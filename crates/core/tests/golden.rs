@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeZone, Utc};
 use herald_core::client::{OsOutcome, Trail};
 use herald_core::diagnostics::{
-    cards, Diagnostics, EventsOn, Facts, NotificationService, OsCheck, ServerCheck,
+    cards, Diagnostics, EventsOn, Facts, NotificationService, OsCheck, PushFacts, ServerCheck,
+    ThisDevice,
 };
 use herald_core::error::{CoreError, ErrorKind};
 use herald_core::ports::{ConnState, UiEvent};
@@ -320,7 +321,27 @@ fn every_view_and_answer_has_its_golden_json() {
             device_muted: true,
             window_focused: false,
             now: at(15, 0),
-            push: None,
+            // A phone without a registration, and another phone whose pushes fail.
+            push: Some(PushFacts {
+                this_device: &ThisDevice::Phone {
+                    registered: false,
+                    error: Some("Firebase is not configured in this build".into()),
+                },
+                devices: &[herald_protocol::PushDevice {
+                    id: uuid::Uuid::from_u128(0xa2),
+                    name: "Ana's iPhone".into(),
+                    platform: herald_protocol::PushPlatform::Apns,
+                    service: "api.push.apple.com".into(),
+                    created_at: at(9, 0),
+                    last: Some(herald_protocol::PushAttempt {
+                        at: at(14, 0),
+                        outcome: herald_protocol::PushOutcome::Failed {
+                            status: Some(400),
+                            error: "BadDeviceToken".into(),
+                        },
+                    }),
+                }],
+            }),
         }),
         os: os.clone(),
         connection: connection.clone(),

@@ -1,17 +1,19 @@
 //! The pushes the OS hands the phone app, headless against two real servers: a tapped item
 //! shows in the bell, a read-sync names what to take away, anything else is refused; and
 //! the notifications still on screen are checked against the bells, each account's by its
-//! own keys (the same conversation id on two servers is two notifications).
+//! own keys (the same conversation id on two servers is two notifications); and the
+//! diagnostics say whether this phone can be reached, and which phone's pushes fail.
 
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
-use herald_core::accounts::{Accounts, PhonePushEffect};
+use herald_core::accounts::{Accounts, PhonePushEffect, PushToken};
+use herald_core::diagnostics::{Finding, OsCheck, Topic};
 use herald_core::error::ErrorKind;
 use herald_core::sensitive::Sensitive;
-use herald_protocol::{PhoneItem, PhoneKey, PhoneMessage, PhoneRead};
-use herald_testkit::wait_until;
+use herald_protocol::{OsPermission, PhoneItem, PhoneKey, PhoneMessage, PhoneRead, PushPlatform};
+use herald_testkit::{wait_for, wait_until};
 use support::device::*;
 use support::*;
 use uuid::Uuid;
@@ -153,5 +155,90 @@ async fn notifications_left_on_screen_go_once_their_items_are_read_in_their_own_
         accounts.stale_notifications(shown) == vec![one_c2.clone(), two_c1.clone()]
     })
     .await;
+    accounts.shutdown();
+}
+
+/// The push card's findings of the shown account.
+async fn push_findings(accounts: &Accounts) -> Vec<Finding> {
+    let os = OsCheck {
+        permission: OsPermission::Granted,
+        permission_detail: "test".into(),
+        service: None,
+        service_error: None,
+        platform: "ios".into(),
+    };
+    let diagnostics = accounts.diagnostics(os).await.unwrap();
+    let card = diagnostics
+        .cards
+        .into_iter()
+        .find(|c| c.topic == Topic::Push);
+    card.unwrap().findings
+}
+
+fn not_registered(found: &[Finding]) -> Option<Option<String>> {
+    found.iter().find_map(|f| match f {
+        Finding::PhoneNotRegistered { error } => Some(error.clone()),
+        _ => None,
+    })
+}
+
+#[tokio::test]
+async fn the_diagnostics_say_whether_this_phone_can_be_reached_and_which_phone_fails() {
+    // A server without an APNs key: what it sends to an iPhone fails, and says why.
+    let server = TestServer::start().await;
+    let device = Device::new();
+    let (accounts, _) = device.start().await;
+    sign_in(&accounts, &server).await;
+
+    // A computer: nothing about this device.
+    let found = push_findings(&accounts).await;
+    assert_eq!(not_registered(&found), None, "{found:?}");
+
+    // A phone whose OS gave no token: said, with the OS's words.
+    accounts.push_unavailable("no Google Play services");
+    let found = push_findings(&accounts).await;
+    assert_eq!(
+        not_registered(&found),
+        Some(Some("no Google Play services".into()))
+    );
+
+    // A token the server refused: said, with the server's words.
+    let token = |token: &str| PushToken {
+        platform: PushPlatform::Apns,
+        token: token.into(),
+        app_id: "dev.herald.app".into(),
+    };
+    accounts
+        .set_push_token(Some(token("not hexadecimal")))
+        .await
+        .unwrap_err();
+    let found = push_findings(&accounts).await;
+    let why = not_registered(&found).flatten().unwrap_or_default();
+    assert!(why.contains("hexadecimal"), "{why:?}");
+
+    // Registered: nothing to say about this phone.
+    let good = "ab".repeat(32);
+    accounts.set_push_token(Some(token(&good))).await.unwrap();
+    assert_eq!(not_registered(&push_findings(&accounts).await), None);
+
+    // The server's push to it fails: the card names the phone and the server's reason.
+    accounts.send_test(false).await.unwrap();
+    let failing = wait_for("the phone's push failing", || async {
+        push_findings(&accounts)
+            .await
+            .into_iter()
+            .find_map(|f| match f {
+                Finding::PushFailing {
+                    device,
+                    platform,
+                    error,
+                } => Some((device, platform, error)),
+                _ => None,
+            })
+    })
+    .await;
+    assert_eq!(failing.0, "test device");
+    assert_eq!(failing.1, PushPlatform::Apns);
+    assert!(failing.2.contains("no APNs key"), "{}", failing.2);
     accounts.shutdown();
 }

@@ -69,8 +69,18 @@ export function sayFinding(f: Finding, platform = ""): Said {
       return { text: t("saving"), tone: "note" };
     case "no_push_subscription":
       return { text: t("diag_no_push_subscription"), fix: t("diag_fix_push_subscription"), tone: "bad" };
+    case "phone_not_registered":
+      return {
+        text: f.error ? t("diag_phone_not_registered_because", { error: f.error }) : t("diag_phone_not_registered"),
+        fix: t("diag_fix_phone_registration"),
+        tone: "bad",
+      };
     case "push_failing":
-      return { text: t("diag_push_failing", { device: f.device, error: f.error }), fix: t("diag_fix_push_failing"), tone: "bad" };
+      return {
+        text: t("diag_push_failing", { device: f.device, error: f.error }),
+        fix: t(f.platform === "web" ? "diag_fix_push_failing" : "diag_fix_push_failing_phone"),
+        tone: "bad",
+      };
     case "save_failed":
       return { text: t("save_failed", { message: f.message }), fix: t("diag_fix_save"), tone: "bad" };
     default: {

@@ -10,7 +10,10 @@ use uuid::Uuid;
 use super::{lock, Account};
 use crate::agent::SignedIn;
 use crate::client::{NotificationAction, Trail};
-use crate::diagnostics::{self, Diagnostics, EventsOn, Facts, OsCheck, ServerCheck};
+use crate::diagnostics::{
+    self, Diagnostics, EventsOn, Facts, OsCheck, PhoneRegistration, PushFacts, ServerCheck,
+    ThisDevice,
+};
 use crate::error::Result;
 use crate::ports::{ConnState, UiEvent};
 use crate::prefsync::SaveStatus;
@@ -137,9 +140,10 @@ impl Account {
         self.signed_in()?.send_test(mention).await
     }
 
-    /// The diagnostics, from what the shell found out about the OS (`os`) and what the
+    /// The diagnostics, from what the shell found out about the OS (`os`), what this device
+    /// is for push (`phone`: its registration on a phone, `None` on a computer) and what the
     /// account, the session and the server say.
-    pub async fn diagnostics(&self, os: OsCheck) -> Diagnostics {
+    pub async fn diagnostics(&self, os: OsCheck, phone: Option<PhoneRegistration>) -> Diagnostics {
         self.update_device(|d| d.push_permission = os.permission);
         let device = self.device();
         let current = self.current();
@@ -149,11 +153,15 @@ impl Account {
             .map(|s| s.session().api.url().as_str().to_owned())
             .or(saved.server)
             .unwrap_or_default();
-        let (server, email) = match &current {
+        let (server, email, devices) = match &current {
             Some(s) => {
                 let api = &s.session().api;
-                let (health, email) =
-                    tokio::join!(api.health(), api.email_status(&s.session().token));
+                let token = &s.session().token;
+                let (health, email, devices) = tokio::join!(
+                    api.health(),
+                    api.email_status(token),
+                    api.push_devices(token)
+                );
                 let server = match health {
                     Ok(health) => ServerCheck {
                         url,
@@ -170,7 +178,7 @@ impl Account {
                         detail: err.message,
                     },
                 };
-                (server, email.map_err(|e| e.message))
+                (server, email.map_err(|e| e.message), devices.ok())
             }
             None => (
                 ServerCheck {
@@ -179,7 +187,17 @@ impl Account {
                     detail: "not signed in".into(),
                 },
                 Err("not signed in".to_owned()),
+                None,
             ),
+        };
+        let this_device = match phone {
+            None => ThisDevice::Computer,
+            Some(phone) => ThisDevice::Phone {
+                registered: phone
+                    .device
+                    .is_some_and(|id| devices.iter().flatten().any(|device| device.id == id)),
+                error: phone.error,
+            },
         };
         let connection = current
             .as_ref()
@@ -199,7 +217,10 @@ impl Account {
             device_muted: device.device_muted,
             window_focused: device.app_focused,
             now: self.inner.config.client.clock.now(),
-            push: None,
+            push: devices.as_deref().map(|devices| PushFacts {
+                this_device: &this_device,
+                devices,
+            }),
         });
         Diagnostics {
             cards,

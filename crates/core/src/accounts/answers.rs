@@ -271,7 +271,9 @@ impl Accounts {
 
     /// The shown account's troubleshooting facts and verdicts.
     pub async fn diagnostics(&self, os: OsCheck) -> Result<Diagnostics> {
-        Ok(self.shown()?.diagnostics(os).await)
+        let slot = self.active().ok_or_else(super::no_account)?;
+        let phone = self.phone_registration(&slot);
+        Ok(slot.account.diagnostics(os, phone).await)
     }
 }
 

@@ -46,6 +46,7 @@ pub use phone::{PhonePushEffect, PushToken};
 use crate::account::{Account, AccountConfig, AccountPorts, Indicators};
 use crate::client::DeviceContext;
 use crate::config::ServerUrl;
+use crate::diagnostics::PhoneRegistration;
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::ports::{EventSink, Notifier, UiEvent};
 use crate::secret::SecretStore;
@@ -98,6 +99,8 @@ struct Inner {
     shown: Mutex<Option<AccountsView>>,
     /// The push token the OS gave this app (phones), registered with every account.
     push_token: Mutex<Option<PushToken>>,
+    /// Why the OS gave this phone no push token, if it said.
+    push_unavailable: Mutex<Option<String>>,
     /// The outage the agent was told of, if any.
     outage: Mutex<notices::Outage>,
 }
@@ -111,6 +114,8 @@ struct Slot {
     identity: Mutex<Identity>,
     /// Why the server ended its session, until signed in again.
     ended: Mutex<Option<String>>,
+    /// This phone's registration for push with the account's server (diagnostics).
+    phone: Mutex<PhoneRegistration>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -167,6 +172,7 @@ impl Accounts {
                 indicators: watch::channel(Indicators::default()).0,
                 shown: Mutex::new(None),
                 push_token: Mutex::new(None),
+                push_unavailable: Mutex::new(None),
                 outage: Mutex::new(notices::Outage::default()),
             }),
         }
@@ -215,6 +221,7 @@ impl Accounts {
             account,
             identity: Mutex::new(Identity::default()),
             ended: Mutex::new(None),
+            phone: Mutex::new(PhoneRegistration::default()),
         })
     }
 

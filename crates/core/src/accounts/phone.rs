@@ -5,6 +5,9 @@
 //!   running. A replaced token is removed from each; signing out of an account removes its
 //!   devices on the server (the session's). The token is not a secret, but it identifies
 //!   the device: it is never logged.
+//! - Whether it took: each account keeps what came of its registration (the device's id,
+//!   or why not), and the OS's reason when it gave no token; the shown account's
+//!   diagnostics say whether this phone can be reached.
 //! - A push (`herald_protocol::phone`): a tapped item's notification shows that item; a
 //!   read-sync names the notifications to take away. And when the app starts or comes to
 //!   the front, the notifications the OS still shows are checked against the bells: one
@@ -18,6 +21,7 @@ use herald_protocol::{
 use uuid::Uuid;
 
 use super::{lock, Accounts, Slot};
+use crate::diagnostics::PhoneRegistration;
 use crate::error::{CoreError, ErrorKind, Result};
 
 /// What the shell does with a Herald push the OS handed the app.
@@ -58,39 +62,82 @@ impl Accounts {
     /// all were tried; an account that failed gets it again after its next sign-in or start.
     pub async fn set_push_token(&self, token: Option<PushToken>) -> Result<()> {
         let before = std::mem::replace(&mut *lock(&self.inner.push_token), token.clone());
+        *lock(&self.inner.push_unavailable) = None;
         let mut first_error = None;
         for slot in self.slots().into_iter().filter(|s| s.signed_in()) {
             let result = async {
+                // Only one the server took: a refused token has nothing to forget (and the
+                // server would refuse the removal too, keeping the new one out).
+                let taken = lock(&slot.phone).device.is_some();
                 if let Some(old) = before.as_ref().filter(|old| Some(*old) != token.as_ref()) {
-                    forget(&slot, old).await?;
+                    if taken {
+                        forget(&slot, old).await?;
+                    }
                 }
                 self.register_push(&slot).await
             }
             .await;
             if let Err(err) = result {
                 tracing::warn!(kind = ?err.kind, error = %err, "the phone's push token was not registered with an account");
+                *lock(&slot.phone) = PhoneRegistration {
+                    device: None,
+                    error: Some(err.message.clone()),
+                };
                 first_error.get_or_insert(err);
             }
         }
         first_error.map_or(Ok(()), Err)
     }
 
+    /// The OS gave this phone no push token (push not allowed for the app, no Google Play
+    /// services, no Firebase in the build): the diagnostics say so, with the OS's words.
+    pub fn push_unavailable(&self, reason: impl Into<String>) {
+        *lock(&self.inner.push_unavailable) = Some(reason.into());
+    }
+
+    /// What this device is for push, as the shown account's diagnostics need it: `None` on a
+    /// computer (neither a token nor the OS's refusal was handed over).
+    pub(super) fn phone_registration(&self, slot: &Slot) -> Option<PhoneRegistration> {
+        if let Some(reason) = lock(&self.inner.push_unavailable).clone() {
+            return Some(PhoneRegistration {
+                device: None,
+                error: Some(reason),
+            });
+        }
+        lock(&self.inner.push_token)
+            .is_some()
+            .then(|| lock(&slot.phone).clone())
+    }
+
     /// Registers the current push token, if any, with one account (after its sign-in or
-    /// restore, and when the token changes).
+    /// restore, and when the token changes), and keeps what came of it.
     pub(super) async fn register_push(&self, slot: &Slot) -> Result<()> {
         let Some(token) = lock(&self.inner.push_token).clone() else {
             return Ok(());
         };
-        let session = slot.account.signed_in()?;
-        let session = session.session();
-        let request = PhoneDeviceRequest {
-            platform: token.platform,
-            token: token.token,
-            app_id: token.app_id,
-            device_name: Some(self.inner.config.device_name.clone()),
+        let result = async {
+            let session = slot.account.signed_in()?;
+            let session = session.session();
+            let request = PhoneDeviceRequest {
+                platform: token.platform,
+                token: token.token,
+                app_id: token.app_id,
+                device_name: Some(self.inner.config.device_name.clone()),
+            };
+            session.api.register_phone(&session.token, &request).await
+        }
+        .await;
+        *lock(&slot.phone) = match &result {
+            Ok(device) => PhoneRegistration {
+                device: Some(device.id),
+                error: None,
+            },
+            Err(err) => PhoneRegistration {
+                device: None,
+                error: Some(err.message.clone()),
+            },
         };
-        session.api.register_phone(&session.token, &request).await?;
-        Ok(())
+        result.map(|_| ())
     }
 }
 

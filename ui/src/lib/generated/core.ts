@@ -1,7 +1,7 @@
 // Generated from the Rust types of herald-core by `crates/core/src/ts.rs`.
 // Do not edit: run `HERALD_BLESS=1 cargo test -p herald-core --test typescript`.
 
-import type { EventKind, Severity, ConversationRef, ActorRef, LocalTime, Preferences, QuietDigest, FieldError, OsPermission, AgentContext, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, AppReceipt, EmailStatus } from "./protocol";
+import type { EventKind, Severity, ConversationRef, ActorRef, LocalTime, Preferences, QuietDigest, FieldError, OsPermission, AgentContext, Decision, Notification, UnreadCount, AgentProfile, VersionedPreferences, TestPushDevice, PushPlatform, AppReceipt, EmailStatus } from "./protocol";
 
 /**
  * What kind of failure, for the UI to branch on (`{"kind": …, "message": …}`).
@@ -475,11 +475,19 @@ mentions_break_through: boolean,
 /**
  * Assignments still alert.
  */
-assignments_break_through: boolean, } | { "finding": "push_only_assigned" } | { "finding": "no_push_events" } | { "finding": "window_focused" } | { "finding": "no_push_subscription" } | { "finding": "push_failing", 
+assignments_break_through: boolean, } | { "finding": "push_only_assigned" } | { "finding": "no_push_events" } | { "finding": "window_focused" } | { "finding": "no_push_subscription" } | { "finding": "phone_not_registered", 
+/**
+ * Why, when known (the OS refused a push token, the server refused it).
+ */
+error?: string, } | { "finding": "push_failing", 
 /**
  * The device's name.
  */
 device: string, 
+/**
+ * A browser or a phone (what to do about it differs).
+ */
+platform: PushPlatform, 
 /**
  * What its push service answered.
  */
