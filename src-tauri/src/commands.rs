@@ -158,8 +158,18 @@ pub async fn send_test(
 
 /// Everything the troubleshooting section asks about, with a verdict per line.
 #[tauri::command]
-pub async fn diagnostics(account: State<'_, Accounts>) -> Result<Diagnostics> {
-    let os = tauri::async_runtime::spawn_blocking(crate::os::check)
+pub async fn diagnostics<R: Runtime>(
+    app: AppHandle<R>,
+    account: State<'_, Accounts>,
+) -> Result<Diagnostics> {
+    #[cfg(desktop)]
+    let check = move || {
+        let _ = app;
+        crate::os::check()
+    };
+    #[cfg(mobile)]
+    let check = move || crate::os::check(&app);
+    let os = tauri::async_runtime::spawn_blocking(check)
         .await
         .unwrap_or_else(crate::os::failed);
     account.diagnostics(os).await

@@ -4,6 +4,8 @@
 //! - Linux: the notification service on the session D-Bus (`org.freedesktop.Notifications`):
 //!   its name, version and capabilities. None there means no notification can show.
 //! - macOS, Windows: no check is wired; reported as "unknown" with where to look.
+//! - iOS, Android: the notification plugin asks the OS (there it does: granted, denied, or
+//!   not asked yet).
 //!
 //! The verdicts drawn from it are the core's (`herald_core::diagnostics`).
 
@@ -42,7 +44,7 @@ pub fn check() -> OsCheck {
 }
 
 /// Asks the OS (no check wired on this platform).
-#[cfg(not(target_os = "linux"))]
+#[cfg(all(desktop, not(target_os = "linux")))]
 pub fn check() -> OsCheck {
     OsCheck {
         permission: OsPermission::Unknown,
@@ -53,6 +55,36 @@ pub fn check() -> OsCheck {
         } else {
             "this system does not tell apps".into()
         },
+        service: None,
+        service_error: None,
+        platform: std::env::consts::OS.into(),
+    }
+}
+
+/// Asks the phone's OS through the notification plugin (blocking: a round trip to the
+/// native side; call it off the async threads).
+#[cfg(mobile)]
+pub fn check<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> OsCheck {
+    use tauri_plugin_notification::{NotificationExt, PermissionState};
+    let (permission, detail) = match app.notification().permission_state() {
+        Ok(PermissionState::Granted) => (
+            OsPermission::Granted,
+            "the phone allows Herald's notifications".to_owned(),
+        ),
+        Ok(PermissionState::Denied) => (
+            OsPermission::Denied,
+            "the phone blocks Herald's notifications: allow them in Settings › Notifications › Herald"
+                .to_owned(),
+        ),
+        Ok(_) => (
+            OsPermission::Unknown,
+            "the phone has not asked you yet: Herald asks when it starts".to_owned(),
+        ),
+        Err(err) => return failed(err),
+    };
+    OsCheck {
+        permission,
+        permission_detail: detail,
         service: None,
         service_error: None,
         platform: std::env::consts::OS.into(),

@@ -4,8 +4,10 @@
 //! (a read-sync the app missed while it was not running). What a push means is herald-core's
 //! (`Accounts::phone_push`, `Accounts::stale_notifications`).
 //!
-//! On a computer the plugin answers "unsupported" and nothing is followed: the same code
-//! runs there, up to that answer.
+//! On a phone it also asks the agent to allow notifications the first time, and hands the
+//! OS's refusal of a push token to herald-core for the diagnostics. On a computer the plugin
+//! answers "unsupported" and nothing is followed: the same code runs there, up to that
+//! answer.
 
 use std::collections::BTreeMap;
 
@@ -33,11 +35,41 @@ pub fn follow<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts) {
             Err(err) => tracing::warn!(error = %err, "the phone's pushes are not followed"),
         }
         tidy_as_unread_moves(&app, &accounts);
+        #[cfg(mobile)]
+        ask_permission(&app).await;
         match app.herald_push().token().await {
             Ok(token) => register(&accounts, token).await,
-            Err(err) => tracing::warn!(error = %err, "the phone has no push token"),
+            Err(err) => {
+                tracing::warn!(error = %err, "the phone has no push token");
+                // The diagnostics say so, in the OS's words.
+                accounts.push_unavailable(err.to_string());
+            }
         }
     });
+}
+
+/// Asks the agent to allow notifications, the first time: iOS and Android 13+ show none
+/// without it, pushes included. Blocking (the OS's prompt waits for the agent), so off the
+/// async threads.
+#[cfg(mobile)]
+async fn ask_permission<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_notification::{NotificationExt, PermissionState};
+    let app = app.clone();
+    let asked = tauri::async_runtime::spawn_blocking(move || {
+        let notification = app.notification();
+        match notification.permission_state()? {
+            PermissionState::Prompt | PermissionState::PromptWithRationale => {
+                notification.request_permission()
+            }
+            state => Ok(state),
+        }
+    })
+    .await;
+    match asked {
+        Ok(Ok(state)) => tracing::info!(%state, "notifications on this phone"),
+        Ok(Err(err)) => tracing::warn!(error = %err, "could not ask to allow notifications"),
+        Err(err) => tracing::warn!(error = %err, "could not ask to allow notifications"),
+    }
 }
 
 fn on_event<R: Runtime>(app: &AppHandle<R>, accounts: &Accounts, event: PushEvent) {
