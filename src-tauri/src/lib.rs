@@ -97,7 +97,12 @@ impl Options {
             secrets: Arc::new(KeyringStore::new(KEYCHAIN_SERVICE)),
             data_dir: None,
             account: AccountConfig {
-                device_name: format!("Herald desktop ({})", std::env::consts::OS),
+                // How the server lists this device (sessions, push devices, "Why?").
+                device_name: format!(
+                    "Herald {} ({})",
+                    if cfg!(mobile) { "phone" } else { "desktop" },
+                    std::env::consts::OS
+                ),
                 prefill_server: std::env::var("HERALD_SERVER").ok(),
                 prefill_email: std::env::var("HERALD_EMAIL").ok(),
                 client: herald_core::client::ClientConfig {
