@@ -107,6 +107,11 @@ impl Options {
                 prefill_email: std::env::var("HERALD_EMAIL").ok(),
                 client: herald_core::client::ClientConfig {
                     offline_after: offline_after(),
+                    kind: if cfg!(mobile) {
+                        herald_protocol::ClientKind::PhoneApp
+                    } else {
+                        herald_protocol::ClientKind::DesktopApp
+                    },
                     ..herald_core::client::ClientConfig::default()
                 },
                 ..AccountConfig::default()

@@ -246,7 +246,7 @@ test("Save and test reports the app's own OS notification as the app saw it", as
     const text = await box.getText();
     return text.includes("Herald desktop (linux):") ? text : undefined;
   });
-  assert.match(result, /Herald desktop \(linux\): showed it as a notification on that computer\./);
+  assert.match(result, /Herald desktop \(linux\): showed it as a notification on that device\./);
   // And the notification service did receive it.
   await until("the test's Notify call", async () => notifyCalls().split("notifications reach you here").length > before);
 });

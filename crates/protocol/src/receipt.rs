@@ -28,6 +28,10 @@ pub enum ClientKind {
     DesktopApp,
     /// The web app in a browser tab: its notifications come as Web Push.
     WebApp,
+    /// The app on a phone: raises its own notifications while it runs and sends receipts,
+    /// like the desktop app, but its being in front does not mean the agent is working at
+    /// a computer (the phone's pushes are not held for it).
+    PhoneApp,
 }
 
 /// Who is at the other end of a stream, sent with `resume`.

@@ -315,3 +315,66 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
         .is_some_and(|t| t.ends_with("Away")));
     assert_eq!(s.apns.violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn the_phone_app_in_front_is_not_a_computer_its_pushes_go_at_once() {
+    let s = Setup::start().await;
+    s.register(&s.token, TOKEN).await;
+    // The app on the phone, open in front of ana: it says what it is.
+    let mut phone_app = s.server.connect(&s.token).await;
+    phone_app
+        .send(&ClientMessage::Resume {
+            after_seq: 0,
+            epoch: None,
+            client: Some(StreamClient {
+                kind: ClientKind::PhoneApp,
+                name: "Herald phone (ios)".into(),
+            }),
+        })
+        .await;
+    phone_app.until_live().await;
+    phone_app
+        .send(&ClientMessage::Presence { in_front: true })
+        .await;
+    herald_testkit::wait_for("the phone app in front", || async {
+        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
+        sessions
+            .iter()
+            .any(|x| x.live.as_ref().is_some_and(|l| l.in_front))
+            .then_some(())
+    })
+    .await;
+    let alerts = || {
+        s.apns
+            .received()
+            .into_iter()
+            .filter(|r| r.push_type == "alert")
+            .count()
+    };
+
+    // Not held (the clock does not move: a held push would never go).
+    s.server
+        .ingest_ok(&assignment("a-1", "c-1", "On the phone"))
+        .await;
+    herald_testkit::wait_until("the alert at once", || alerts() == 1).await;
+    s.wait_last("accepted", |o| matches!(o, PushOutcome::Accepted { .. }))
+        .await;
+
+    // Nor just after the app left the front.
+    phone_app
+        .send(&ClientMessage::Presence { in_front: false })
+        .await;
+    herald_testkit::wait_for("the phone app behind", || async {
+        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
+        sessions
+            .iter()
+            .all(|x| !x.live.as_ref().is_some_and(|l| l.in_front))
+            .then_some(())
+    })
+    .await;
+    s.server
+        .ingest_ok(&assignment("a-2", "c-2", "In the pocket"))
+        .await;
+    herald_testkit::wait_until("the second alert at once", || alerts() == 2).await;
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+}

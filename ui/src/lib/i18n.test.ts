@@ -65,7 +65,7 @@ test("a test notification's result says what was observed per channel, never 'de
     "Push to Edge: no answer from its push service yet.",
     "Push to Ana's iPhone: held while you worked at a computer, then not sent: you read it 40 seconds after it came.",
     "Push to Safari: not sent, the item was read first.",
-    "Herald on ana-laptop: showed it as a notification on that computer.",
+    "Herald on ana-laptop: showed it as a notification on that device.",
     "Herald on desk-7: did not show a notification (you asked for a test; the system does not allow notifications).",
     "Herald on old-pc: had it, but did not say whether it showed it (an older or busy app).",
   ]);

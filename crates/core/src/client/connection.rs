@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use futures_util::{SinkExt, StreamExt};
-use herald_protocol::{ClientKind, ClientMessage, CloseReason, ServerMessage, StreamClient};
+use herald_protocol::{ClientMessage, CloseReason, ServerMessage, StreamClient};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -148,7 +148,7 @@ impl Client {
             after_seq,
             epoch,
             client: Some(StreamClient {
-                kind: ClientKind::DesktopApp,
+                kind: config.kind,
                 name: config.app_name.clone(),
             }),
         };

@@ -79,6 +79,9 @@ pub struct ClientConfig {
     pub clock: Clock,
     /// How this app names itself on the stream (receipts, "Save and test").
     pub app_name: String,
+    /// What this app tells the server it is: the desktop app, or the app on a phone (whose
+    /// being in front does not hold the phone's pushes as a computer's would).
+    pub kind: herald_protocol::ClientKind,
     /// How long without a live stream before one OS notification says Herald is offline.
     pub offline_after: Duration,
 }
@@ -97,6 +100,7 @@ impl Default for ClientConfig {
             random: os_random,
             clock: Clock::system(),
             app_name: format!("Herald ({})", std::env::consts::OS),
+            kind: herald_protocol::ClientKind::DesktopApp,
             offline_after: Duration::from_secs(60),
         }
     }

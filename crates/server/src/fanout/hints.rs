@@ -143,6 +143,7 @@ fn write_change(change: Change) -> String {
     let kind = match kind {
         Some(ClientKind::DesktopApp) => "d",
         Some(ClientKind::WebApp) => "w",
+        Some(ClientKind::PhoneApp) => "p",
         None => "-",
     };
     let name = name.map(|n| B64.encode(n)).unwrap_or_default();
@@ -158,6 +159,7 @@ fn read_change(word: &str) -> Option<Change> {
     let kind = match parts.next()? {
         "d" => Some(ClientKind::DesktopApp),
         "w" => Some(ClientKind::WebApp),
+        "p" => Some(ClientKind::PhoneApp),
         "-" => None,
         _ => return None,
     };
@@ -301,7 +303,12 @@ mod tests {
             Some("Herald for Linux on ana: 2 % off"),
             Some("Ünïcödé 🔔"),
         ];
-        let kinds = [None, Some(ClientKind::DesktopApp), Some(ClientKind::WebApp)];
+        let kinds = [
+            None,
+            Some(ClientKind::DesktopApp),
+            Some(ClientKind::WebApp),
+            Some(ClientKind::PhoneApp),
+        ];
         round_trip(
             (0..100u32)
                 .map(|n| Change {
@@ -309,7 +316,7 @@ mod tests {
                     session: Uuid::new_v4(),
                     streams: Streams {
                         count: n % 3,
-                        kind: kinds[n as usize % 3],
+                        kind: kinds[n as usize % kinds.len()],
                         in_front: n % 2 == 0,
                         name: names[n as usize % 3].map(str::to_owned),
                     },

@@ -108,12 +108,14 @@ impl Hub {
         out
     }
 
-    /// The agent's desktop apps with a live stream now, on any node: (session, name), one
-    /// per session, this node's first.
+    /// The agent's apps (desktop, phone) with a live stream now, on any node: (session,
+    /// name), one per session, this node's first.
     pub fn apps(&self, agent_id: Uuid) -> Vec<(Uuid, String)> {
         let mut apps: Vec<(Uuid, String)> = Vec::new();
         for (session, streams) in self.everywhere(agent_id) {
-            if let (Some(ClientKind::DesktopApp), Some(name)) = (streams.kind, streams.name) {
+            if let (Some(ClientKind::DesktopApp | ClientKind::PhoneApp), Some(name)) =
+                (streams.kind, streams.name)
+            {
                 if !apps.iter().any(|(s, _)| *s == session) {
                     apps.push((session, name));
                 }
@@ -130,14 +132,14 @@ impl Hub {
             .any(|(session, streams)| *session == session_id && streams.in_front)
     }
 
-    /// The last moment a Herald window (desktop app or browser, on any node) was in front
-    /// of the agent: now if one is, else when the last one left; `None` if none was since
-    /// the start.
+    /// The last moment a Herald window of a computer (desktop app or browser, on any node;
+    /// not the phone app) was in front of the agent: now if one is, else when the last one
+    /// left; `None` if none was since the start.
     pub fn computer_active_at(&self, agent_id: Uuid) -> Option<DateTime<Utc>> {
         if self
             .everywhere(agent_id)
             .iter()
-            .any(|(_, streams)| streams.in_front)
+            .any(|(_, streams)| streams.computer_in_front())
         {
             return Some(self.clock.now());
         }

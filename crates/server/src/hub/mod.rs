@@ -118,19 +118,25 @@ impl Subscription {
         }
     }
 
-    /// The desktop app's name, if this stream is one.
+    /// The app's name (the desktop app's, the phone app's), if this stream is one: the
+    /// apps raise their own notifications and report them.
     pub fn app_name(&self) -> Option<&str> {
         match self.client.get() {
-            Some((ClientKind::DesktopApp, name)) => Some(name),
+            Some((ClientKind::DesktopApp | ClientKind::PhoneApp, name)) => Some(name),
             _ => None,
         }
+    }
+
+    /// Whether this stream's client runs on a computer (see [`presence::at_a_computer`]).
+    fn at_a_computer(&self) -> bool {
+        presence::at_a_computer(self.client.get().map(|(kind, _)| *kind))
     }
 
     /// Records whether the client's window is in front of the agent.
     pub fn set_in_front(&self, in_front: bool) {
         let was = self.in_front.swap(in_front, Ordering::Relaxed);
         if was != in_front {
-            if was {
+            if was && self.at_a_computer() {
                 self.hub
                     .presence
                     .left_front(self.agent_id, self.hub.clock.now());
@@ -142,7 +148,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        if self.in_front.load(Ordering::Relaxed) {
+        if self.in_front.load(Ordering::Relaxed) && self.at_a_computer() {
             self.hub
                 .presence
                 .left_front(self.agent_id, self.hub.clock.now());

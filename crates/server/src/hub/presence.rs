@@ -35,6 +35,20 @@ pub struct Streams {
     pub name: Option<String>,
 }
 
+impl Streams {
+    /// A window of a computer is in front of the agent: the desktop app's, a browser tab's
+    /// (or an older client's, which did not say). The phone app in front is not: the
+    /// agent is not at a computer, and its phone's pushes do not wait for it.
+    pub fn computer_in_front(&self) -> bool {
+        self.in_front && at_a_computer(self.kind)
+    }
+}
+
+/// Whether a client of this kind runs on a computer (an unknown one is taken to).
+pub(super) fn at_a_computer(kind: Option<ClientKind>) -> bool {
+    kind != Some(ClientKind::PhoneApp)
+}
+
 /// What a node tells the others: a session of an agent has these streams on it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -90,7 +104,7 @@ impl Presence {
         }
     }
 
-    /// A window of this node left the front of `agent`.
+    /// A computer's window of this node left the front of `agent`.
     pub(super) fn left_front(&self, agent: Uuid, now: DateTime<Utc>) {
         guard(&self.last_front).insert(agent, now);
     }
@@ -100,7 +114,7 @@ impl Presence {
         let mut remote = guard(&self.remote);
         let sessions = remote.entry(change.agent).or_default();
         let key = (node.to_owned(), change.session);
-        let in_front = change.streams.count > 0 && change.streams.in_front;
+        let in_front = change.streams.count > 0 && change.streams.computer_in_front();
         let before = if change.streams.count == 0 {
             sessions.remove(&key)
         } else {
@@ -110,7 +124,7 @@ impl Presence {
             };
             sessions.insert(key, heard)
         };
-        let left_front = !in_front && before.is_some_and(|b| b.streams.in_front);
+        let left_front = !in_front && before.is_some_and(|b| b.streams.computer_in_front());
         if sessions.is_empty() {
             remote.remove(&change.agent);
         }
@@ -131,7 +145,7 @@ impl Presence {
         let mut gone = None::<DateTime<Utc>>;
         sessions.retain(|_, heard| {
             let fresh = now - heard.at <= ttl();
-            if !fresh && heard.streams.in_front {
+            if !fresh && heard.streams.computer_in_front() {
                 gone = gone.max(Some(heard.at));
             }
             fresh
@@ -152,7 +166,7 @@ impl Presence {
         found
     }
 
-    /// When a window of `agent` last left the front, here or elsewhere.
+    /// When a computer's window of `agent` last left the front, here or elsewhere.
     pub(super) fn last_left(&self, agent: Uuid) -> Option<DateTime<Utc>> {
         guard(&self.last_front).get(&agent).copied()
     }

@@ -171,6 +171,30 @@ async fn windows_in_front_on_other_nodes_count_until_they_leave_or_go_quiet() {
 }
 
 #[tokio::test]
+async fn the_phone_app_in_front_on_another_node_is_not_a_computer() {
+    use herald_protocol::ManualClock;
+    let time = ManualClock::new(chrono::Utc::now());
+    let hub = Hub::with_clock(8, 4, time.clock());
+    let (agent, phone) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut change = there(agent, phone, 1, true);
+    change.streams.kind = Some(ClientKind::PhoneApp);
+    hub.heard_presence("n2", change.clone());
+    assert!(
+        hub.in_front(agent, phone),
+        "in front of the agent all the same"
+    );
+    assert_eq!(hub.computer_active_at(agent), None, "but not at a computer");
+    // Leaving the front, or going quiet, is not a computer left either.
+    change.streams.in_front = false;
+    hub.heard_presence("n2", change.clone());
+    change.streams.in_front = true;
+    hub.heard_presence("n2", change);
+    time.advance(chrono::Duration::from_std(presence::REMOTE_TTL).expect("a TTL") * 2);
+    assert!(!hub.in_front(agent, phone));
+    assert_eq!(hub.computer_active_at(agent), None);
+}
+
+#[tokio::test]
 async fn sessions_on_other_nodes_are_listed_with_this_nodes_own() {
     use herald_protocol::ManualClock;
     let time = ManualClock::new(chrono::Utc::now());

@@ -1387,7 +1387,7 @@ until: string, } | { "state": "pending" };
 /**
  * What kind of Herald client holds a stream.
  */
-export type ClientKind = "desktop_app" | "web_app";
+export type ClientKind = "desktop_app" | "web_app" | "phone_app";
 
 /**
  * Who is at the other end of a stream, sent with `resume`.

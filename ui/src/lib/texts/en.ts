@@ -237,7 +237,7 @@ export const en = {
   test_push_held: "Push to {name}: held while you work at a computer; it goes at {time} if still unread.",
   test_push_pending: "Push to {name}: no answer from its push service yet.",
   test_push_off: "Push to browsers and phones: your preferences push nothing for it.",
-  app_shown: "{name}: showed it as a notification on that computer.",
+  app_shown: "{name}: showed it as a notification on that device.",
   app_folded: "{name}: showed it in one notification with others.",
   app_not_shown: "{name}: did not show a notification ({why}).",
   app_failed: "{name}: the system refused the notification: {error}",

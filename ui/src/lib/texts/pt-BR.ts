@@ -231,7 +231,7 @@ export const ptBR: Record<Key, string> = {
   test_push_held: "Push para {name}: em espera enquanto você trabalha num computador; vai às {time} se ainda não lida.",
   test_push_pending: "Push para {name}: ainda sem resposta do serviço de push.",
   test_push_off: "Push para navegadores e celulares: suas preferências não enviam push para ele.",
-  app_shown: "{name}: mostrou como notificação naquele computador.",
+  app_shown: "{name}: mostrou como notificação naquele dispositivo.",
   app_folded: "{name}: mostrou em uma notificação junto com outras.",
   app_not_shown: "{name}: não mostrou notificação ({why}).",
   app_failed: "{name}: o sistema recusou a notificação: {error}",
