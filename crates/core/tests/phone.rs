@@ -1,8 +1,11 @@
-//! The pushes the OS hands the phone app, headless against two real servers: a tapped item
-//! shows in the bell, a read-sync names what to take away, anything else is refused; and
-//! the notifications still on screen are checked against the bells, each account's by its
-//! own keys (the same conversation id on two servers is two notifications); and the
-//! diagnostics say whether this phone can be reached, and which phone's pushes fail.
+//! The phone app's side of push, headless against real servers:
+//!
+//! - the pushes the OS hands it: a tapped item shows in the bell, a read-sync names what to
+//!   take away, anything else is refused;
+//! - the notifications still on screen, checked against the bells, each account's by its
+//!   own keys (the same conversation id on two servers is two notifications);
+//! - the diagnostics: whether this phone can be reached, and which phone's pushes fail;
+//! - a phone that gets pushes raises no notification of its own (the push is it).
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,7 +15,9 @@ use herald_core::accounts::{Accounts, PhonePushEffect, PushToken};
 use herald_core::diagnostics::{Finding, OsCheck, Topic};
 use herald_core::error::ErrorKind;
 use herald_core::sensitive::Sensitive;
-use herald_protocol::{OsPermission, PhoneItem, PhoneKey, PhoneMessage, PhoneRead, PushPlatform};
+use herald_protocol::{
+    OsPermission, PhoneItem, PhoneKey, PhoneMessage, PhoneRead, PushPlatform, Reason,
+};
 use herald_testkit::{wait_for, wait_until};
 use support::device::*;
 use support::*;
@@ -240,5 +245,45 @@ async fn the_diagnostics_say_whether_this_phone_can_be_reached_and_which_phone_f
     assert_eq!(failing.0, "test device");
     assert_eq!(failing.1, PushPlatform::Apns);
     assert!(failing.2.contains("no APNs key"), "{}", failing.2);
+    accounts.shutdown();
+}
+
+#[tokio::test]
+async fn a_phone_that_gets_pushes_raises_no_notification_of_its_own() {
+    let server = TestServer::start().await;
+    let device = Device::new();
+    let (accounts, recorder) = device.start().await;
+    sign_in(&accounts, &server).await;
+    all_live(&accounts).await;
+    let shown = || recorder.shown.lock().unwrap().len();
+
+    // Registered: the push is the phone's notification; the app shows the item in the bell
+    // only, and "Why?" says so.
+    let token = PushToken {
+        platform: PushPlatform::Apns,
+        token: "cd".repeat(32),
+        app_id: "dev.herald.app".into(),
+    };
+    accounts.set_push_token(Some(token)).await.unwrap();
+    server.ingest("r-1").await;
+    let pushed = item_of(&accounts, "r-1").await;
+    let trail = accounts.why(pushed).unwrap().unwrap();
+    assert!(
+        trail
+            .local
+            .push
+            .reasons
+            .contains(&Reason::PushedToThisPhone),
+        "{:?}",
+        trail.local.push
+    );
+    assert!(!trail.local.sound.delivers(), "the push sounds itself");
+    assert_eq!(shown(), 0, "no notification of the app's own");
+
+    // The token withdrawn (the OS revoked it): the app notifies by itself again.
+    accounts.set_push_token(None).await.unwrap();
+    server.ingest("r-2").await;
+    item_of(&accounts, "r-2").await;
+    wait_until("the app's own notification", || shown() == 1).await;
     accounts.shutdown();
 }

@@ -79,6 +79,10 @@ pub struct AgentContext {
     pub device_muted: bool,
     /// What the OS allows (client only).
     pub push_permission: OsPermission,
+    /// This device is a phone registered for push: the server's pushes are its
+    /// notifications, and its app raises none of its own (client only).
+    #[serde(default)]
+    pub pushed_to_this_phone: bool,
     /// The agent's rule for the conversation's inbox or team, if one applies (the server
     /// finds it: `Preferences::group_rule_for`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +150,9 @@ pub enum Reason {
     DeviceMuted,
     /// The OS or browser blocks notifications: check the system permissions.
     PermissionDenied,
+    /// This phone gets Herald's pushes: they are its notifications (held while the agent
+    /// works at a computer, dropped once read), so the app raises none of its own.
+    PushedToThisPhone,
     /// Sound is switched off (or its volume is 0).
     SoundOff,
     /// Nothing reached the dashboard or push, so there is nothing to sound for.
@@ -353,6 +360,8 @@ pub(crate) fn device_refusal(ctx: &AgentContext, override_on: bool) -> Option<Re
         Some(Reason::DeviceMuted)
     } else if ctx.app_focused {
         Some(Reason::AppFocused)
+    } else if ctx.pushed_to_this_phone {
+        Some(Reason::PushedToThisPhone)
     } else if ctx.push_permission == OsPermission::Denied {
         Some(Reason::PermissionDenied)
     } else {
@@ -420,6 +429,11 @@ pub(crate) fn decide_sound(
     }
     if ctx.device_muted && !override_on {
         reasons.push(Reason::DeviceMuted);
+        return suppress(reasons);
+    }
+    // Out of sight on a phone that gets pushes: the push sounds itself.
+    if ctx.pushed_to_this_phone && !ctx.app_focused {
+        reasons.push(Reason::PushedToThisPhone);
         return suppress(reasons);
     }
     reasons.push(Reason::ChannelOn);

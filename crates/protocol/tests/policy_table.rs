@@ -49,6 +49,7 @@ const ASSIGNED: AgentContext = AgentContext {
     app_focused: false,
     device_muted: false,
     push_permission: OsPermission::Granted,
+    pushed_to_this_phone: false,
     group_rule: None,
     reminder: None,
 };
@@ -510,6 +511,27 @@ fn cases() -> Vec<Case> {
             now: tuesday(),
             expect: "D+ E+ P- S-",
             reason: Some(('S', Reason::DeviceMuted)),
+        },
+        // ---- Phones (issue 13) ----
+        Case {
+            covers: "Phones: a phone that gets pushes raises no notification or sound of its own: the push is its notification (held at a computer, dropped once read).",
+            setup: "assignment, the app on a registered phone in the background",
+            kind: EventKind::Assignment,
+            ctx: AgentContext { pushed_to_this_phone: true, ..ASSIGNED },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E+ P- S-",
+            reason: Some(('P', Reason::PushedToThisPhone)),
+        },
+        Case {
+            covers: "Phones: the app open in front of the agent shows the bell and plays the sound, as on a computer.",
+            setup: "assignment, the app on a registered phone in front",
+            kind: EventKind::Assignment,
+            ctx: AgentContext { pushed_to_this_phone: true, app_focused: true, ..ASSIGNED },
+            prefs: Preferences::default(),
+            now: tuesday(),
+            expect: "D+ E+ P- S+",
+            reason: Some(('P', Reason::AppFocused)),
         },
         // ---- Reminders (issue 16) ----
         Case {

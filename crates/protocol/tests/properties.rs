@@ -137,7 +137,7 @@ fn kind() -> impl Strategy<Value = EventKind> {
 
 fn context() -> impl Strategy<Value = AgentContext> {
     (
-        any::<[bool; 5]>(),
+        any::<[bool; 6]>(),
         prop_oneof![
             Just(OsPermission::Granted),
             Just(OsPermission::Denied),
@@ -156,6 +156,7 @@ fn context() -> impl Strategy<Value = AgentContext> {
             app_focused: b[3],
             device_muted: b[4],
             push_permission,
+            pushed_to_this_phone: b[5],
             group_rule,
             reminder: None,
         })
@@ -177,14 +178,17 @@ proptest! {
 
     /// "Make sure mentions always alert, even with the rest muted": with the override on, no
     /// row, mute, pause, quiet hours or push scope silences a mention. Only the bell being in
-    /// front of the agent, or the OS refusing, stops the OS notification.
+    /// front of the agent, the OS refusing, or the phone's push standing in for it (a phone
+    /// that gets pushes) stops the app's own OS notification.
     #[test]
     fn mentions_always_alert(prefs in preferences(), ctx in context(), now in instant()) {
         let mut prefs = prefs;
         prefs.mentions_always_alert = true;
         let d = decide(&EventKind::Mention, &ctx, &prefs, now);
         prop_assert!(d.dashboard.delivers(), "dashboard: {:?}", d.dashboard);
-        let os_blocks = ctx.app_focused || ctx.push_permission == OsPermission::Denied;
+        let os_blocks = ctx.app_focused
+            || ctx.push_permission == OsPermission::Denied
+            || ctx.pushed_to_this_phone;
         prop_assert_eq!(d.push.delivers(), !os_blocks, "push: {:?}", d.push);
     }
 

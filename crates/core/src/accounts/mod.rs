@@ -431,7 +431,13 @@ impl Accounts {
             *device
         };
         for slot in self.slots() {
-            slot.account.update_device(|d| *d = device);
+            // Whether the phone gets pushes is each account's own (its registration).
+            slot.account.update_device(|d| {
+                *d = DeviceContext {
+                    pushed_to_this_phone: d.pushed_to_this_phone,
+                    ..device
+                }
+            });
         }
     }
 

@@ -79,10 +79,13 @@ impl Accounts {
             .await;
             if let Err(err) = result {
                 tracing::warn!(kind = ?err.kind, error = %err, "the phone's push token was not registered with an account");
-                *lock(&slot.phone) = PhoneRegistration {
-                    device: None,
-                    error: Some(err.message.clone()),
-                };
+                self.registered(
+                    &slot,
+                    PhoneRegistration {
+                        device: None,
+                        error: Some(err.message.clone()),
+                    },
+                );
                 first_error.get_or_insert(err);
             }
         }
@@ -113,6 +116,7 @@ impl Accounts {
     /// restore, and when the token changes), and keeps what came of it.
     pub(super) async fn register_push(&self, slot: &Slot) -> Result<()> {
         let Some(token) = lock(&self.inner.push_token).clone() else {
+            self.registered(slot, PhoneRegistration::default());
             return Ok(());
         };
         let result = async {
@@ -127,17 +131,30 @@ impl Accounts {
             session.api.register_phone(&session.token, &request).await
         }
         .await;
-        *lock(&slot.phone) = match &result {
-            Ok(device) => PhoneRegistration {
-                device: Some(device.id),
-                error: None,
+        self.registered(
+            slot,
+            match &result {
+                Ok(device) => PhoneRegistration {
+                    device: Some(device.id),
+                    error: None,
+                },
+                Err(err) => PhoneRegistration {
+                    device: None,
+                    error: Some(err.message.clone()),
+                },
             },
-            Err(err) => PhoneRegistration {
-                device: None,
-                error: Some(err.message.clone()),
-            },
-        };
+        );
         result.map(|_| ())
+    }
+
+    /// Keeps what came of a registration; while it stands, the account's items reach this
+    /// phone as pushes, and the app raises no notification of its own for them (they would
+    /// show twice, and skip the server's routing).
+    fn registered(&self, slot: &Slot, registration: PhoneRegistration) {
+        let pushed = registration.device.is_some();
+        *lock(&slot.phone) = registration;
+        slot.account
+            .update_device(|d| d.pushed_to_this_phone = pushed);
     }
 }
 

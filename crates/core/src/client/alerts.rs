@@ -16,6 +16,7 @@ impl Client {
         ctx.app_focused = model.device.app_focused;
         ctx.device_muted = model.device.device_muted;
         ctx.push_permission = model.device.push_permission;
+        ctx.pushed_to_this_phone = model.device.pushed_to_this_phone;
         if let Some(sync) = &model.prefs {
             return decide(&n.kind, &ctx, &sync.view(), self.inner.config.clock.now());
         }

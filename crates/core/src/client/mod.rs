@@ -127,6 +127,9 @@ pub struct DeviceContext {
     pub device_muted: bool,
     /// What the OS allows, as far as the shell can tell.
     pub push_permission: OsPermission,
+    /// This device is a phone registered for push with this account's server: its pushes
+    /// are its notifications, and the app raises none of its own.
+    pub pushed_to_this_phone: bool,
 }
 
 /// An open burst window of one conversation.

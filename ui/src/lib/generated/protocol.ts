@@ -727,6 +727,11 @@ device_muted: boolean,
  */
 push_permission: OsPermission, 
 /**
+ * This device is a phone registered for push: the server's pushes are its
+ * notifications, and its app raises none of its own (client only).
+ */
+pushed_to_this_phone: boolean, 
+/**
  * The agent's rule for the conversation's inbox or team, if one applies (the server
  * finds it: `Preferences::group_rule_for`).
  */
@@ -761,7 +766,7 @@ at: LocalTime,
 /**
  * Its time zone.
  */
-time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "group_muted" } | { "code": "group_push_always" } | { "code": "reminded", 
+time_zone: string, } | { "code": "app_focused" } | { "code": "device_muted" } | { "code": "permission_denied" } | { "code": "pushed_to_this_phone" } | { "code": "sound_off" } | { "code": "nothing_to_sound_for" } | { "code": "group_muted" } | { "code": "group_push_always" } | { "code": "reminded", 
 /**
  * Which.
  */

@@ -110,6 +110,7 @@ export const en = {
   r_in_summary: "it goes into the summary at {at} ({time_zone})",
   r_app_focused: "Herald was open in front of you",
   r_device_muted: "this device is muted",
+  r_pushed_to_this_phone: "this phone gets Herald's pushes, which are its notifications",
   r_permission_denied: "the system does not allow notifications",
   r_sound_off: "sound is off",
   r_nothing_to_sound_for: "nothing was shown to sound for",

@@ -105,6 +105,7 @@ export const ptBR: Record<Key, string> = {
   r_in_summary: "vai para o resumo às {at} ({time_zone})",
   r_app_focused: "o Herald estava aberto na sua frente",
   r_device_muted: "este dispositivo está silenciado",
+  r_pushed_to_this_phone: "este telefone recebe os pushes do Herald, que são as notificações dele",
   r_permission_denied: "o sistema não permite notificações",
   r_sound_off: "o som está desligado",
   r_nothing_to_sound_for: "nada foi exibido para tocar som",
