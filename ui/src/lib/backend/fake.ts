@@ -71,6 +71,7 @@ export function fakeNotification(seq: number, item: FakeItem = {}): Notification
       app_focused: false,
       device_muted: false,
       push_permission: "granted",
+      pushed_to_this_phone: false,
     },
     ...item,
   };
