@@ -167,8 +167,8 @@ class PushPlugin: Plugin, UNUserNotificationCenterDelegate {
       }
       return
     }
-    // The app is open and follows the live stream, which raises the item's notification
-    // when the agent's preferences want one: the push's would be the same one twice.
+    // The app is in front: its bell shows the item from the live stream and sounds as the
+    // agent's preferences say (the policy's app_focused); a banner would say it twice.
     send(PushReport(type: "received", fields: fields))
     completionHandler([])
   }
