@@ -25,6 +25,7 @@
 //! - `endpoint`: which endpoints may be sent to (https, public addresses; SSRF guard).
 //! - `payload`: the message the service worker shows, Urgency and Topic.
 //! - `outbox`: one round of the worker: due rows, sends, outcomes recorded.
+//! - `browser`: Web Push to a browser (encrypted, VAPID-signed) and its service's answers.
 //! - `subscriptions`: registering and removing browsers, the device list, outcomes read
 //!   back from the rows.
 
@@ -39,6 +40,7 @@ use uuid::Uuid;
 use crate::db::Db;
 
 pub mod apns;
+mod browser;
 pub mod endpoint;
 pub mod fcm;
 mod outbox;

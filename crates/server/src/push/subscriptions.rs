@@ -32,7 +32,7 @@ pub async fn register(
             message: e.to_string(),
         }],
     })?;
-    super::outbox::browser_keys(&req.keys.p256dh, &req.keys.auth).map_err(|e| {
+    super::browser::browser_keys(&req.keys.p256dh, &req.keys.auth).map_err(|e| {
         AppError::Invalid {
             message: format!("this push subscription cannot be used: {e}"),
             fields: vec![FieldError {
