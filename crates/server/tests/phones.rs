@@ -237,17 +237,7 @@ async fn a_phone_waits_while_the_agent_works_at_a_computer() {
     let mut window = s.server.connect(&s.token).await;
     window.resume(0, None).await;
     window.until_live().await;
-    window
-        .send(&ClientMessage::Presence { in_front: true })
-        .await;
-    herald_testkit::wait_for("the window in front", || async {
-        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
-        sessions
-            .iter()
-            .any(|x| x.live.as_ref().is_some_and(|l| l.in_front))
-            .then_some(())
-    })
-    .await;
+    s.put_in_front(&mut window, "the window in front").await;
     let held = || {
         s.wait_last("the phone's push held", |o| {
             matches!(o, PushOutcome::Held { .. })
@@ -333,17 +323,8 @@ async fn the_phone_app_in_front_is_not_a_computer_its_pushes_go_at_once() {
         })
         .await;
     phone_app.until_live().await;
-    phone_app
-        .send(&ClientMessage::Presence { in_front: true })
+    s.put_in_front(&mut phone_app, "the phone app in front")
         .await;
-    herald_testkit::wait_for("the phone app in front", || async {
-        let sessions: Vec<SessionInfo> = s.server.get(&s.token, "/sessions").await;
-        sessions
-            .iter()
-            .any(|x| x.live.as_ref().is_some_and(|l| l.in_front))
-            .then_some(())
-    })
-    .await;
     let alerts = || {
         s.apns
             .received()

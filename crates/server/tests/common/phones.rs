@@ -88,6 +88,21 @@ impl Setup {
         .await
     }
 
+    /// Says `stream`'s window is in front and waits until the server lists it so.
+    pub async fn put_in_front(&self, stream: &mut super::Ws, what: &str) {
+        stream
+            .send(&ClientMessage::Presence { in_front: true })
+            .await;
+        herald_testkit::wait_for(what, || async {
+            let sessions: Vec<SessionInfo> = self.server.get(&self.token, "/sessions").await;
+            sessions
+                .iter()
+                .any(|x| x.live.as_ref().is_some_and(|l| l.in_front))
+                .then_some(())
+        })
+        .await
+    }
+
     /// Waits until the agent has no phone left.
     pub async fn wait_no_devices(&self) {
         herald_testkit::wait_for("the phone removed", || async {
