@@ -4,7 +4,8 @@
 //! agent, hostile tokens refused, the provider token / service-account assertion signed and
 //! reused, the alert with the agent's absolute unread count, and the services' answers: a
 //! removed token pruned, a rate limit retried, an expired provider token replaced, a
-//! revoked access token renewed.
+//! revoked access token renewed; a phone whose service this server has no credentials for
+//! is told so on its device.
 
 #![allow(clippy::unwrap_used)]
 
@@ -358,4 +359,50 @@ async fn the_phone_app_in_front_is_not_a_computer_its_pushes_go_at_once() {
         .await;
     herald_testkit::wait_until("the second alert at once", || alerts() == 2).await;
     assert_eq!(s.apns.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_phone_whose_service_this_server_lacks_is_told_so() {
+    // APNs only: an Android phone may register, and its device says why nothing comes.
+    let apns = common::apns_service::ApnsService::start().await;
+    let config = apns.config();
+    let server = TestServer::start_with(|c| {
+        c.push.apns = Some(config);
+        c.push.poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let token = server.sign_in("ana").await;
+    let response = server
+        .http
+        .post(server.api("/push/devices"))
+        .bearer_auth(&token)
+        .json(&PhoneDeviceRequest {
+            platform: PushPlatform::Fcm,
+            token: ANDROID.into(),
+            app_id: "dev.herald.app".into(),
+            device_name: Some("Ana's Pixel".into()),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    server
+        .ingest_ok(&assignment("a-1", "c-1", "Refund for order #88"))
+        .await;
+    let error = herald_testkit::wait_for("the phone's failure", || async {
+        let devices: Vec<PushDevice> = server.get(&token, "/push/subscriptions").await;
+        match &devices.first()?.last.as_ref()?.outcome {
+            PushOutcome::Failed {
+                status: None,
+                error,
+            } => Some(error.clone()),
+            _ => None,
+        }
+    })
+    .await;
+    assert_eq!(
+        error,
+        "this server has no FCM service account (--fcm-service-account) set up: these phones get no push"
+    );
+    assert!(apns.received().is_empty(), "nothing went to Apple instead");
 }

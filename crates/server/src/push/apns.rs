@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::BoxFuture;
 use herald_protocol::{PhoneItem, PhoneMessage, PhoneRead};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
@@ -25,7 +26,7 @@ use p256::pkcs8::DecodePrivateKey as _;
 use reqwest::StatusCode;
 
 use super::outbox::Verdict;
-use super::phone::{PhonePush, SyncPush};
+use super::phone::{PhonePush, PhoneService, SyncPush};
 
 /// Apple's production service.
 pub const PRODUCTION: &str = "https://api.push.apple.com";
@@ -138,7 +139,7 @@ impl Apns {
     }
 
     /// Sends one push; the verdict for the outbox.
-    pub(super) async fn send(&self, push: &PhonePush<'_>, now: DateTime<Utc>) -> Verdict {
+    async fn alert(&self, push: &PhonePush<'_>, now: DateTime<Utc>) -> Verdict {
         let priority = if push.urgency == "high" { "10" } else { "5" };
         let request = self
             .request(push.token, push.topic, "alert", priority, push.expires, now)
@@ -174,7 +175,7 @@ impl Apns {
     /// A read-sync: a background push (priority 5, an `aps` of `content-available` alone, as
     /// Apple requires of one) whose fields carry the badge for the app to set and the keys of
     /// the notifications for it to take away.
-    pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
+    async fn read_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
         let message = PhoneMessage::Read(PhoneRead {
             badge: push.badge,
             clear: push.clear.to_vec(),
@@ -256,6 +257,20 @@ fn fields_json(message: &PhoneMessage) -> serde_json::Value {
             .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
             .collect(),
     )
+}
+
+impl PhoneService for Apns {
+    fn send<'a>(&'a self, push: &'a PhonePush<'_>, now: DateTime<Utc>) -> BoxFuture<'a, Verdict> {
+        Box::pin(self.alert(push, now))
+    }
+
+    fn send_sync<'a>(
+        &'a self,
+        push: &'a SyncPush<'_>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Verdict> {
+        Box::pin(self.read_sync(push, now))
+    }
 }
 
 /// The JSON body: the alert (heading and text, trimmed to fit), the badge, a thread per

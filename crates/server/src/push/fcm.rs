@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::BoxFuture;
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::signature::{SignatureEncoding as _, Signer as _};
@@ -25,7 +26,7 @@ use tokio::sync::Mutex;
 use herald_protocol::{PhoneItem, PhoneMessage, PhoneRead};
 
 use super::outbox::Verdict;
-use super::phone::{PhonePush, SyncPush};
+use super::phone::{PhonePush, PhoneService, SyncPush};
 
 /// Google's service.
 pub const PRODUCTION: &str = "https://fcm.googleapis.com";
@@ -181,19 +182,16 @@ impl Fcm {
         Ok(token.access_token)
     }
 
-    /// Sends one push; the verdict for the outbox.
-    pub(super) async fn send(
-        &self,
-        push: &PhonePush<'_>,
-        ttl_seconds: i64,
-        now: DateTime<Utc>,
-    ) -> Verdict {
+    /// Sends one push; the verdict for the outbox. It lives on Google's side as long as it
+    /// is worth showing.
+    async fn alert(&self, push: &PhonePush<'_>, now: DateTime<Utc>) -> Verdict {
+        let ttl_seconds = (push.expires - now).num_seconds();
         self.post(&message(push, ttl_seconds), now).await
     }
 
     /// A read-sync: a data message (no notification) with the badge and the keys (tags)
     /// of the notifications for the app to take away.
-    pub(super) async fn send_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
+    async fn read_sync(&self, push: &SyncPush<'_>, now: DateTime<Utc>) -> Verdict {
         let data = PhoneMessage::Read(PhoneRead {
             badge: push.badge,
             clear: push.clear.to_vec(),
@@ -273,6 +271,20 @@ fn classify(code: u16, reason: &str, after: Option<std::time::Duration>) -> Verd
             status: Some(code),
             error: said("FCM refused the push"),
         },
+    }
+}
+
+impl PhoneService for Fcm {
+    fn send<'a>(&'a self, push: &'a PhonePush<'_>, now: DateTime<Utc>) -> BoxFuture<'a, Verdict> {
+        Box::pin(self.alert(push, now))
+    }
+
+    fn send_sync<'a>(
+        &'a self,
+        push: &'a SyncPush<'_>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Verdict> {
+        Box::pin(self.read_sync(push, now))
     }
 }
 

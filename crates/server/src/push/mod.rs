@@ -20,7 +20,8 @@
 //! - `vapid`: the key pair, kept in the database, and the signed `Authorization` header.
 //! - `apns`: iPhones through APNs (HTTP/2, ES256 provider tokens, Apple's answers).
 //! - `fcm`: Android phones through FCM HTTP v1 (RS256 assertion, cached access token).
-//! - `phone`: one push to one phone, as both need it.
+//! - `phone`: one push to one phone, as both need it, and `PhoneService`, the trait both
+//!   are behind.
 //! - `sync`: read-sync to phones (the badge and what was read, by background push).
 //! - `endpoint`: which endpoints may be sent to (https, public addresses; SSRF guard).
 //! - `payload`: the message the service worker shows, Urgency and Topic.

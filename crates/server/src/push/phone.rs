@@ -1,9 +1,10 @@
-//! One push to one phone, as both phone services (APNs, FCM) need it, and the outbox's
-//! phone side: held while the agent works at a computer, then sent through the phone's
-//! service.
+//! One push to one phone, as both phone services (APNs, FCM) need it, the one trait both
+//! are behind, and the outbox's phone side: held while the agent works at a computer, then
+//! sent through the phone's service.
 
 use chrono::{DateTime, Utc};
-use herald_protocol::{Language, Notification, PhoneKey};
+use futures_util::future::BoxFuture;
+use herald_protocol::{Language, Notification, PhoneKey, PushPlatform};
 use uuid::Uuid;
 
 use super::outbox::{Due, Verdict};
@@ -41,7 +42,44 @@ pub(super) struct SyncPush<'a> {
     pub(super) clear: &'a [PhoneKey],
 }
 
+/// A phone push service: what the outbox and the read-sync ask of APNs and of FCM alike.
+/// Each answers with the outbox's verdict (accepted, token gone, retry, failed).
+pub(super) trait PhoneService: Send + Sync {
+    /// An item's alert.
+    fn send<'a>(&'a self, push: &'a PhonePush<'_>, now: DateTime<Utc>) -> BoxFuture<'a, Verdict>;
+
+    /// A read-sync (a background push: the badge and the notifications to take away).
+    fn send_sync<'a>(
+        &'a self,
+        push: &'a SyncPush<'_>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Verdict>;
+}
+
 impl Pusher {
+    /// The service a phone of this platform is reached through, or the failure to record
+    /// when this server has none set up (the device list and "Save and test" show it).
+    pub(super) fn phone_service(
+        &self,
+        platform: PushPlatform,
+    ) -> Result<&dyn PhoneService, Verdict> {
+        let (service, what): (Option<&dyn PhoneService>, &str) = match platform {
+            PushPlatform::Apns => (
+                self.apns.as_deref().map(|s| s as &dyn PhoneService),
+                "APNs key (--apns-key)",
+            ),
+            PushPlatform::Fcm => (
+                self.fcm.as_deref().map(|s| s as &dyn PhoneService),
+                "FCM service account (--fcm-service-account)",
+            ),
+            PushPlatform::Web => (None, "phone service"),
+        };
+        service.ok_or_else(|| Verdict::Failed {
+            status: None,
+            error: format!("this server has no {what} set up: these phones get no push"),
+        })
+    }
+
     /// Until when a phone's push waits because the agent works at a computer.
     pub(super) fn held_for_computer(&self, due: &Due, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let hub = self.hub.as_ref()?;
@@ -61,9 +99,9 @@ impl Pusher {
         now: DateTime<Utc>,
         ttl_seconds: i64,
     ) -> Verdict {
-        let not_set_up = |what: &str| Verdict::Failed {
-            status: None,
-            error: format!("this server has no {what} set up: these phones get no push"),
+        let service = match self.phone_service(due.platform) {
+            Ok(service) => service,
+            Err(not_set_up) => return not_set_up,
         };
         let token = due.endpoint.split_once(':').map_or("", |(_, token)| token);
         let language = match due.language.as_deref() {
@@ -84,16 +122,6 @@ impl Pusher {
             ),
             expires: now + chrono::Duration::seconds(ttl_seconds),
         };
-        match due.platform {
-            herald_protocol::PushPlatform::Apns => match &self.apns {
-                Some(apns) => apns.send(&push, now).await,
-                None => not_set_up("APNs key (--apns-key)"),
-            },
-            herald_protocol::PushPlatform::Fcm => match &self.fcm {
-                Some(fcm) => fcm.send(&push, ttl_seconds, now).await,
-                None => not_set_up("FCM service account (--fcm-service-account)"),
-            },
-            herald_protocol::PushPlatform::Web => not_set_up("phone service"),
-        }
+        service.send(&push, now).await
     }
 }

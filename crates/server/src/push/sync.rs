@@ -144,25 +144,9 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
             badge: u32::try_from(sync.badge.max(0)).unwrap_or(u32::MAX),
             clear: &clear,
         };
-        let verdict = match sync.platform {
-            herald_protocol::PushPlatform::Apns => match &pusher.apns {
-                Some(apns) => apns.send_sync(&push, now).await,
-                None => Verdict::Failed {
-                    status: None,
-                    error: "no APNs".into(),
-                },
-            },
-            herald_protocol::PushPlatform::Fcm => match &pusher.fcm {
-                Some(fcm) => fcm.send_sync(&push, now).await,
-                None => Verdict::Failed {
-                    status: None,
-                    error: "no FCM".into(),
-                },
-            },
-            herald_protocol::PushPlatform::Web => Verdict::Failed {
-                status: None,
-                error: "not a phone".into(),
-            },
+        let verdict = match pusher.phone_service(sync.platform) {
+            Ok(service) => service.send_sync(&push, now).await,
+            Err(not_set_up) => not_set_up,
         };
         record(db, pusher, &sync, verdict, now).await?;
     }
