@@ -2,7 +2,8 @@
 //! each phone one background push with the new badge and the keys of the notifications to
 //! take away — those whose items are now all read, and no other. The bodies are read the
 //! way the app reads them (`PhoneMessage::from_fields` on what the OS hands it), and the
-//! keys are the ones the alerts were shown under (APNs collapse id, Android tag).
+//! keys are the ones the alerts were shown under (APNs collapse id, Android tag). A sync
+//! rate limited is sent again; one whose phone is gone removes the phone.
 
 #![allow(clippy::unwrap_used)]
 
@@ -188,4 +189,43 @@ async fn mark_all_read_is_one_push_per_phone_naming_each_notification() {
     );
     assert_eq!(s.apns.violations(), Vec::<String>::new());
     assert_eq!(s.fcm.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_read_sync_is_retried_when_rate_limited_and_a_gone_phone_removed() {
+    let s = Setup::start().await;
+    s.register(&s.token, TOKEN).await;
+    s.server.ingest_ok(&assignment("a-1", "c-1", "One")).await;
+    s.wait_received(1).await;
+
+    // Rate limited: the same sync again once the retry is due on the server's clock.
+    s.apns.script(&[(429, "TooManyRequests")]);
+    let _: MarkResult = s
+        .server
+        .post_json(&s.token, "/inbox/mark", &MarkRequest::All)
+        .await;
+    let first = s.wait_received(2).await;
+    assert_eq!(first[1].answered, 429);
+    assert_eq!(first[1].push_type, "background");
+    s.clock.advance(chrono::Duration::minutes(1));
+    let again = s.wait_received(3).await;
+    assert_eq!(again[2].answered, 200);
+    assert_eq!(again[2].push_type, "background");
+    assert_eq!(again[2].body, again[1].body, "the same sync, sent again");
+
+    // Apple no longer knows the token: a later sync removes the phone.
+    s.server.ingest_ok(&assignment("a-2", "c-2", "Two")).await;
+    s.wait_received(4).await;
+    s.apns.script(&[(410, "Unregistered")]);
+    let _: MarkResult = s
+        .server
+        .post_json(&s.token, "/inbox/mark", &MarkRequest::All)
+        .await;
+    let gone = s.wait_received(5).await;
+    assert_eq!(
+        (gone[4].answered, gone[4].push_type.as_str()),
+        (410, "background")
+    );
+    s.wait_no_devices().await;
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
 }

@@ -235,8 +235,15 @@ pub fn start_worker(
                     }
                 }
             }
-            if let Err(err) = sync::send_due(&db, &pusher).await {
-                tracing::warn!(error = %err, "phones' read-sync round failed; will retry");
+            loop {
+                match sync::send_due(&db, &pusher).await {
+                    Ok(n) if n >= outbox::ROUND => continue, // more may be due
+                    Ok(_) => break,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "phones' read-sync round failed; will retry");
+                        break;
+                    }
+                }
             }
             tokio::select! {
                 () = stop.cancelled() => return,

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use herald_protocol::phone::MAX_CLEAR;
 use herald_protocol::PhoneKey;
 use sqlx::{AnyConnection, Row};
@@ -23,6 +24,8 @@ use crate::error::AppError;
 
 /// Most item ids one sync notes; beyond that it looks at everything sent ("all read").
 const IDS_MAX: usize = 100;
+/// Most answers written in one transaction.
+const RECORD_CHUNK: usize = 64;
 /// How many of the latest pushes sent to a phone a sync looks at for what to take away.
 const SENT_LOOKED_AT: i64 = 500;
 
@@ -105,7 +108,7 @@ struct Due {
     badge: i64,
 }
 
-/// Sends the due syncs (up to a round); returns how many.
+/// Sends the due syncs (up to a round, [`super::outbox::ROUND`]); returns how many.
 pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     let now = pusher.clock.now();
     let rows = sqlx::query(
@@ -135,21 +138,45 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
         });
     }
     let count = due.len();
-    for sync in due {
-        let token = sync.endpoint.split_once(':').map_or("", |(_, t)| t);
-        let clear = to_clear(db, &sync).await?;
-        let push = SyncPush {
-            token,
-            topic: sync.app_id.as_deref().unwrap_or_default(),
-            badge: u32::try_from(sync.badge.max(0)).unwrap_or(u32::MAX),
-            clear: &clear,
-        };
-        let verdict = match pusher.phone_service(sync.platform) {
-            Ok(service) => service.send_sync(&push, now).await,
-            Err(not_set_up) => not_set_up,
-        };
-        record(db, pusher, &sync, verdict, now).await?;
-    }
+    // The phones' pushes go in parallel, as the outbox's do; each answer is written as it
+    // comes (a row per phone, so no two writes touch the same one).
+    let mut sent = futures_util::stream::iter(due)
+        .map(|sync| async move {
+            let clear = to_clear(db, &sync).await?;
+            let verdict = match pusher.phone_service(sync.platform) {
+                Ok(service) => {
+                    let push = SyncPush {
+                        token: sync.endpoint.split_once(':').map_or("", |(_, t)| t),
+                        topic: sync.app_id.as_deref().unwrap_or_default(),
+                        badge: u32::try_from(sync.badge.max(0)).unwrap_or(u32::MAX),
+                        clear: &clear,
+                    };
+                    service.send_sync(&push, now).await
+                }
+                Err(not_set_up) => not_set_up,
+            };
+            Ok::<_, AppError>((sync, verdict))
+        })
+        .buffer_unordered(pusher.config.concurrency.max(1));
+    // Written in groups (as the outbox's answers are), while the sending goes on.
+    let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel::<(Due, Verdict)>();
+    let sending = async move {
+        while let Some(answer) = sent.next().await {
+            let _ = answered.send(answer?);
+        }
+        Ok::<(), AppError>(())
+    };
+    let writing = async {
+        let mut group = Vec::with_capacity(RECORD_CHUNK);
+        while answers.recv_many(&mut group, RECORD_CHUNK).await > 0 {
+            record(db, pusher, &group, now).await?;
+            group.clear();
+        }
+        Ok::<(), AppError>(())
+    };
+    let (sent, written) = tokio::join!(sending, writing);
+    sent?;
+    written?;
     Ok(count)
 }
 
@@ -205,18 +232,31 @@ async fn to_clear(db: &Db, sync: &Due) -> Result<Vec<PhoneKey>, AppError> {
 async fn record(
     db: &Db,
     pusher: &Pusher,
-    sync: &Due,
-    verdict: Verdict,
+    answered: &[(Due, Verdict)],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = db.write_tx().await?;
+    for (sync, verdict) in answered {
+        record_one(&mut tx, pusher, sync, verdict, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One phone's answer, in the group's transaction.
+async fn record_one(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    pusher: &Pusher,
+    sync: &Due,
+    verdict: &Verdict,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     match verdict {
         Verdict::Gone(_) => {
-            subscriptions::forget(&mut tx, subscriptions::Whose::Id(&sync.subscription), now)
-                .await?;
+            subscriptions::forget(tx, subscriptions::Whose::Id(&sync.subscription), now).await?;
             sqlx::query("DELETE FROM phone_sync WHERE subscription_id = $1")
                 .bind(&sync.subscription)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         Verdict::Retry { error, .. }
@@ -235,21 +275,20 @@ async fn record(
             )
             .bind(SqlTime(next))
             .bind(&sync.subscription)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         other => {
-            if let Verdict::Failed { error, .. } | Verdict::Retry { error, .. } = &other {
+            if let Verdict::Failed { error, .. } | Verdict::Retry { error, .. } = other {
                 tracing::info!(error = %error, "a phone's read-sync was given up");
             }
             // Sent (or given up): done, unless more reads came in since it was read.
             sqlx::query("DELETE FROM phone_sync WHERE subscription_id = $1 AND version = $2")
                 .bind(&sync.subscription)
                 .bind(sync.version)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
