@@ -8,7 +8,8 @@
 //! ```text
 //! cargo run --release -p herald-server --example phone_bench -- 10000 200
 //! ```
-//! (10 000 phones, mentioned by ten events of 1 000 each; then 200 assignments at 50/s, one agent each.)
+//! (10 000 phones, mentioned by ten events of 1 000 each; then 200 assignments at 50/s, one agent each;
+//! then every agent marks all read, and the phones' read-syncs are timed.)
 //! The local server only counts and timestamps: it checks nothing (the tests' stand-in in
 //! `tests/common/apns_service.rs` does), so both sides pay the same for it.
 
@@ -35,6 +36,8 @@ const TOPIC: &str = "dev.herald.app";
 struct Seen {
     count: AtomicUsize,
     probes: Mutex<HashMap<String, Instant>>,
+    /// Read-syncs (background pushes): when each came.
+    syncs: Mutex<Vec<Instant>>,
 }
 
 /// The probe's mark in an alert ("… lat-17 …"), if any.
@@ -98,20 +101,32 @@ async fn main() -> anyhow::Result<()> {
     });
     let app = axum::Router::new().route(
         "/3/device/{token}",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let seen = Arc::clone(&state);
-            async move {
-                let at = Instant::now();
-                if let Some(mark) = probe(&body) {
-                    seen.probes
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(mark, at);
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let seen = Arc::clone(&state);
+                async move {
+                    let at = Instant::now();
+                    if headers
+                        .get("apns-push-type")
+                        .is_some_and(|t| t == "background")
+                    {
+                        seen.syncs
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(at);
+                        return ([("apns-id", "01930000-0000-7000-8000-000000000002")], "");
+                    }
+                    if let Some(mark) = probe(&body) {
+                        seen.probes
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(mark, at);
+                    }
+                    seen.count.fetch_add(1, Ordering::Relaxed);
+                    ([("apns-id", "01930000-0000-7000-8000-000000000001")], "")
                 }
-                seen.count.fetch_add(1, Ordering::Relaxed);
-                ([("apns-id", "01930000-0000-7000-8000-000000000001")], "")
-            }
-        }),
+            },
+        ),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -132,6 +147,7 @@ async fn main() -> anyhow::Result<()> {
     let server = herald_server::start(config).await?;
     let hash = herald_server::passwords::hash_password("bench password")?;
     let mut names = Vec::with_capacity(phones);
+    let mut agents = Vec::with_capacity(phones);
     let mut tokens = Vec::with_capacity(phones);
     let now = chrono::Utc::now();
     for n in 0..phones {
@@ -158,6 +174,7 @@ async fn main() -> anyhow::Result<()> {
         .execute(&server.db.writer)
         .await?;
         names.push(format!("agent{n}"));
+        agents.push(id);
         tokens.push(token);
     }
     let (_, key) = admin::create_ingest_key(&server.db, "Bench", None).await?;
@@ -232,6 +249,33 @@ async fn main() -> anyhow::Result<()> {
     };
     latencies.sort_unstable();
 
+    // Read-sync: every agent marks all read. The marks are dated an hour ahead, so their
+    // syncs wait until all are written; then made due at once, and timed from the first
+    // background push to the last (one per phone, each with its own query of what to clear).
+    let ahead = chrono::Utc::now() + chrono::Duration::hours(1);
+    for agent in &agents {
+        herald_server::inbox::mark(&server.db, *agent, &MarkRequest::All, ahead).await?;
+    }
+    sqlx::query("UPDATE phone_sync SET not_before = $1")
+        .bind(herald_server::db::SqlTime(chrono::Utc::now()))
+        .execute(&server.db.writer)
+        .await?;
+    let waited = Instant::now();
+    while seen.syncs.lock().unwrap_or_else(|p| p.into_inner()).len() < phones {
+        anyhow::ensure!(
+            waited.elapsed() < Duration::from_secs(600),
+            "read-syncs stalled"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let syncs = {
+        let syncs = seen.syncs.lock().unwrap_or_else(|p| p.into_inner());
+        match (syncs.iter().min(), syncs.iter().max()) {
+            (Some(first), Some(last)) => last.duration_since(*first),
+            _ => Duration::ZERO,
+        }
+    };
+
     // Peer: a bare loop of the same requests over one client with the same settings.
     let signing = p256::ecdsa::SigningKey::from(&secret);
     let header = B64.encode(r#"{"alg":"ES256","kid":"BENCH12345"}"#);
@@ -296,6 +340,12 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default()),
         latencies.len()
+    );
+    println!(
+        "read-sync after 'mark all read' by every agent: {phones} background pushes in {:.2} s = {:.0}/s ({:.2}x the bare loop)",
+        syncs.as_secs_f64(),
+        rate(syncs),
+        rate(syncs) / rate(bare)
     );
     server.shutdown().await;
     Ok(())
