@@ -138,8 +138,8 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
         });
     }
     let count = due.len();
-    // The phones' pushes go in parallel, as the outbox's do; each answer is written as it
-    // comes (a row per phone, so no two writes touch the same one).
+    // The phones' pushes go in parallel, as the outbox's do (one row per phone: no two in a
+    // round are the same phone's).
     let mut sent = futures_util::stream::iter(due)
         .map(|sync| async move {
             let clear = to_clear(db, &sync).await?;
