@@ -229,3 +229,36 @@ async fn a_read_sync_is_retried_when_rate_limited_and_a_gone_phone_removed() {
     s.wait_no_devices().await;
     assert_eq!(s.apns.violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_full_round_is_followed_by_the_next_without_waiting_for_the_poll() {
+    // Rounds of two and a poll of an hour: the third phone gets its alert and its sync
+    // only if a full round is followed by another at once.
+    let s = Setup::start_with(|c| {
+        c.push.round = 2;
+        c.push.poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    for n in 1..=3 {
+        s.register(&s.token, &format!("{n:064x}")).await;
+    }
+    s.server.ingest_ok(&assignment("a-1", "c-1", "One")).await;
+    let alerts = s.wait_received(3).await;
+    assert!(alerts.iter().all(|r| r.push_type == "alert"));
+
+    let _: MarkResult = s
+        .server
+        .post_json(&s.token, "/inbox/mark", &MarkRequest::All)
+        .await;
+    let all = s.wait_received(6).await;
+    let mut synced: Vec<&str> = all[3..]
+        .iter()
+        .filter(|r| r.push_type == "background")
+        .map(|r| r.token.as_str())
+        .collect();
+    synced.sort_unstable();
+    let mut phones: Vec<&str> = alerts.iter().map(|r| r.token.as_str()).collect();
+    phones.sort_unstable();
+    assert_eq!(synced, phones, "one read-sync per phone");
+    assert_eq!(s.apns.violations(), Vec::<String>::new());
+}

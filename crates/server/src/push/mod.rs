@@ -73,6 +73,9 @@ pub struct PushConfig {
     pub poll: Duration,
     /// Pushes in flight at once.
     pub concurrency: usize,
+    /// Most rows one round of the worker takes (alerts, and phones' read-syncs); a full
+    /// round is followed by another at once, without waiting for a wake-up or the poll.
+    pub round: usize,
     /// How long one push service may take to answer.
     pub request_timeout: Duration,
     /// How long "Save and test" waits for answers from outside: the push services' and the
@@ -85,6 +88,13 @@ pub struct PushConfig {
     pub fcm: Option<fcm::FcmConfig>,
 }
 
+impl PushConfig {
+    /// A round's size as the due-rows queries' LIMIT.
+    fn round_limit(&self) -> i64 {
+        i64::try_from(self.round.max(1)).unwrap_or(i64::MAX)
+    }
+}
+
 impl Default for PushConfig {
     fn default() -> Self {
         PushConfig {
@@ -95,6 +105,7 @@ impl Default for PushConfig {
             max_attempts: 8,
             poll: Duration::from_secs(1),
             concurrency: 64,
+            round: 256,
             request_timeout: Duration::from_secs(15),
             test_wait: Duration::from_secs(10),
             apns: None,
@@ -217,6 +228,25 @@ impl Pusher {
     }
 }
 
+/// Runs rounds while they come full (`full` rows: more may be due); a failed round waits
+/// for the next wake-up or poll.
+async fn drain<F, Fut>(what: &str, full: usize, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, crate::error::AppError>>,
+{
+    loop {
+        match round().await {
+            Ok(n) if n >= full => continue,
+            Ok(_) => break,
+            Err(err) => {
+                tracing::warn!(error = %err, "{what} round failed; will retry");
+                break;
+            }
+        }
+    }
+}
+
 /// Sends due pushes until `stop`: at once when woken, and every `poll` for retries.
 pub fn start_worker(
     db: Db,
@@ -225,26 +255,9 @@ pub fn start_worker(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            loop {
-                match send_due(&db, &pusher).await {
-                    Ok(n) if n >= outbox::ROUND => continue, // more may be due
-                    Ok(_) => break,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "push round failed; will retry");
-                        break;
-                    }
-                }
-            }
-            loop {
-                match sync::send_due(&db, &pusher).await {
-                    Ok(n) if n >= outbox::ROUND => continue, // more may be due
-                    Ok(_) => break,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "phones' read-sync round failed; will retry");
-                        break;
-                    }
-                }
-            }
+            let full = pusher.config.round.max(1);
+            drain("push", full, || send_due(&db, &pusher)).await;
+            drain("phones' read-sync", full, || sync::send_due(&db, &pusher)).await;
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = pusher.wake.notified() => {}

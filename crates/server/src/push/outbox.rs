@@ -14,9 +14,6 @@ use super::{Answered, Pusher};
 use crate::db::{Backend, Db, RowExt, SqlTime};
 use crate::error::AppError;
 
-/// Most rows one round takes.
-pub(super) const ROUND: usize = 256;
-
 /// Writes the answers `[[id, status, attempts, last status, last error, next try]]`, and
 /// when they came (`RECORD_PG`: the same on PostgreSQL).
 const RECORD: &str = "
@@ -127,7 +124,8 @@ pub(super) enum Verdict {
     Held(DateTime<Utc>),
 }
 
-/// Sends every due push (up to [`ROUND`]); returns how many rows it answered.
+/// Sends every due push (up to a round, `PushConfig::round`); returns how many rows it
+/// answered.
 pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     let now = pusher.clock.now();
     let due = match db.backend() {
@@ -136,7 +134,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     };
     let rows = sqlx::query(due)
         .bind(SqlTime(now))
-        .bind(ROUND as i64)
+        .bind(pusher.config.round_limit())
         .fetch_all(&db.reader)
         .await?;
     let mut due = Vec::with_capacity(rows.len());
@@ -386,7 +384,7 @@ mod tests {
         let db = Db::open(&url).await.expect("database");
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {DUE}"))
             .bind("2026-12-04T00:00:00Z")
-            .bind(ROUND as i64)
+            .bind(crate::push::PushConfig::default().round_limit())
             .fetch_all(&db.reader)
             .await
             .expect("plan")

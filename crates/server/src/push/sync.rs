@@ -108,7 +108,7 @@ struct Due {
     badge: i64,
 }
 
-/// Sends the due syncs (up to a round, [`super::outbox::ROUND`]); returns how many.
+/// Sends the due syncs (up to a round, `PushConfig::round`); returns how many.
 pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
     let now = pusher.clock.now();
     let rows = sqlx::query(
@@ -120,7 +120,7 @@ pub async fn send_due(db: &Db, pusher: &Pusher) -> Result<usize, AppError> {
          WHERE p.not_before <= $1 ORDER BY p.not_before LIMIT $2",
     )
     .bind(SqlTime(now))
-    .bind(super::outbox::ROUND as i64)
+    .bind(pusher.config.round_limit())
     .fetch_all(&db.reader)
     .await?;
     let mut due = Vec::with_capacity(rows.len());

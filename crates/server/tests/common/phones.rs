@@ -25,6 +25,11 @@ impl Setup {
     /// The server's clock starts 55 minutes back: APNs (and its stand-in) refuse provider
     /// tokens issued in the future, and the tests move the clock up to 51 minutes.
     pub async fn start() -> Setup {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The same, with `edit` applied to the server's configuration last.
+    pub async fn start_with(edit: impl FnOnce(&mut herald_server::ServerConfig)) -> Setup {
         let apns = ApnsService::start().await;
         let fcm = FcmService::start().await;
         let fcm_config = fcm.config();
@@ -37,6 +42,7 @@ impl Setup {
             c.push.fcm = Some(fcm_config);
             c.push.poll = Duration::from_millis(50);
             c.push.retry_base = Duration::from_millis(10);
+            edit(c);
         })
         .await;
         let token = server.sign_in("ana").await;
